@@ -1,0 +1,1 @@
+"""Reading what tasks point at: image decoding, safe paths, fingerprints, synthetic samples."""

@@ -1,0 +1,75 @@
+"""What a task hands to the rest of the pipeline: the dataset contracts.
+
+Tasks build these; the image loader, the evaluators and the result writer read them. They hold file paths (or,
+for datasets stored as arrays such as CIFAR, uint8 images), never decoded pixels, so loading a task is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+#: Either a list of image files or a uint8 array [N, H, W, 3] of RGB images.
+Images = Sequence[Path] | np.ndarray
+
+
+@dataclass
+class RetrievalDataset:
+    """Images and captions; `text_to_image[t]` is the index of caption t's image (each image has >= 1 caption)."""
+
+    images: Images
+    texts: list[str]
+    text_to_image: np.ndarray
+    image_ids: list[str]
+    fingerprint: str
+    warnings: list[str] = field(default_factory=list)
+    #: Named counts worth reporting, e.g. {"empty_captions": 1, "missing_images": 0}.
+    counts: dict[str, int] = field(default_factory=dict)
+    #: Images dropped by the task itself (e.g. missing files with skip_bad_images).
+    skipped: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text_to_image = np.asarray(self.text_to_image, dtype=np.int64)
+        if len(self.text_to_image) != len(self.texts):
+            raise ValueError("text_to_image must have one entry per text")
+
+
+@dataclass
+class ClassificationDataset:
+    """Images with integer labels into `classnames` (class order is the task's canonical order)."""
+
+    images: Images
+    labels: np.ndarray
+    classnames: list[str]
+    image_ids: list[str]
+    fingerprint: str
+    #: Stable identifiers of the classes (wnids, folder names); `classnames` are what prompts are built from.
+    class_ids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    #: The prompt-set name whose class names/templates match this dataset's protocol by default.
+    default_prompts: str = "imagenet80"
+
+    def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels, dtype=np.int64)
+        if len(self.labels) != len(self.images):
+            raise ValueError("labels must have one entry per image")
+
+
+Dataset = RetrievalDataset | ClassificationDataset
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How a task should read its files.
+
+    limit: keep only the first N images (retrieval) or a deterministic class-stratified sample of N (classification).
+    skip_bad_images: drop images that are missing or undecodable instead of failing (recorded in the result).
+    """
+
+    limit: int | None = None
+    skip_bad_images: bool = False

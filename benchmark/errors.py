@@ -1,0 +1,30 @@
+"""User-facing errors: each carries one line that names the file or value and what was expected.
+
+The CLI prints `str(error)` and exits non-zero; nothing else in the package prints errors.
+"""
+
+
+class LongbenchError(Exception):
+    """Base class for errors a user can fix. Exit code 2 at the CLI."""
+
+    exit_code = 2
+
+
+class UnknownNameError(LongbenchError):
+    """A model, task, group or prompt-set name that is not registered."""
+
+
+class CheckpointError(LongbenchError):
+    """A checkpoint file that is missing, corrupt, unsafe or of an unknown layout."""
+
+
+class WeightsNotFoundError(LongbenchError):
+    """A registry model whose weights are neither local nor downloadable."""
+
+
+class DataError(LongbenchError):
+    """A data root, dataset file or image that does not match the expected layout."""
+
+
+class SchemaError(LongbenchError):
+    """A result file that does not match the result schema (or has an unknown version)."""

@@ -1,0 +1,167 @@
+"""The result file: one versioned JSON document per (model, task), written atomically.
+
+Schema version 1 (documented in the README):
+
+    {
+      "schema_version": 1,
+      "kind": "retrieval" | "classification",
+      "created": ISO-8601 UTC timestamp,
+      "model": {name, architecture, checkpoint, checkpoint_sha256, context_length, pos_embed_kind, source},
+      "task": {name, kind, protocol, n_images, n_texts, n_classes, fingerprint, limit, prompts, warnings,
+               counts, skipped},
+      "metrics": {"i2t_r1": 12.3, ...} | {"acc1": ..., "acc5": ..., "mean_per_class_recall": ...}   (percent),
+      "ci": {"i2t_r1": [low, high], ...}            (95% bootstrap interval, only with --bootstrap),
+      "bootstrap": {"samples": N, "seed": S} | null,
+      "truncation": {n_texts, n_truncated, mean_tokens_lost, max_tokens_lost},
+      "by_length": {"<=20": {"n_texts": .., "i2t_r1": .., ...}, "21-77": .., "78-248": .., ">248": ..},
+      "environment": {longbench, torch, open_clip, python, device, dtype},
+      "timings": {"load": s, "encode_images": s, "encode_texts": s, "metrics": s}
+    }
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import SchemaError
+
+SCHEMA_VERSION = 1
+RETRIEVAL_METRICS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
+CLASSIFICATION_METRICS = ("acc1", "acc5", "mean_per_class_recall")
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    architecture: str
+    context_length: int
+    pos_embed_kind: str
+    checkpoint: str | None = None
+    checkpoint_sha256: str | None = None
+    source: str | None = None
+
+
+@dataclass
+class TaskInfo:
+    name: str
+    kind: str
+    protocol: str
+    n_images: int
+    fingerprint: str
+    n_texts: int | None = None
+    n_classes: int | None = None
+    limit: int | None = None
+    prompts: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Truncation:
+    n_texts: int
+    n_truncated: int
+    mean_tokens_lost: float
+    max_tokens_lost: int
+
+
+@dataclass
+class Result:
+    model: ModelInfo
+    task: TaskInfo
+    metrics: dict[str, float]
+    environment: dict[str, str]
+    timings: dict[str, float]
+    ci: dict[str, list[float]] = field(default_factory=dict)
+    bootstrap: dict[str, int] | None = None
+    truncation: Truncation | None = None
+    by_length: dict[str, dict[str, float]] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def kind(self) -> str:
+        return self.task.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["kind"] = self.kind
+        # Put the version first so that a human reading the file sees it at once.
+        return {"schema_version": data.pop("schema_version"), **data}
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<dict>") -> Result:
+        if not isinstance(data, dict):
+            raise SchemaError(f"{source}: expected a JSON object, found {type(data).__name__}")
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise SchemaError(
+                f"{source}: result schema_version {version!r} is not supported "
+                f"(this longbench reads version {SCHEMA_VERSION})"
+            )
+        try:
+            return cls(
+                model=_build(ModelInfo, data["model"]),
+                task=_build(TaskInfo, data["task"]),
+                metrics={str(k): float(v) for k, v in data["metrics"].items()},
+                environment=dict(data["environment"]),
+                timings={str(k): float(v) for k, v in data["timings"].items()},
+                ci={str(k): [float(x) for x in v] for k, v in (data.get("ci") or {}).items()},
+                bootstrap=data.get("bootstrap"),
+                truncation=_build(Truncation, data["truncation"]) if data.get("truncation") else None,
+                by_length=data.get("by_length") or {},
+                created=str(data["created"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SchemaError(f"{source}: not a valid longbench result ({type(exc).__name__}: {exc})") from None
+
+
+def _build(cls: type, data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__} must be an object")
+    known = {f.name for f in fields(cls)}
+    unknown = set(data) - known
+    if unknown:
+        raise KeyError(f"unexpected {cls.__name__} fields {sorted(unknown)}")
+    return cls(**data)
+
+
+def result_path(output: Path, model_name: str, task_name: str) -> Path:
+    """`<output>/<model-name>/<task>.json`; the model name is made filesystem-safe."""
+    safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in model_name)
+    return Path(output) / safe / f"{task_name}.json"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that a reader never sees a half-written file (temp file + rename in the same folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_result(result: Result, path: Path) -> Path:
+    write_json_atomic(path, result.to_dict())
+    return path
+
+
+def read_result(path: Path) -> Result:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SchemaError(f"{path}: result file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: not valid JSON ({exc})") from None
+    return Result.from_dict(data, source=str(path))

@@ -1,0 +1,86 @@
+"""The task plugin contract: metadata, a loader from the real on-disk layout, a status check and a sample writer.
+
+A task is added by adding one module to this package (it is imported automatically) or by a third-party package
+that exposes a `Task` subclass under the `longbench.tasks` entry-point group.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from longbench.datasets import Dataset, LoadOptions
+from longbench.errors import DataError
+
+Kind = Literal["retrieval", "classification"]
+
+
+@dataclass(frozen=True)
+class TaskMeta:
+    name: str
+    kind: Kind
+    #: Dataset family (several tasks can share one, e.g. urban1k and urban-200).
+    family: str
+    description: str
+    #: The evaluation protocol in one line (which split, how many captions, which paper's convention).
+    protocol: str
+    #: Folder under --data-root that holds the task's files (the default task root).
+    subdir: str
+    #: The expected layout relative to the task root, as shown in errors and `longbench tasks`.
+    layout: str
+    #: Where to get the data (URL or instructions).
+    source: str
+    licence: str
+    #: Where the split comes from (which file, which entries).
+    split: str
+    #: Expected counts of a complete copy, e.g. {"images": 1000, "texts": 1000}.
+    expected: dict[str, int] = field(default_factory=dict)
+    pitfalls: tuple[str, ...] = ()
+    #: Groups this task belongs to (e.g. "long_retrieval").
+    groups: tuple[str, ...] = ()
+    #: A warning copied into every result of this task (e.g. train/test overlap).
+    warning: str | None = None
+
+
+@dataclass
+class TaskStatus:
+    """What is on disk for a task: 'found', 'incomplete' or 'missing', with counts found vs expected."""
+
+    state: Literal["found", "incomplete", "missing"]
+    root: Path
+    found: dict[str, int] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
+    detail: str = ""
+
+
+class Task(ABC):
+    meta: ClassVar[TaskMeta]
+
+    def root(self, data_root: Path | None, overrides: dict[str, Path] | None = None) -> Path:
+        """The task's folder: an explicit `--root name=PATH` wins over `<data-root>/<subdir>`."""
+        if overrides and self.meta.name in overrides:
+            return Path(overrides[self.meta.name])
+        if data_root is None:
+            raise DataError(f"{self.meta.name}: no --data-root given and no --root {self.meta.name}=PATH")
+        return Path(data_root) / self.meta.subdir
+
+    @abstractmethod
+    def load(self, root: Path, options: LoadOptions) -> Dataset:
+        """Read the task from `root` under the published protocol. Raises DataError on a bad layout."""
+
+    @abstractmethod
+    def status(self, root: Path) -> TaskStatus:
+        """Cheap check of what is present under `root` (no image decoding)."""
+
+    @abstractmethod
+    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
+        """Write a small dataset of about `n` images in the task's real on-disk format under `root`."""
+
+    def missing(self, root: Path, what: str) -> DataError:
+        """The one-line error for a missing file or folder: what was expected and where to get it."""
+        return DataError(
+            f"{self.meta.name}: {what} not found under {root} "
+            f"(expected layout: {self.meta.layout}; get it from: {self.meta.source})"
+        )
