@@ -1,0 +1,1 @@
+"""Metrics: pure functions of embeddings/scores and ground truth (numpy in, numbers out)."""
