@@ -1,0 +1,57 @@
+"""OpenAI CLIP through open_clip: the `clip-*` registry entries and the generic `open_clip:ARCH[@TAG]` names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import open_clip
+
+from ..errors import CheckpointError, UnknownNameError
+from .base import ClipAdapter, Provenance
+from .build import adapter_from_state_dict
+from .formats import read_checkpoint, sha256_file
+from .registry import ModelSpec, register_model, register_prefix
+from .stretch import pos_embed_kind
+
+for _suffix, _arch, _timm in (("B", "ViT-B-16", "vit_base_patch16_clip_224"),
+                              ("L", "ViT-L-14", "vit_large_patch14_clip_224"),
+                              ("B-32", "ViT-B-32", "vit_base_patch32_clip_224")):
+    register_model(ModelSpec(
+        name=f"clip-{_suffix}",
+        description=f"OpenAI CLIP {_arch} (77-token text)",
+        architecture=_arch,
+        context_length=77,
+        # open_clip's own source for the OpenAI weights (its `openai` tag resolves to these Hub files).
+        hf_repo=f"timm/{_timm}.openai",
+        hf_filename="open_clip_model.safetensors",
+        local_filename=f"clip-{_suffix}.safetensors",
+    ))
+
+
+@register_prefix("open_clip")
+def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
+    """`open_clip:ViT-B-16@openai` (open_clip downloads and caches) or `open_clip:ViT-B-16` + --checkpoint FILE."""
+    arch, _, tag = spec.partition("@")
+    if arch not in open_clip.list_models():
+        raise UnknownNameError(f"open_clip has no architecture {arch!r} (see open_clip.list_models())")
+    name = f"open_clip:{spec}"
+    if checkpoint is not None:
+        ckpt = read_checkpoint(checkpoint)
+        return adapter_from_state_dict(ckpt.state_dict, name=name, source=f"{ckpt.container} for {arch}",
+                                       checkpoint=str(ckpt.path), sha256=ckpt.sha256)
+    if not tag:
+        raise UnknownNameError(f"{name}: give a pretrained tag (open_clip:{arch}@TAG) or --checkpoint FILE")
+    cfg = open_clip.get_pretrained_cfg(arch, tag)
+    if not cfg:
+        tags = ", ".join(t for a, t in open_clip.list_pretrained() if a == arch)
+        raise UnknownNameError(f"open_clip has no pretrained tag {tag!r} for {arch} (known: {tags})")
+    try:
+        path = Path(open_clip.pretrained.download_pretrained(cfg))
+        model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(path))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise CheckpointError(f"{name}: open_clip could not load the weights ({exc})") from None
+    table = model.positional_embedding.detach()
+    provenance = Provenance(name=name, architecture=arch, context_length=table.shape[0],
+                            pos_embed_kind=pos_embed_kind(table, has_res=False), checkpoint=str(path),
+                            checkpoint_sha256=sha256_file(path), source=f"open_clip {arch}@{tag}")
+    return ClipAdapter(model, preprocess, provenance)
