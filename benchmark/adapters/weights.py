@@ -53,4 +53,6 @@ def resolve_weights(name: str, local_filename: str, hf_repo: str | None, hf_file
         return Path(hf_hub_download(hf_repo, hf_filename))
     except Exception as exc:  # the Hub client raises many types (HTTP, connection, offline, auth) for one cause
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise WeightsNotFoundError(f"{name}: weights not found locally and the download failed ({reason}): {fix}") from None
+        raise WeightsNotFoundError(
+            f"{name}: weights not found locally and the download failed ({reason}): {fix}"
+        ) from None
