@@ -1,0 +1,173 @@
+"""MS-COCO caption retrieval: val2017 5k (Long-CLIP's protocol) and the Karpathy 5k test split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from longbench.data.paths import safe_join
+from longbench.data.synthetic import write_image
+from longbench.datasets import LoadOptions, RetrievalDataset
+from longbench.errors import DataError
+
+from . import register_task
+from ._captions import (
+    Item,
+    Notes,
+    build_dataset,
+    check_limit,
+    first_captions,
+    karpathy_items,
+    one_line,
+    read_json,
+    sample_rng,
+    short_caption,
+    status_by_loading,
+    write_karpathy,
+)
+from .base import Task, TaskMeta, TaskStatus
+
+ANNOTATIONS = "annotations/captions_val2017.json"
+KARPATHY = "dataset_coco.json"
+_CAPTIONS_PER_IMAGE = 5
+
+
+def _val2017_items(task: Task, root: Path, path: Path, notes: Notes) -> list[Item]:
+    """Every listed image sorted by id (torchvision's CocoCaptions order), captions in annotation order."""
+    source = f"{task.meta.name}: {path}"
+    data = read_json(path, task.meta.name)
+    if not isinstance(data, dict) or not isinstance(data.get("images"), list) \
+            or not isinstance(data.get("annotations"), list):
+        raise DataError(f"{source}: expected a COCO captions file with 'images' and 'annotations' lists")
+    files: dict[int, str] = {}
+    for index, image in enumerate(data["images"]):
+        if not isinstance(image, dict) or not isinstance(image.get("id"), int) \
+                or not isinstance(image.get("file_name"), str):
+            raise DataError(f"{source}: images[{index}]: expected an object with integer 'id' and 'file_name'")
+        if image["id"] in files:
+            raise DataError(f"{source}: images[{index}]: image id {image['id']} is listed twice")
+        files[image["id"]] = image["file_name"]
+    captions: dict[int, list[str]] = {image_id: [] for image_id in files}
+    orphans = 0
+    for index, ann in enumerate(data["annotations"]):
+        if not isinstance(ann, dict) or not isinstance(ann.get("caption"), str) or "image_id" not in ann:
+            raise DataError(f"{source}: annotations[{index}]: expected an object with 'image_id' and 'caption'")
+        if ann["image_id"] in captions:
+            captions[ann["image_id"]].append(one_line(ann["caption"]))
+        else:
+            orphans += 1
+    notes.counts["captions_of_unlisted_images"] = orphans
+    if orphans:
+        notes.warnings.append(f"{task.meta.name}: {orphans} captions refer to images not listed in {path.name}")
+    return [Item(Path(files[image_id]).stem,
+                 safe_join(root / "val2017", files[image_id], f"{source}: image id {image_id}"),
+                 captions[image_id]) for image_id in sorted(files)]
+
+
+@register_task
+class Coco(Task):
+    meta = TaskMeta(
+        name="coco",
+        kind="retrieval",
+        family="coco",
+        description="MS-COCO val2017: 5,000 images with 5 human captions each (Long-CLIP's COCO protocol)",
+        protocol="every val2017 image, first 5 captions per image in annotation order, 25,000 texts "
+                 "(Long-CLIP paper, Table 2)",
+        subdir="coco",
+        layout=f"val2017/<file_name> and {ANNOTATIONS} (COCO captions format)",
+        source="https://cocodataset.org/#download (2017 Val images, 2017 Train/Val annotations)",
+        licence="annotations CC-BY-4.0; images under their Flickr licences (COCO terms of use)",
+        split=f"all images listed in {ANNOTATIONS}, sorted by image id",
+        expected={"images": 5000, "texts": 25000},
+        pitfalls=(
+            "The annotation file has 25,014 captions: some images have 6-7; only the first 5 in annotation "
+            "order are used (as torchvision's CocoCaptions[:5] in Long-CLIP's script).",
+            "Images are sorted by id, torchvision's order; the order changes no recall but fixes tie-breaking.",
+            "val2017 is not the Karpathy 5k test split most papers use (see coco-karpathy); numbers differ.",
+            "Captions are stripped and newlines replaced by spaces (a few COCO captions end in a newline).",
+        ),
+        groups=("short_retrieval", "retrieval"),
+    )
+
+    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        check_limit(options)
+        path = root / ANNOTATIONS
+        if not path.is_file():
+            raise self.missing(root, ANNOTATIONS)
+        if not (root / "val2017").is_dir():
+            raise self.missing(root, "folder val2017/")
+        notes = Notes()
+        items = first_captions(self, _val2017_items(self, root, path, notes), _CAPTIONS_PER_IMAGE, notes)
+        return build_dataset(self, root, items, options, notes)
+
+    def status(self, root: Path) -> TaskStatus:
+        return status_by_loading(self, root, ["val2017", ANNOTATIONS])
+
+    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
+        """n images in val2017/ and a COCO captions file; image 1 has 6 captions, image 2 (n >= 3) only 4.
+
+        Images are listed out of id order and annotations interleaved, as in the real file.
+        """
+        rng = sample_rng(seed, "coco")
+        ids = [139 + 97 * i for i in range(n)]
+        images = []
+        for i, image_id in enumerate(ids):
+            name = f"{image_id:012d}.jpg"
+            write_image(root / "val2017" / name, i, seed=seed)
+            images.append({"license": 1 + i % 6, "file_name": name,
+                           "coco_url": f"http://images.cocodataset.org/val2017/{name}",
+                           "height": 36 + 5 * (i % 3), "width": 40 + 7 * (i % 5), "date_captured": "2013-11-14 "
+                           "17:02:52", "flickr_url": f"http://farm4.staticflickr.com/{name}", "id": image_id})
+        per_image = [6 if i == 1 else 4 if i == 2 and n >= 3 else 5 for i in range(n)]
+        annotations = []
+        for round_ in range(max(per_image, default=0)):
+            for i, image_id in enumerate(ids):
+                if round_ < per_image[i]:
+                    caption = short_caption(rng) + (" \n" if (i + round_) % 7 == 3 else "")
+                    annotations.append({"image_id": image_id, "id": 1000 + len(annotations), "caption": caption})
+        data = {"info": {"description": "COCO 2017 Dataset (longbench sample)", "version": "1.0", "year": 2017},
+                "licenses": [{"url": "http://creativecommons.org/licenses/by-nc-sa/2.0/", "id": 1,
+                              "name": "Attribution-NonCommercial-ShareAlike License"}],
+                "images": images[::-1], "annotations": annotations}
+        (root / ANNOTATIONS).parent.mkdir(parents=True, exist_ok=True)
+        (root / ANNOTATIONS).write_text(json.dumps(data), encoding="utf-8")
+
+
+@register_task
+class CocoKarpathy(Task):
+    meta = TaskMeta(
+        name="coco-karpathy",
+        kind="retrieval",
+        family="coco",
+        description="MS-COCO Karpathy 5k test split: 5,000 images with 5 captions each",
+        protocol="images with split == 'test' in dataset_coco.json, first 5 sentences each (CLIP_benchmark, "
+                 "most papers)",
+        subdir="coco",
+        layout=f"{KARPATHY} (Karpathy format) and <filepath>/<filename>, e.g. val2014/COCO_val2014_*.jpg",
+        source="Karpathy splits (https://cs.stanford.edu/people/karpathy/deepimagesent/caption_datasets.zip); "
+               "images: https://cocodataset.org/#download (2014 Val images)",
+        licence="annotations CC-BY-4.0; images under their Flickr licences (COCO terms of use)",
+        split=f"entries of {KARPATHY} with split 'test', in file order",
+        expected={"images": 5000, "texts": 25000},
+        pitfalls=(
+            "Some test images have 6-7 sentences; only the first 5 are used.",
+            "Different images from Long-CLIP's val2017 protocol (task coco): the two are not comparable.",
+        ),
+    )
+
+    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        check_limit(options)
+        path = root / KARPATHY
+        if not path.is_file():
+            raise self.missing(root, KARPATHY)
+        notes = Notes()
+        items = first_captions(self, karpathy_items(self, root, path, None), _CAPTIONS_PER_IMAGE, notes)
+        return build_dataset(self, root, items, options, notes)
+
+    def status(self, root: Path) -> TaskStatus:
+        return status_by_loading(self, root, [KARPATHY])
+
+    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
+        """dataset_coco.json with n test images under val2014/ (the first has 6 sentences) and 2 non-test ones."""
+        write_karpathy(root / KARPATHY, n, seed, "coco", "val2014")
+

@@ -1,0 +1,131 @@
+"""Urban1k and Urban-200: long captions of urban scenes, one caption file per image, paired by file stem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from longbench.data.synthetic import write_image
+from longbench.datasets import LoadOptions, RetrievalDataset
+from longbench.errors import DataError
+
+from . import register_task
+from ._captions import (
+    Item,
+    Notes,
+    build_dataset,
+    check_limit,
+    long_caption,
+    one_line,
+    sample_rng,
+    status_by_loading,
+)
+from .base import Task, TaskMeta, TaskStatus
+
+_LAYOUT = "image/<n>.jpg and caption/<n>.txt, paired by file stem (1.jpg <-> 1.txt)"
+_PITFALLS = (
+    "Caption = the whole file text, stripped, newlines replaced by spaces; Long-CLIP's script reads the "
+    "first line only, which is the same text for the released files (one line each).",
+    "One early release has an empty caption (592.txt): it is kept as an empty string and counted in "
+    "counts['empty_captions'] with a warning, so the pair count stays comparable.",
+    "Files are paired and ordered by numeric stem (1, 2, ..., 10), not by string order (1, 10, 2).",
+    "Captions average ~131 CLIP tokens and 99.9% exceed 77, so a 77-token model sees truncated text.",
+)
+
+
+def _stem_key(stem: str) -> tuple[int, int, str]:
+    """Numeric stems in numeric order, then any other stems in string order."""
+    return (0, int(stem), "") if stem.isdigit() else (1, 0, stem)
+
+
+def _read_caption(path: Path, name: str) -> str:
+    try:
+        return one_line(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise DataError(f"{name}: caption file {path} is not UTF-8 text ({err.reason})") from None
+
+
+class _Urban(Task):
+    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        name = self.meta.name
+        check_limit(options)
+        image_dir, caption_dir = root / "image", root / "caption"
+        for folder in (root, image_dir, caption_dir):
+            if not folder.is_dir():
+                raise self.missing(root, f"folder {folder.name}/" if folder != root else "the task folder")
+        images = {p.stem: p for p in image_dir.glob("*.jpg")}
+        captions = {p.stem: p for p in caption_dir.glob("*.txt")}
+        notes = Notes()
+        unpaired = sorted(images.keys() ^ captions.keys(), key=_stem_key)
+        for stem in unpaired:
+            has = f"image/{stem}.jpg has no caption/{stem}.txt" if stem in images else \
+                f"caption/{stem}.txt has no image/{stem}.jpg"
+            if not options.skip_bad_images:
+                raise DataError(f"{name}: {has} under {root} (use --skip-bad-images to drop unpaired files)")
+            notes.warnings.append(f"{name}: skipped unpaired stem {stem}: {has}")
+        stems = sorted(images.keys() & captions.keys(), key=_stem_key)
+        # Captions are read only for the images kept by `limit`.
+        stems = stems[: options.limit] if options.limit is not None else stems
+        items = [Item(stem, images[stem], [_read_caption(captions[stem], name)]) for stem in stems]
+        empty = [item.image_id for item in items if not item.captions[0]]
+        notes.counts["empty_captions"] = len(empty)
+        notes.counts["unpaired_files"] = len(unpaired)
+        if empty:
+            notes.warnings.append(f"{name}: {len(empty)} empty caption file(s) kept as empty text: "
+                                  + ", ".join(f"caption/{stem}.txt" for stem in empty))
+        data = build_dataset(self, root, items, options, notes)
+        data.skipped[:0] = unpaired
+        return data
+
+    def status(self, root: Path) -> TaskStatus:
+        return status_by_loading(self, root, ["image", "caption"])
+
+    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
+        """n pairs with long captions; the first exceeds 248 CLIP tokens, and stem 4 is empty when n >= 5."""
+        rng = sample_rng(seed, self.meta.name)
+        for i in range(1, n + 1):
+            write_image(root / "image" / f"{i}.jpg", i, seed=seed)
+            text = long_caption(rng, 260, 300) if i == 1 else long_caption(rng)
+            if n >= 5 and i == 4:
+                text = ""
+            (root / "caption").mkdir(parents=True, exist_ok=True)
+            (root / "caption" / f"{i}.txt").write_text(text + ("\n" if i % 2 else ""), encoding="utf-8")
+
+
+@register_task
+class Urban1k(_Urban):
+    meta = TaskMeta(
+        name="urban1k",
+        kind="retrieval",
+        family="urban",
+        description="Urban1k: 1,000 urban street photos with long, detailed captions (Long-CLIP's long-text "
+                    "benchmark)",
+        protocol="all 1,000 image/caption pairs, 1:1 retrieval (Long-CLIP release of 2024-05-21)",
+        subdir="Urban1k",
+        layout=_LAYOUT,
+        source="https://huggingface.co/datasets/BeichenZhang/Urban1k (Urban1k.zip)",
+        licence="CC-BY-NC-4.0",
+        split="every pair in Urban1k.zip (image/1..1000.jpg, caption/1..1000.txt)",
+        expected={"images": 1000, "texts": 1000},
+        pitfalls=_PITFALLS,
+        groups=("long_retrieval", "retrieval"),
+    )
+
+
+@register_task
+class Urban200(_Urban):
+    meta = TaskMeta(
+        name="urban-200",
+        kind="retrieval",
+        family="urban",
+        description="Urban-200: the original Long-CLIP paper's 200-pair urban long-caption set",
+        protocol="all 200 image/caption pairs, 1:1 retrieval (Long-CLIP paper, Table 1)",
+        subdir="Urban-200",
+        layout=_LAYOUT,
+        source="Long-CLIP authors (https://github.com/beichenzbc/Long-CLIP); superseded by Urban1k",
+        licence="CC-BY-NC-4.0 (as Urban1k)",
+        split="every pair in the folder (image/1..200.jpg, caption/1..200.txt)",
+        expected={"images": 200, "texts": 200},
+        pitfalls=(*_PITFALLS[:3],
+                  "Superseded by Urban1k (released 2024-05-21 with retrained checkpoints): the paper's "
+                  "Urban-200 numbers are for the original checkpoints."),
+    )
