@@ -1,0 +1,128 @@
+"""`longbench results`, `longbench leaderboard` and `longbench gate`: thin wrappers over longbench.report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import DataError
+from ..report import build_leaderboard, gate, load_references, load_results, results_frame
+from ..report.gate import GateReport
+from ..report.output import append_text, step_summary_path, write_text_atomic
+from ..report.tables import export_frame, frame_rich
+from ._app import app, console, friendly_errors
+
+ResultsOption = Annotated[
+    list[Path],
+    typer.Option("--results", help="Results directory (or file); repeat to combine several (newest result wins)."),
+]
+
+
+def _names(values: list[str] | None) -> list[str] | None:
+    """`--tasks a,b --tasks c` -> [a, b, c]; None when not given."""
+    return [v for value in values for v in value.split(",") if v] if values else None
+
+
+def _load(paths: list[Path]):
+    results = load_results(paths)
+    if not len(results):
+        raise DataError(f"{', '.join(map(str, paths))}: no result files found (expected <results>/<model>/<task>.json)")
+    return results
+
+
+@app.command()
+@friendly_errors
+def results(
+    results_dirs: ResultsOption = [Path("results")],  # noqa: B006 -- typer reads the default, never mutates it
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the table as CSV.")] = None,
+    json: Annotated[Path | None, typer.Option("--json", help="Also write the table as JSON records.")] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Also write the table as markdown.")] = None,
+) -> None:
+    """Show every result file (one row per model and task) and export it as csv/json/markdown."""
+    loaded = _load(results_dirs)
+    frame = results_frame(loaded)
+    shown = frame.drop(columns=["kind", "n_classes", "created"])
+    console.print(frame_rich(shown, title="Results (percent)"))
+    if loaded.probes:
+        probes = Table(title="Effective length (probe)")
+        for name in ("model", "task", "unit", "i2t", "t2i", "path"):
+            probes.add_column(name)
+        for p in loaded.probes:
+            probes.add_row(p.model, p.task, p.unit, str(p.i2t), str(p.t2i), p.path)
+        console.print(probes)
+    for fmt_name, path in (("csv", csv), ("json", json), ("markdown", markdown)):
+        if path is not None:
+            console.print(f"wrote {escape(str(export_frame(frame, fmt_name, path)))}")
+
+
+@app.command()
+@friendly_errors
+def leaderboard(
+    results_dirs: ResultsOption = [Path("results")],  # noqa: B006
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write leaderboard markdown here (default: stdout).")
+    ] = None,
+    references: Annotated[
+        Path | None, typer.Option("--references", help="Reference numbers JSON (default: the packaged one).")
+    ] = None,
+) -> None:
+    """Build the markdown leaderboard: measured rows with ranks, reported reference rows, and their differences."""
+    text = build_leaderboard(load_results(results_dirs), load_references(references))
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        write_text_atomic(out, text)
+        console.print(f"wrote {escape(str(out))}")
+
+
+@app.command(name="gate")
+@friendly_errors
+def gate_command(
+    baseline: Annotated[Path, typer.Option("--baseline", help="Baseline result file or directory.")],
+    candidate: Annotated[Path, typer.Option("--candidate", help="Candidate result file or directory.")],
+    tolerance: Annotated[float, typer.Option("--tolerance", help="Allowed drop per metric, in points.")] = 1.0,
+    metrics: Annotated[list[str] | None, typer.Option("--metrics", help="Metrics to compare (repeat or a,b).")] = None,
+    tasks: Annotated[list[str] | None, typer.Option("--tasks", help="Tasks to compare (repeat or a,b).")] = None,
+    significance: Annotated[
+        bool, typer.Option("--significance", help="Fail only when the candidate's CI lies wholly below the baseline's.")
+    ] = False,
+    allow_missing: Annotated[
+        bool, typer.Option("--allow-missing", help="Report tasks/metrics found on one side only instead of exit 2.")
+    ] = False,
+    summary: Annotated[
+        str | None,
+        typer.Option("--summary", help="Write a markdown summary to FILE; '-' appends to $GITHUB_STEP_SUMMARY."),
+    ] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML to FILE.")] = None,
+) -> None:
+    """Compare two result sets. Exit 0: no metric dropped beyond the rule; 1: one did; 2: unusable input."""
+    summary_path = None if summary is None else step_summary_path(dict(os.environ)) if summary == "-" else Path(summary)
+    report = gate(
+        _load([baseline]), _load([candidate]), tolerance, _names(metrics), _names(tasks), significance, allow_missing
+    )
+    _print(report)
+    if summary_path is not None:
+        (append_text if summary == "-" else write_text_atomic)(summary_path, report.to_markdown())
+    if junit is not None:
+        write_text_atomic(junit, report.to_junit())
+    raise typer.Exit(report.exit_code)
+
+
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow"}
+
+
+def _print(report: GateReport) -> None:
+    table = Table(title="longbench gate")
+    for i, header in enumerate(report.HEADERS):
+        table.add_column(header, justify="right" if 3 <= i <= 5 else "left")
+    for row, cells in zip(report.rows, report.table_rows(), strict=True):
+        table.add_row(*map(escape, cells[:-1]), f"[{STATUS_STYLE[row.status]}]{cells[-1]}[/]")
+    console.print(table)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    console.print(escape(report.headline), style="bold green" if report.passed else "bold red")

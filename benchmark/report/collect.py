@@ -1,0 +1,182 @@
+"""Load result and probe files from files or directories into records and a pandas frame.
+
+A directory is searched recursively for `*.json`; files named `probe-*.json` are probe files (written by
+`longbench probe`), every other `.json` must be a result file (benchmark/results.py). Any file of an unknown
+schema version, or that is not what its name says, is refused with a SchemaError naming it.
+
+Duplicates: when the same (model, task) -- or (model, task, unit) for probes -- is found more than once (two
+result directories, or a re-run copied beside an old one), the record with the newest `created` timestamp wins;
+equal timestamps fall back to the later path in sorted order, so the choice never depends on the file system.
+The losers are kept in `ResultSet.superseded` so that tables can say what was left out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import DataError, SchemaError
+from ..results import CLASSIFICATION_METRICS, RETRIEVAL_METRICS, Result, read_result
+
+PROBE_SCHEMA_VERSION = 1
+PROBE_UNITS = ("tokens", "words")
+PROBE_PREFIX = "probe-"
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """A result and where it came from (`path` is relative to the directory it was found in, posix style)."""
+
+    result: Result
+    path: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.result.model.name, self.result.task.name)
+
+
+@dataclass(frozen=True)
+class ProbeRecord:
+    """The part of a probe file the report uses: the effective length (None where the probe found none)."""
+
+    model: str
+    task: str
+    unit: str
+    i2t: int | None
+    t2i: int | None
+    path: str
+    created: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.model, self.task, self.unit)
+
+
+@dataclass
+class ResultSet:
+    results: list[ResultRecord] = field(default_factory=list)
+    probes: list[ProbeRecord] = field(default_factory=list)
+    # (ignored path, path that replaced it), sorted.
+    superseded: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.results) + len(self.probes)
+
+
+def load_results(paths: Path | Sequence[Path]) -> ResultSet:
+    """Load every result and probe file under `paths` (files or directories), deduplicated (see module doc).
+
+    With more than one path, each record's path is prefixed with its root's name so that they stay apart.
+    """
+    roots = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+    results: list[ResultRecord] = []
+    probes: list[ProbeRecord] = []
+    for root in roots:
+        prefix = f"{root.name}/" if len(roots) > 1 else ""
+        for file, rel in _json_files(root):
+            label = prefix + rel
+            if file.name.startswith(PROBE_PREFIX):
+                probes.append(read_probe(file, label))
+            else:
+                results.append(ResultRecord(read_result(file), label))
+    kept_results, lost_results = _newest(results, lambda r: r.key, lambda r: r.result.created)
+    kept_probes, lost_probes = _newest(probes, lambda p: p.key, lambda p: p.created)
+    return ResultSet(
+        results=sorted(kept_results, key=lambda r: (r.key, r.path)),
+        probes=sorted(kept_probes, key=lambda p: (p.key, p.path)),
+        superseded=sorted(lost_results + lost_probes),
+    )
+
+
+def _json_files(root: Path) -> list[tuple[Path, str]]:
+    if root.is_file():
+        return [(root, root.name)]
+    if not root.is_dir():
+        raise DataError(f"{root}: no such result file or directory")
+    # Hidden files are the temporaries of atomic writes in progress (and editor droppings).
+    found = [p for p in root.rglob("*.json") if p.is_file() and not p.name.startswith(".")]
+    return sorted((p, p.relative_to(root).as_posix()) for p in found)
+
+
+def _newest(records: list, key: Any, created: Any) -> tuple[list, list[tuple[str, str]]]:
+    winners: dict[Any, Any] = {}
+    lost: list[tuple[str, str]] = []
+    for record in sorted(records, key=lambda r: (created(r), r.path)):
+        old = winners.get(key(record))
+        if old is not None:
+            lost.append((old.path, record.path))
+        winners[key(record)] = record
+    return list(winners.values()), lost
+
+
+def read_probe(path: Path, label: str | None = None) -> ProbeRecord:
+    """Read the fields of a probe file the report needs; refuse other schema versions and kinds."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise SchemaError(f"{path}: expected a JSON object, found {type(data).__name__}")
+    version = data.get("schema_version")
+    if version != PROBE_SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: probe schema_version {version!r} is not supported "
+            f"(this longbench reads version {PROBE_SCHEMA_VERSION})"
+        )
+    if data.get("kind") != "probe":
+        raise SchemaError(f"{path}: expected kind 'probe' in a probe-*.json file, found {data.get('kind')!r}")
+    try:
+        model = data["model"]["name"]
+        task, unit, length = data["task"], data["unit"], data["effective_length"]
+        i2t, t2i = length["i2t"], length["t2i"]
+    except (KeyError, TypeError) as exc:
+        raise SchemaError(f"{path}: not a valid longbench probe file (missing {exc})") from None
+    if unit not in PROBE_UNITS:
+        raise SchemaError(f"{path}: probe unit {unit!r} is not one of {', '.join(PROBE_UNITS)}")
+    for name, value in (("i2t", i2t), ("t2i", t2i)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise SchemaError(f"{path}: effective_length.{name} must be an integer or null, found {value!r}")
+    return ProbeRecord(str(model), str(task), unit, i2t, t2i, label or Path(path).name, str(data.get("created", "")))
+
+
+INFO_COLUMNS = ("model", "task", "kind", "protocol", "limit", "n_images", "n_texts", "n_classes")
+
+
+def metric_order(names: Iterable[str]) -> list[str]:
+    """Known metrics in their canonical order, then any others alphabetically."""
+    known = [m for m in (*RETRIEVAL_METRICS, *CLASSIFICATION_METRICS) if m in set(names)]
+    return known + sorted(set(names) - set(known))
+
+
+def results_frame(results: ResultSet) -> pd.DataFrame:
+    """One row per (model, task): identity, protocol, size, every metric (percent), created and source path."""
+    metrics = metric_order({m for r in results.results for m in r.result.metrics})
+    rows = []
+    for record in results.results:
+        task = record.result.task
+        rows.append(
+            {
+                "model": record.result.model.name,
+                "task": task.name,
+                "kind": task.kind,
+                "protocol": task.protocol,
+                "limit": task.limit,
+                "n_images": task.n_images,
+                "n_texts": task.n_texts,
+                "n_classes": task.n_classes,
+                **{m: record.result.metrics.get(m) for m in metrics},
+                "created": record.result.created,
+                "path": record.path,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=[*INFO_COLUMNS, *metrics, "created", "path"])
+    for column in ("limit", "n_images", "n_texts", "n_classes"):
+        frame[column] = frame[column].astype("Int64")
+    for metric in metrics:
+        frame[metric] = frame[metric].astype("float64")
+    return frame.sort_values(["model", "task"], kind="stable").reset_index(drop=True)

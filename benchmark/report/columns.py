@@ -1,0 +1,100 @@
+"""The leaderboard's columns as data: which task fills which column, and which tasks are marked as another protocol.
+
+A column is a dataset x metric. A dataset lists the tasks that may fill it, its own protocol first; a cell filled
+by a later task was measured under a different protocol and carries that task's footnote mark, so different
+protocols are never silently mixed. Add a dataset or an alternative protocol here, not in the rendering code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Protocol:
+    task: str  # the longbench task name, which fixes the protocol
+    mark: str = ""  # footnote mark when this is not the column's own protocol
+    note: str = ""  # what differs from the column's protocol
+
+
+@dataclass(frozen=True)
+class Dataset:
+    group: str
+    label: str
+    kind: str  # "retrieval" | "classification": which metrics it has
+    protocols: tuple[Protocol, ...]  # the first is the column's own protocol
+
+    @property
+    def tasks(self) -> tuple[str, ...]:
+        return tuple(p.task for p in self.protocols)
+
+
+@dataclass(frozen=True)
+class Column:
+    dataset: Dataset
+    metric: str
+
+    @property
+    def header(self) -> str:
+        suffix = METRIC_LABELS[self.metric]
+        return f"{self.dataset.label} {suffix}" if suffix else self.dataset.label
+
+
+DATASETS: tuple[Dataset, ...] = (
+    Dataset(
+        "Long retrieval",
+        "Urban1k",
+        "retrieval",
+        (Protocol("urban1k"), Protocol("urban-200", "a", "Urban-200 (the original 200 pairs), not Urban1k")),
+    ),
+    Dataset("Long retrieval", "ShareGPT4V-1k", "retrieval", (Protocol("sharegpt4v-1k"),)),
+    Dataset(
+        "Short retrieval",
+        "COCO",
+        "retrieval",
+        (Protocol("coco"), Protocol("coco-karpathy", "b", "COCO Karpathy 5k test split, not val2017 5k")),
+    ),
+    Dataset(
+        "Short retrieval",
+        "Flickr30k",
+        "retrieval",
+        (
+            Protocol("flickr30k"),
+            Protocol("flickr30k-full", "c", "all ~31.8k Flickr30k images (Long-CLIP repo), not the Karpathy 1k test"),
+        ),
+    ),
+    Dataset("Zero-shot", "ImageNet", "classification", (Protocol("imagenet"),)),
+    Dataset("Zero-shot", "CIFAR-10", "classification", (Protocol("cifar10"),)),
+    Dataset("Zero-shot", "CIFAR-100", "classification", (Protocol("cifar100"),)),
+    Dataset("Zero-shot", "ObjectNet", "classification", (Protocol("objectnet"),)),
+)
+
+METRIC_LABELS = {
+    "i2t_r1": "I2T",
+    "t2i_r1": "T2I",
+    "i2t_r5": "I2T R@5",
+    "i2t_r10": "I2T R@10",
+    "t2i_r5": "T2I R@5",
+    "t2i_r10": "T2I R@10",
+    "acc1": "",
+}
+
+# The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
+MAIN_METRICS = {"retrieval": ("i2t_r1", "t2i_r1"), "classification": ("acc1",)}
+RECALL_AT_K_METRICS = {"retrieval": ("i2t_r5", "i2t_r10", "t2i_r5", "t2i_r10")}
+
+# A result measured on a subset (`--limit`) is not the column's protocol either.
+LIMIT_MARK = "L"
+
+# Effective-length columns: one per probe unit, read from the probe on this task when there is one.
+PROBE_TASK = "urban1k"
+PROBE_COLUMNS = (("tokens", "Eff. length (tokens)"), ("words", "Eff. length (words)"))
+
+
+def columns(metrics: dict[str, tuple[str, ...]]) -> list[Column]:
+    return [Column(d, m) for d in DATASETS for m in metrics.get(d.kind, ())]
+
+
+def protocol_marks() -> list[Protocol]:
+    """Every marked (non-column) protocol, in mark order, for the footnotes."""
+    return sorted((p for d in DATASETS for p in d.protocols[1:]), key=lambda p: p.mark)

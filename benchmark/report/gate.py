@@ -1,0 +1,243 @@
+"""Regression gate: compare a candidate result set with a baseline, metric by metric.
+
+Rules (also in examples/README.md):
+- Pairing: results are paired by (model, task). When each side holds exactly one model, they are paired by task
+  alone, so a baseline of `longclip-B` can gate a candidate checkpoint that runs under another name.
+- Unusable input raises GateInputError (exit 2): a side with no results, a requested task or metric found nowhere,
+  a task or metric present on only one side (unless `allow_missing`, which reports it as `missing` and lets it
+  pass), a pair measured under different protocols (task.protocol, kind or `--limit` differ), and, with
+  `significance`, a compared metric without a bootstrap interval on both sides.
+- Tolerance rule (default): a metric fails when candidate - baseline < -tolerance (points). A drop of exactly the
+  tolerance passes; deltas are rounded to 1e-6 first so that float noise (79.3 - 80.3) does not decide.
+- Significance rule (`significance=True`): a metric fails when the candidate's interval lies wholly below the
+  baseline's (candidate upper bound < baseline lower bound); the tolerance is not used.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..errors import LongbenchError
+from .collect import ResultRecord, ResultSet, metric_order
+from .tables import fmt, markdown_table
+
+DELTA_DIGITS = 6
+
+
+class GateInputError(LongbenchError):
+    """The two result sets cannot be compared (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class GateRow:
+    model: str
+    task: str
+    metric: str
+    baseline: float | None
+    candidate: float | None
+    status: str  # "pass" | "fail" | "missing"
+    rule: str  # how it was judged: "tol 1" (tolerance in points) or "CI" (interval rule)
+    baseline_ci: tuple[float, float] | None = None
+    candidate_ci: tuple[float, float] | None = None
+
+    @property
+    def delta(self) -> float | None:
+        if self.baseline is None or self.candidate is None:
+            return None
+        return round(self.candidate - self.baseline, DELTA_DIGITS)
+
+
+@dataclass
+class GateReport:
+    rows: list[GateRow]
+    tolerance: float
+    significance: bool
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[GateRow]:
+        return [r for r in self.rows if r.status == "fail"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.passed else 1
+
+    @property
+    def headline(self) -> str:
+        rule = "significance (CI)" if self.significance else f"tolerance {self.tolerance:g} points"
+        verdict = "PASSED" if self.passed else f"FAILED ({len(self.failures)} metric(s) dropped)"
+        return f"longbench gate {verdict}: {len(self.rows)} metric(s) compared, {rule}"
+
+    def table_rows(self) -> list[list[str]]:
+        return [
+            [
+                r.model,
+                r.task,
+                r.metric,
+                fmt(r.baseline, 2) + _interval(r.baseline_ci),
+                fmt(r.candidate, 2) + _interval(r.candidate_ci),
+                fmt(r.delta, 2, signed=True),
+                r.rule,
+                r.status.upper(),
+            ]
+            for r in self.rows
+        ]
+
+    HEADERS = ("Model", "Task", "Metric", "Baseline", "Candidate", "Δ", "Rule", "Status")
+
+    def to_markdown(self) -> str:
+        out = [f"## {self.headline}", "", markdown_table(self.HEADERS, self.table_rows(), [False] * 3 + [True] * 3)]
+        out += [f"- warning: {w}" for w in self.warnings]
+        return "\n".join(out).rstrip("\n") + "\n"
+
+    def to_junit(self) -> str:
+        suite = ET.Element(
+            "testsuite",
+            name="longbench-gate",
+            tests=str(len(self.rows)),
+            failures=str(len(self.failures)),
+            skipped=str(sum(r.status == "missing" for r in self.rows)),
+            errors="0",
+        )
+        for row in self.rows:
+            case = ET.SubElement(suite, "testcase", classname=f"longbench.gate.{row.model}.{row.task}", name=row.metric)
+            text = (
+                f"baseline {fmt(row.baseline, 2)}, candidate {fmt(row.candidate, 2)}, delta {fmt(row.delta, 2, True)}"
+            )
+            if row.status == "fail":
+                ET.SubElement(case, "failure", message=f"{row.metric} dropped ({row.rule})").text = text
+            elif row.status == "missing":
+                ET.SubElement(case, "skipped", message="present on one side only").text = text
+        suites = ET.Element("testsuites", name="longbench-gate")
+        suites.append(suite)
+        ET.indent(suites)
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _interval(ci: tuple[float, float] | None) -> str:
+    return "" if ci is None else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+
+
+def _index(results: ResultSet, side: str, tasks: Sequence[str] | None) -> dict[tuple[str, str], ResultRecord]:
+    if not results.results:
+        raise GateInputError(f"{side}: no result files to compare")
+    return {r.key: r for r in results.results if not tasks or r.result.task.name in tasks}
+
+
+def _by_task(records: dict[tuple[str, str], ResultRecord]) -> dict[tuple[str, str], ResultRecord]:
+    return {("*", task): r for (_, task), r in records.items()}
+
+
+def _check_protocol(key: tuple[str, str], base: ResultRecord, cand: ResultRecord) -> None:
+    b, c = base.result.task, cand.result.task
+    for what, bv, cv in (("protocol", b.protocol, c.protocol), ("kind", b.kind, c.kind), ("limit", b.limit, c.limit)):
+        if bv != cv:
+            raise GateInputError(
+                f"{key[1]}: baseline {base.path} and candidate {cand.path} differ in {what} "
+                f"({bv!r} vs {cv!r}); results under different protocols cannot be compared"
+            )
+
+
+def gate(
+    baseline: ResultSet,
+    candidate: ResultSet,
+    tolerance: float = 1.0,
+    metrics: Sequence[str] | None = None,
+    tasks: Sequence[str] | None = None,
+    significance: bool = False,
+    allow_missing: bool = False,
+) -> GateReport:
+    """Compare `candidate` with `baseline` under the rules in the module doc; raise GateInputError if unusable."""
+    if tolerance < 0:
+        raise GateInputError(f"--tolerance {tolerance}: expected a number of points >= 0")
+    base, cand = _index(baseline, "baseline", tasks), _index(candidate, "candidate", tasks)
+    if len({m for m, _ in base}) == 1 and len({m for m, _ in cand}) == 1:
+        base, cand = _by_task(base), _by_task(cand)
+    seen_tasks = {t for _, t in (*base, *cand)}
+    for task in tasks or ():
+        if task not in seen_tasks:
+            raise GateInputError(f"--tasks {task}: found in neither baseline nor candidate")
+    rows: list[GateRow] = []
+    warnings: list[str] = []
+    for key in sorted(set(base) | set(cand)):
+        b, c = base.get(key), cand.get(key)
+        if b is None or c is None:
+            rows += _missing(key, b, c, metrics, allow_missing)
+            continue
+        _check_protocol(key, b, c)
+        if b.result.task.fingerprint != c.result.task.fingerprint:
+            warnings.append(
+                f"{key[1]}: data fingerprints differ ({b.path} vs {c.path}); the data read was not identical"
+            )
+        rows += _compare(key, b, c, tolerance, metrics, significance, allow_missing)
+    for metric in metrics or ():
+        if not any(r.metric == metric for r in rows):
+            raise GateInputError(f"--metrics {metric}: no compared result has this metric")
+    return GateReport(rows, tolerance, significance, warnings)
+
+
+def _wanted(names: set[str], metrics: Sequence[str] | None) -> list[str]:
+    return metric_order(names & set(metrics) if metrics else names)
+
+
+def _model(key: tuple[str, str], *records: ResultRecord | None) -> str:
+    return key[0] if key[0] != "*" else next(r.result.model.name for r in records if r is not None)
+
+
+def _missing(key, b, c, metrics, allow_missing) -> list[GateRow]:
+    present = b or c
+    side = "candidate" if c is None else "baseline"
+    if not allow_missing:
+        raise GateInputError(
+            f"{key[1]}: {present.path} has no counterpart in the {side} (use --allow-missing to report and pass it)"
+        )
+    values = present.result.metrics
+    return [
+        GateRow(
+            _model(key, b, c),
+            key[1],
+            m,
+            values[m] if b else None,
+            values[m] if c else None,
+            "missing",
+            f"only in {'baseline' if b else 'candidate'}",
+        )
+        for m in _wanted(set(values), metrics)
+    ]
+
+
+def _compare(key, b, c, tolerance, metrics, significance, allow_missing) -> list[GateRow]:
+    bm, cm = b.result.metrics, c.result.metrics
+    rows = []
+    for metric in _wanted(set(bm) | set(cm), metrics):
+        if metric not in bm or metric not in cm:
+            if not allow_missing:
+                where = c.path if metric not in cm else b.path
+                raise GateInputError(f"{key[1]}: metric {metric} missing from {where}")
+            rows.append(
+                GateRow(_model(key, b, c), key[1], metric, bm.get(metric), cm.get(metric), "missing", "one side")
+            )
+            continue
+        rows.append(_judge(_model(key, b, c), key[1], metric, b, c, tolerance, significance))
+    return rows
+
+
+def _judge(model, task, metric, b, c, tolerance, significance) -> GateRow:
+    base, cand = b.result.metrics[metric], c.result.metrics[metric]
+    if not significance:
+        dropped = round(cand - base, DELTA_DIGITS) < -tolerance
+        return GateRow(model, task, metric, base, cand, "fail" if dropped else "pass", f"tol {tolerance:g}")
+    bci, cci = b.result.ci.get(metric), c.result.ci.get(metric)
+    if not bci or not cci:
+        where = b.path if not bci else c.path
+        raise GateInputError(f"--significance: {where} has no bootstrap interval for {metric} (run with --bootstrap)")
+    below = cci[1] < bci[0]
+    return GateRow(
+        model, task, metric, base, cand, "fail" if below else "pass", "CI", (bci[0], bci[1]), (cci[0], cci[1])
+    )
