@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..registry import Registry
 from ..results import Truncation
 
 
@@ -17,3 +20,23 @@ class Evaluation:
     prompts: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """Settings an evaluator may use; each evaluator reads the ones that apply to its kind."""
+
+    bootstrap: int = 0
+    seed: int = 0
+    #: Prompt set name or JSON file (classification only).
+    prompts: str | None = None
+    #: Where classifiers are cached (classification only); None means the default cache.
+    cache_dir: Path | None = None
+
+
+#: kind ("retrieval", "classification") -> evaluate(encoder, dataset, options) -> Evaluation
+EVALUATORS: Registry[Callable[..., Evaluation]] = Registry("evaluator")
+
+
+def register_evaluator(kind: str):
+    return EVALUATORS.register(kind)

@@ -1,0 +1,69 @@
+"""Decoding images for the image tower: files of any mode (RGB, L, RGBA, CMYK, P) or uint8 arrays.
+
+Decoding happens in DataLoader workers; a file that fails to decode is reported back as a failure (not raised in
+the worker, where the error would lose its file name) so the caller can name it or skip it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+
+from ..datasets import Images
+
+Preprocess = Callable[[Image.Image], torch.Tensor]
+
+
+def open_rgb(source: Path | np.ndarray, crop_border: int = 0) -> Image.Image:
+    """An RGB PIL image; `crop_border` pixels are removed from every side (ObjectNet's 1-px red frame)."""
+    if isinstance(source, np.ndarray):
+        img = Image.fromarray(source, "RGB")
+    else:
+        with warnings.catch_warnings():
+            # A decompression-bomb *warning* (between 1x and 2x PIL's pixel limit) is not worth stopping for;
+            # above 2x PIL raises DecompressionBombError, which is reported as a bad image.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as im:
+                img = im.convert("RGB")  # also forces the full decode, so truncated files fail here
+    if crop_border:
+        w, h = img.size
+        img = img.crop((crop_border, crop_border, w - crop_border, h - crop_border))
+    return img
+
+
+@dataclass
+class Failure:
+    index: int
+    reason: str
+
+
+class ImageDataset(torch.utils.data.Dataset):
+    def __init__(self, images: Images, preprocess: Preprocess, crop_border: int = 0):
+        self.images = images
+        self.preprocess = preprocess
+        self.crop_border = crop_border
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> tuple[int, torch.Tensor | None, str | None]:
+        try:
+            return index, self.preprocess(open_rgb(self.images[index], self.crop_border)), None
+        except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as exc:
+            return index, None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+
+
+def collate(items: Sequence[tuple[int, torch.Tensor | None, str | None]]):
+    """(indices, pixels or None, failures) of one batch, bad images set aside."""
+    good = [(i, x) for i, x, err in items if err is None]
+    failures = [Failure(i, err) for i, _, err in items if err is not None]
+    if not good:
+        return torch.empty(0, dtype=torch.long), None, failures
+    idx, pixels = zip(*good, strict=True)
+    return torch.tensor(idx), torch.stack(pixels), failures

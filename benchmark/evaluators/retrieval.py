@@ -1,0 +1,86 @@
+"""Image-text retrieval: encode images and captions, rank, Recall@K, bootstrap, truncation and length buckets."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..datasets import RetrievalDataset
+from ..encode import Encoder, TextEmbeddings
+from ..metrics.bootstrap import bootstrap_ci
+from ..metrics.retrieval import KS, RetrievalRanks, hits, recall_at_k, recall_metrics, retrieval_ranks
+from ..results import Truncation
+from .base import EvalOptions, Evaluation, register_evaluator
+
+#: Caption-length buckets in tokens, SOT and EOT included (the unit of a model's context length).
+LENGTH_BUCKETS = (("<=20", 0, 20), ("21-77", 21, 77), ("78-248", 78, 248), (">248", 249, None))
+
+
+@register_evaluator("retrieval")
+def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: EvalOptions) -> Evaluation:
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    images = encoder.images(dataset.images, dataset.image_ids)
+    timings["encode_images"] = time.perf_counter() - start
+    texts, text_to_image = drop_captions_of_skipped(dataset, images.kept)
+
+    start = time.perf_counter()
+    text_emb = encoder.texts(texts)
+    timings["encode_texts"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    ranks = retrieval_ranks(images.vectors, text_emb.vectors, text_to_image)
+    metrics = recall_metrics(ranks)
+    ci = retrieval_ci(ranks, options.bootstrap, options.seed) if options.bootstrap else {}
+    timings["metrics"] = time.perf_counter() - start
+    return Evaluation(
+        metrics=metrics, ci=ci, by_length=length_buckets(text_emb, ranks), truncation=truncation_report(text_emb),
+        timings=timings, skipped=images.skipped,
+        counts={"skipped_images": len(images.skipped),
+                "captions_of_skipped_images": len(dataset.texts) - len(texts)})
+
+
+def drop_captions_of_skipped(dataset: RetrievalDataset, kept: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Captions whose image decoded, with image indices renumbered to the kept images' rows."""
+    remap = np.full(len(dataset.images), -1, dtype=np.int64)
+    remap[kept] = np.arange(len(kept))
+    new_index = remap[dataset.text_to_image]
+    keep = new_index >= 0
+    return [t for t, k in zip(dataset.texts, keep, strict=True) if k], new_index[keep]
+
+
+def retrieval_ci(ranks: RetrievalRanks, samples: int, seed: int) -> dict[str, list[float]]:
+    """95% intervals: I2T resamples images, T2I resamples captions."""
+    ci = {}
+    for k in KS:
+        ci[f"i2t_r{k}"] = bootstrap_ci(hits(ranks.i2t, k), samples, seed)
+        ci[f"t2i_r{k}"] = bootstrap_ci(hits(ranks.t2i, k), samples, seed)
+    return ci
+
+
+def length_buckets(text_emb: TextEmbeddings, ranks: RetrievalRanks) -> dict[str, dict[str, float]]:
+    """Recall per caption-length bucket; empty buckets omitted.
+
+    T2I: the captions in the bucket as queries. I2T: per (image, caption) pair, whether that caption is in the top
+    K for its image (for 1:1 datasets this is the usual I2T recall of the bucket's images).
+    """
+    out: dict[str, dict[str, float]] = {}
+    lengths = text_emb.token_lengths
+    for name, low, high in LENGTH_BUCKETS:
+        mask = (lengths >= low) & (lengths <= (high if high is not None else np.iinfo(np.int64).max))
+        if not mask.any():
+            continue
+        row: dict[str, float] = {"n_texts": int(mask.sum())}
+        row.update({f"i2t_r{k}": recall_at_k(ranks.pair_i2t[mask], k) for k in KS})
+        row.update({f"t2i_r{k}": recall_at_k(ranks.t2i[mask], k) for k in KS})
+        out[name] = row
+    return out
+
+
+def truncation_report(text_emb: TextEmbeddings) -> Truncation:
+    """How many captions exceeded the context; tokens lost averaged over the truncated captions only."""
+    lost = text_emb.tokens_lost
+    cut = lost[lost > 0]
+    return Truncation(n_texts=len(lost), n_truncated=len(cut), mean_tokens_lost=float(cut.mean()) if len(cut) else 0.0,
+                      max_tokens_lost=int(cut.max()) if len(cut) else 0)

@@ -1,0 +1,24 @@
+"""Percentile bootstrap over queries: a 95% interval for a metric that is a mean of per-query scores."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def bootstrap_ci(per_query: np.ndarray, samples: int, seed: int = 0, level: float = 0.95,
+                 scale: float = 100.0) -> list[float]:
+    """[low, high] of `scale * mean(per_query)` over `samples` resamples of the queries with replacement."""
+    values = np.asarray(per_query, dtype=np.float64)
+    if samples < 1 or values.size == 0:
+        raise ValueError("bootstrap needs at least one sample and one query")
+    rng = np.random.default_rng(seed)
+    means = np.empty(samples)
+    # Resample in chunks: samples x n indices at once would be gigabytes for 25k captions x 1000 samples.
+    chunk = max(1, 4_000_000 // values.size)
+    for start in range(0, samples, chunk):
+        n = min(chunk, samples - start)
+        idx = rng.integers(0, values.size, size=(n, values.size))
+        means[start:start + n] = values[idx].mean(axis=1)
+    alpha = (1 - level) / 2
+    low, high = np.quantile(means, [alpha, 1 - alpha])
+    return [float(scale * low), float(scale * high)]
