@@ -46,8 +46,10 @@ def results(
     """Show every result file (one row per model and task) and export it as csv/json/markdown."""
     loaded = _load(results_dirs)
     frame = results_frame(loaded)
-    shown = frame.drop(columns=["kind", "n_classes", "created"])
-    console.print(frame_rich(shown, title="Results (percent)"))
+    # One table per kind, only the columns it uses, so that it fits a terminal; the exports have every column.
+    for kind, part in frame.groupby("kind", sort=True):
+        shown = part.drop(columns=["kind", "protocol", "n_images", "n_texts", "n_classes", "created", "path"])
+        console.print(frame_rich(shown.dropna(axis="columns", how="all"), title=f"{kind} results (percent)"))
     if loaded.probes:
         probes = Table(title="Effective length (probe)")
         for name in ("model", "task", "unit", "i2t", "t2i", "path"):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.table import Table
 
 from .output import write_text_atomic
@@ -57,10 +58,16 @@ def frame_markdown(frame: pd.DataFrame, digits: int = 2) -> str:
 
 
 def frame_rich(frame: pd.DataFrame, title: str | None = None, digits: int = 2) -> Table:
-    table = Table(title=title)
-    for column, numeric in zip(frame.columns, _numeric(frame), strict=True):
-        table.add_column(str(column), justify="right" if numeric else "left")
-    for row in _cell_text(frame, digits):
+    # A light box, whole numbers and names folded past 10 characters keep a table readable in an 80-column CI log.
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    cells = _cell_text(frame, digits)
+    for i, (column, numeric) in enumerate(zip(frame.columns, _numeric(frame), strict=True)):
+        widest = max((len(row[i]) for row in cells), default=1)
+        if numeric:
+            table.add_column(str(column), justify="right", no_wrap=True, min_width=widest)
+        else:
+            table.add_column(str(column), overflow="fold", min_width=min(widest, 10))
+    for row in cells:
         table.add_row(*row)
     return table
 

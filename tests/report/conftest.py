@@ -1,0 +1,86 @@
+"""Builders of tiny result and probe files for the report tests (no models, no data)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from longbench.results import ModelInfo, Result, TaskInfo, result_path, write_result
+
+PROTOCOLS = {
+    "urban1k": "urban1k: 1000 pairs 1:1",
+    "urban-200": "urban-200: 200 pairs 1:1",
+    "sharegpt4v-1k": "sharegpt4v: first 1000",
+    "coco": "coco val2017 5k",
+    "coco-karpathy": "coco karpathy 5k test",
+    "flickr30k": "flickr30k karpathy 1k test",
+    "flickr30k-full": "flickr30k full",
+    "imagenet": "imagenet val, 80 templates",
+    "cifar10": "cifar10 test",
+}
+CLASSIFICATION = {"imagenet", "cifar10", "cifar100", "objectnet"}
+
+
+def retrieval(i2t: float, t2i: float) -> dict[str, float]:
+    return {"i2t_r1": i2t, "i2t_r5": i2t + 5, "i2t_r10": i2t + 8, "t2i_r1": t2i, "t2i_r5": t2i + 5, "t2i_r10": t2i + 8}
+
+
+def make_result(model: str, task: str, metrics: dict[str, float], **task_fields) -> Result:
+    kind = "classification" if task in CLASSIFICATION else "retrieval"
+    info = {"protocol": PROTOCOLS.get(task, task), "n_images": 10, "fingerprint": "fp", **task_fields}
+    return Result(
+        model=ModelInfo(model, "ViT-B-16", 77, "learned"),
+        task=TaskInfo(task, kind, **info),
+        metrics=metrics,
+        environment={"torch": "x"},
+        timings={"load": 0.1},
+        created="2024-05-01T00:00:00+00:00",
+    )
+
+
+WriteFn = Callable[..., Path]
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> WriteFn:
+    """write(root, model, task, metrics, created=..., ci=..., **task_fields) -> path of the written result file."""
+
+    def _write(
+        root: str,
+        model: str,
+        task: str,
+        metrics: dict[str, float],
+        created: str | None = None,
+        ci: dict[str, list[float]] | None = None,
+        **task_fields,
+    ) -> Path:
+        result = make_result(model, task, metrics, **task_fields)
+        if created:
+            result.created = created
+        if ci:
+            result.ci = ci
+        return write_result(result, result_path(tmp_path / root, model, task))
+
+    return _write
+
+
+@pytest.fixture
+def write_probe(tmp_path: Path) -> Callable[..., Path]:
+    def _write(root: str, model: str, task: str, unit: str, i2t: int | None, t2i: int | None, version: int = 1) -> Path:
+        path = tmp_path / root / model / f"probe-{task}-{unit}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "schema_version": version,
+            "kind": "probe",
+            "model": {"name": model, "architecture": "ViT-B-16"},
+            "task": task,
+            "unit": unit,
+            "effective_length": {"i2t": i2t, "t2i": t2i},
+            "points": [{"length": 10, "i2t_r1": 1.0, "t2i_r1": 2.0}],
+        }
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
+
+    return _write

@@ -1,0 +1,145 @@
+"""leaderboard.md: columns, protocol marks, ranks, reported block, differences, stability."""
+
+from __future__ import annotations
+
+from longbench.cli import app
+from longbench.report import build_leaderboard, load_references, load_results
+from typer.testing import CliRunner
+
+from .conftest import retrieval
+
+runner = CliRunner()
+
+
+def _table(text: str, first_header: str) -> list[list[str]]:
+    """The rows (cells) of the first markdown table whose header starts with `first_header`, header included."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header} |"))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip("|").split(" | ")])
+    return [rows[0], *rows[2:]]
+
+
+def _measured(tmp_path, write, write_probe):
+    write("r", "longclip-B", "urban1k", retrieval(80.0, 79.0))
+    write("r", "longclip-B", "flickr30k-full", retrieval(47.0, 34.0))
+    write("r", "longclip-B", "imagenet", {"acc1": 66.0})
+    write("r", "clip-B", "urban1k", retrieval(67.5, 60.0))
+    write("r", "clip-B", "coco", retrieval(50.0, 30.0), limit=200)
+    write("r", "clip-B", "imagenet", {"acc1": 68.4})
+    write("r", "toy", "urban1k", retrieval(67.5, 10.0))
+    write_probe("r", "longclip-B", "urban1k", "tokens", 60, None)
+    return build_leaderboard(load_results(tmp_path / "r"), load_references())
+
+
+def test_main_table_has_grouped_columns_in_order(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    assert _table(text, "Model")[0] == [
+        "Model",
+        "Urban1k I2T", "Urban1k T2I", "ShareGPT4V-1k I2T", "ShareGPT4V-1k T2I",
+        "COCO I2T", "COCO T2I", "Flickr30k I2T", "Flickr30k T2I",
+        "ImageNet", "CIFAR-10", "CIFAR-100", "ObjectNet",
+        "Eff. length (tokens)", "Eff. length (words)", "Mean rank",
+    ]  # fmt: skip
+    assert "**Long retrieval**: Urban1k, ShareGPT4V-1k; **Short retrieval**: COCO, Flickr30k; **Zero-shot**" in text
+
+
+def test_other_protocols_and_subsets_are_marked_and_not_ranked(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
+    assert rows["longclip-B"]["Flickr30k I2T"] == "47.0<sup>c</sup>"  # flickr30k-full, not Karpathy 1k
+    assert rows["clip-B"]["COCO I2T"] == "50.0<sup>L</sup>"  # --limit subset
+    assert "<sup>c</sup> task `flickr30k-full`" in text and "<sup>L</sup> measured on a subset" in text
+
+
+def test_ranks_ties_and_mean_rank(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
+    assert rows["longclip-B"]["Urban1k I2T"] == "80.0 (1)"
+    assert rows["clip-B"]["Urban1k I2T"] == rows["toy"]["Urban1k I2T"] == "67.5 (2)"  # tie
+    assert rows["clip-B"]["Urban1k T2I"] == "60.0 (2)" and rows["toy"]["Urban1k T2I"] == "10.0 (3)"
+    assert rows["longclip-B"]["ImageNet"] == "66.0 (2)" and rows["clip-B"]["ImageNet"] == "68.4 (1)"
+    # longclip-B: 1, 1, 2 -> 1.33 over 3 columns; clip-B: 2, 2, 1; toy: 2, 3.
+    assert rows["longclip-B"]["Mean rank"] == "1.33 (3)"
+    assert rows["clip-B"]["Mean rank"] == "1.67 (3)"
+    assert rows["toy"]["Mean rank"] == "2.50 (2)"
+    assert [r[0] for r in _table(text, "Model")[1:]] == ["longclip-B", "clip-B", "toy"]  # sorted by mean rank
+    assert rows["longclip-B"]["Eff. length (tokens)"] == "60 / none"
+
+
+def test_second_table_has_recall_at_5_and_10(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    second = text.split("### Recall@5 and Recall@10")[1]
+    header = _table(second, "Model")[0]
+    assert "Urban1k I2T R@5" in header and "Flickr30k T2I R@10" in header and "ImageNet" not in header
+
+
+def test_every_cell_is_traceable_to_file_and_protocol(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    sources = _table(text.split("### Where each number comes from")[1], "Model")
+    assert [
+        "longclip-B",
+        "Flickr30k",
+        "flickr30k-full",
+        "flickr30k full",
+        "–",
+        "longclip-B/flickr30k-full.json",
+    ] in sources
+    assert ["clip-B", "COCO", "coco", "coco val2017 5k", "200", "clip-B/coco.json"] in sources
+    assert str(tmp_path) not in text  # relative paths only
+
+
+def test_reference_block_is_labelled_reported_with_sources(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    reported = text.split("## Reported reference numbers (reported by papers, not measured here)")[1]
+    assert "https://arxiv.org/abs/2403.15378" in reported and "https://arxiv.org/abs/2411.04997" in reported
+    longclip_paper = _table(reported, "Model (as reported)")
+    row = next(r for r in longclip_paper if r[0] == "Long-CLIP-B")
+    assert row[1] == "`longclip-B`" and row[2] == "79.5<sup>a</sup>"  # Urban-200 in the Urban1k column: marked
+    assert "(1)" not in reported.split("## Measured − reported")[0]  # reported rows are not ranked
+
+
+def test_differences_only_where_model_and_protocol_match(tmp_path, write, write_probe):
+    text = _measured(tmp_path, write, write_probe)
+    diff = _table(text.split("## Measured − reported")[1], "Source")[1:]
+    keyed = {(r[0], r[1], r[2], r[3]): r[4:] for r in diff}
+    assert keyed[("llm2clip-reeval", "longclip-B", "urban1k", "i2t_r1")] == [
+        "80.0",
+        "79.1",
+        "+0.9",
+        "longclip-B/urban1k.json",
+    ]
+    assert keyed[("longclip-paper", "longclip-B", "flickr30k-full", "t2i_r1")][2] == "-0.1"
+    assert keyed[("longclip-paper", "clip-B", "imagenet", "acc1")][2] == "+0.0"
+    assert not any(k[2] == "coco" for k in keyed)  # the clip-B coco result is a --limit subset
+    assert not any(k[1] == "toy" for k in keyed)
+
+
+def test_cli_output_is_byte_identical_on_rerun(tmp_path, write, write_probe):
+    _measured(tmp_path, write, write_probe)
+    outs = []
+    for name in ("a.md", "b.md"):
+        result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "r"), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        outs.append((tmp_path / name).read_bytes())
+    assert outs[0] == outs[1]
+    assert b"longbench leaderboard --results results --out leaderboard.md" in outs[0]
+
+
+def test_empty_results_give_the_reference_block_only(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "empty")])
+    assert result.exit_code == 0, result.output
+    assert "No measured results yet" in result.output and "Long-CLIP-L" in result.output
+    assert "(1)" not in result.output and "No measured result matches a reported row" in result.output
+
+
+def test_unknown_schema_version_exits_2_with_one_line(tmp_path, write):
+    path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
+    path.write_text(path.read_text().replace('"schema_version": 1', '"schema_version": 7'))
+    result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "schema_version 7 is not supported" in result.output and "Traceback" not in result.output
