@@ -1,0 +1,202 @@
+"""Zero-shot classification: class weights from prompts, logits = 100 * image @ W, metrics over the images.
+
+The classifier (one weight vector per class: the normalised mean of the normalised embeddings of its prompts) is
+cached per model and prompt set, so a second run does not re-encode ImageNet's 80,000 prompts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..datasets import ClassificationDataset
+from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
+from ..prompts import Prompts, resolve_prompts
+from ..results import ModelInfo, Truncation, write_json_atomic
+from .base import EvalOptions, Evaluation, register_evaluator
+
+#: Bump when the way class weights are built changes, so that old cache entries are not reused.
+CLASSIFIER_VERSION = 1
+#: Prompts per `encoder.texts` call: bounds memory (ImageNet has 80,000 prompts).
+TEXT_BATCH = 4096
+#: Images per logits block: bounds the [block, n_classes] logits matrix.
+LOGIT_BLOCK = 4096
+
+
+def default_cache_dir() -> Path:
+    """`$LONGBENCH_CACHE/classifiers`, or ~/.cache/longbench/classifiers."""
+    root = os.environ.get("LONGBENCH_CACHE")
+    return Path(root) / "classifiers" if root else Path.home() / ".cache" / "longbench" / "classifiers"
+
+
+def classifier_key(model: ModelInfo, prompts: Prompts) -> str:
+    """Hash of what determines the class weights: the model's provenance, the exact templates and class names."""
+    material = {
+        "version": CLASSIFIER_VERSION,
+        "model": [model.name, model.checkpoint_sha256, model.architecture, model.context_length,
+                  model.pos_embed_kind],
+        "templates": prompts.templates,
+        "classnames": prompts.classnames,
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass
+class Classifier:
+    weights: np.ndarray
+    truncation: Truncation | None
+    cached: bool
+
+
+def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None) -> Classifier:
+    """Encode every prompt, in batches of whole classes, and average per class."""
+    per_call = max(1, TEXT_BATCH // len(prompts.templates))
+    weights, raw_lengths, truncated = [], [], []
+    for start in range(0, len(prompts.classnames), per_call):
+        chunk = prompts.classnames[start:start + per_call]
+        emb = encoder.texts([text for name in chunk for text in prompts.texts(name)])
+        vectors = _normalise(np.asarray(emb.vectors, dtype=np.float32))
+        weights.append(_normalise(vectors.reshape(len(chunk), len(prompts.templates), -1).mean(axis=1)))
+        raw_lengths.append(np.asarray(emb.token_lengths))
+        truncated.append(np.asarray(emb.truncated, dtype=bool))
+    truncation = _truncation(np.concatenate(raw_lengths), np.concatenate(truncated), context_length)
+    return Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
+
+
+def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None, cache_dir: Path | None) -> Classifier:
+    """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored."""
+    if model is None:  # nothing to key the cache on: build every time
+        return build_classifier(encoder, prompts, None)
+    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = classifier_key(model, prompts)
+    array_path, meta_path = directory / f"{key}.npy", directory / f"{key}.json"
+    hit = _read_cached(array_path, meta_path, len(prompts.classnames))
+    if hit is not None:
+        return hit
+    classifier = build_classifier(encoder, prompts, model.context_length)
+    # The metadata goes first: the .npy's presence is what marks an entry complete.
+    write_json_atomic(meta_path, {
+        "model": asdict(model), "prompts": prompts.name, "n_classes": len(prompts.classnames),
+        "n_templates": len(prompts.templates),
+        "truncation": asdict(classifier.truncation) if classifier.truncation else None,
+    })
+    _save_npy_atomic(array_path, classifier.weights)
+    return classifier
+
+
+def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, prompts: str | None = None,
+                            cache_dir: Path | None = None, bootstrap: int = 0, seed: int = 0,
+                            task_name: str | None = None, skip_bad: bool | None = None) -> Evaluation:
+    """Zero-shot top-1/top-5/mean-per-class-recall of `encoder` on `dataset`.
+
+    prompts: a prompt-set name or JSON file (default: the dataset's own default set). task_name selects the
+    task-specific prompts of the `clip` set (default: the dataset's `task`). skip_bad: drop images that do not
+    decode (None: the encoder's setting).
+    """
+    timings: dict[str, float] = {}
+    task = task_name or getattr(dataset, "task", "")
+    chosen = resolve_prompts(prompts or dataset.default_prompts, task, dataset.classnames,
+                             default=dataset.default_prompts)
+
+    start = time.perf_counter()
+    classifier = cached_classifier(encoder, chosen, _provenance(encoder), cache_dir)
+    timings["encode_texts"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    images = encoder.images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
+                            crop_border=getattr(dataset, "crop_border", 0), desc="images")
+    timings["encode_images"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    labels = dataset.labels[np.asarray(images.kept, dtype=np.int64)]
+    ranked = _rank(_normalise(np.asarray(images.vectors, dtype=np.float32)), classifier.weights, labels)
+    metrics = classification_metrics(ranked)
+    ci = classification_ci(ranked, bootstrap, seed) if bootstrap else {}
+    timings["metrics"] = time.perf_counter() - start
+
+    return Evaluation(
+        metrics=metrics,
+        ci=ci,
+        truncation=classifier.truncation,
+        timings=timings,
+        prompts=chosen.name,
+        counts={"n_images": len(labels), "n_classes": len(chosen.classnames), "n_templates": len(chosen.templates),
+                "skipped_images": len(images.skipped), "classifier_cached": int(classifier.cached)},
+        skipped=list(images.skipped),
+    )
+
+
+def _rank(image_vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> Ranked:
+    ranks, predictions = [], []
+    for start in range(0, len(labels), LOGIT_BLOCK):
+        logits = 100.0 * image_vectors[start:start + LOGIT_BLOCK] @ weights.T
+        r, p = rank_logits(logits, labels[start:start + LOGIT_BLOCK])
+        ranks.append(r)
+        predictions.append(p)
+    empty = np.zeros(0, dtype=np.int64)
+    return Ranked(np.concatenate(ranks) if ranks else empty, np.concatenate(predictions) if predictions else empty,
+                  labels, len(weights))
+
+
+def _provenance(encoder: Any) -> ModelInfo | None:
+    provenance = getattr(getattr(encoder, "adapter", None), "provenance", None)
+    return provenance if isinstance(provenance, ModelInfo) else None
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def _truncation(raw_lengths: np.ndarray, truncated: np.ndarray, context_length: int | None) -> Truncation | None:
+    """Prompt truncation; tokens lost are averaged over the truncated prompts (0 when none was cut)."""
+    if context_length is None:
+        return None
+    lost = np.maximum(raw_lengths - context_length, 0)[truncated]
+    return Truncation(n_texts=len(raw_lengths), n_truncated=int(truncated.sum()),
+                      mean_tokens_lost=float(lost.mean()) if len(lost) else 0.0,
+                      max_tokens_lost=int(lost.max()) if len(lost) else 0)
+
+
+def _read_cached(array_path: Path, meta_path: Path, n_classes: int) -> Classifier | None:
+    """A cache entry, or None when it is absent or unreadable (a cache is rebuilt, never trusted blindly)."""
+    if not array_path.is_file():
+        return None
+    try:
+        weights = np.load(array_path, allow_pickle=False)
+    except (OSError, ValueError):
+        return None
+    if weights.ndim != 2 or len(weights) != n_classes or weights.dtype != np.float32:
+        return None
+    truncation = None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        truncation = Truncation(**meta["truncation"]) if meta.get("truncation") else None
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # the weights are what matters; the truncation summary is then unknown
+    return Classifier(weights, truncation, cached=True)
+
+
+def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, array, allow_pickle=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@register_evaluator("classification")
+def evaluate(encoder: Any, dataset: ClassificationDataset, options: EvalOptions) -> Evaluation:
+    return evaluate_classification(encoder, dataset, prompts=options.prompts, cache_dir=options.cache_dir,
+                                   bootstrap=options.bootstrap, seed=options.seed)
