@@ -181,7 +181,7 @@ def _reference_block(references: list[ReferenceSource]) -> list[str]:
     out = [
         "## Reported reference numbers (reported by papers, not measured here)",
         "",
-        "Shipped in `benchmark/resources/references.json`. Marks as above. Rank columns do not apply.",
+        "From `benchmark/resources/references.json`. Marks as at the top of the page; reported rows are not ranked.",
         "",
     ]
     for source in references:
@@ -240,6 +240,10 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
         "accuracy. The **Measured** section holds only numbers longbench measured, each traceable to its result "
         "file (paths relative to the results directory); the **Reported** section holds numbers from papers.",
         "",
+        "A cell measured under another protocol than its column, or on a subset, is marked and never ranked:",
+        "",
+        *_marks_legend(),
+        "",
         "## Measured",
         "",
     ]
@@ -251,7 +255,7 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
         ]
     else:
         out += [f"Column groups: {_groups()}.", "", _measured_table(results, MAIN_METRICS, probes=True)]
-        out += ["Footnotes:", "", *_marks_legend(), *_rank_legend(), ""]
+        out += ["Footnotes (marks: see the top of the page):", "", *_rank_legend(), ""]
         out += ["### Recall@5 and Recall@10", "", _measured_table(results, RECALL_AT_K_METRICS, probes=False)]
         out += ["### Where each number comes from", "", _sources_table(results)]
         if results.superseded:

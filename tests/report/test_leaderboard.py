@@ -134,6 +134,7 @@ def test_empty_results_give_the_reference_block_only(tmp_path):
     result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "empty")])
     assert result.exit_code == 0, result.output
     assert "No measured results yet" in result.output and "Long-CLIP-L" in result.output
+    assert "<sup>a</sup> task `urban-200`" in result.output  # the marks used by the reported rows are explained
     assert "(1)" not in result.output and "No measured result matches a reported row" in result.output
 
 

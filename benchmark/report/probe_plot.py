@@ -1,0 +1,149 @@
+"""Plots of probe files (`longbench probe`): R@1 against caption length, one model or several overlaid.
+
+Reads probe file contents only (the dicts `ProbeResult.to_dict` writes). One probe: I2T and T2I curves, each
+direction's full-length R@1 (dotted) and effective length (vertical line), and the model's context length. Several:
+one colour per probe, solid I2T and dashed T2I, effective lengths as larger markers on each curve. The Agg canvas
+is used directly, so no GUI backend and no global pyplot state are touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError, SchemaError
+
+SCHEMA_VERSION = 1
+STYLE = {"i2t": ("-", "o", "I2T"), "t2i": ("--", "s", "T2I")}
+
+
+def read_probe_file(path: Path) -> dict[str, Any]:
+    """A probe file's content, checked for the fields the plots use."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: probe file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("kind") != "probe" or data.get("schema_version") != SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: not a longbench probe file (expected kind 'probe', schema_version {SCHEMA_VERSION})"
+        )
+    try:
+        _ = data["model"]["name"], data["model"]["context_length"], data["task"], data["unit"]
+        _ = [(p["length"], p["i2t_r1"], p["t2i_r1"]) for p in data["points"]]
+        _ = data["effective_length"]["i2t"], data["effective_length"]["t2i"]
+    except (KeyError, TypeError) as exc:
+        raise SchemaError(f"{path}: probe file lacks {exc}") from None
+    return data
+
+
+def compare_probes(paths: Sequence[Path], out: Path) -> Path:
+    """Overlay the curves of several probe files (one unit) in one PNG."""
+    probes = [read_probe_file(p) for p in paths]
+    units = sorted({p["unit"] for p in probes})
+    if len(units) > 1:
+        raise DataError(f"cannot overlay probes in different units ({', '.join(units)}): compare one unit at a time")
+    return plot_probes(probes, out)
+
+
+def default_compare_path(paths: Sequence[Path], output: Path) -> Path:
+    """`<output>/probe-compare-<task>-<unit>.png` from the first file's name (`probe-<task>-<unit>.json`)."""
+    return Path(output) / f"{Path(paths[0]).stem.replace('probe-', 'probe-compare-', 1)}.png"
+
+
+def plot_probes(probes: Sequence[dict[str, Any]], out: Path) -> Path:
+    """Write R@1 against length for one probe (detailed) or several (overlaid) as a PNG at `out`."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 5), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    colours = [f"C{i % 10}" for i in range(len(probes))]
+    if len(probes) == 1:
+        _single(ax, probes[0])
+    else:
+        for probe, colour in zip(probes, colours, strict=True):
+            _overlaid(ax, probe, colour, several_tasks=len({p["task"] for p in probes}) > 1)
+    _contexts(ax, probes)
+    unit = probes[0]["unit"]
+    ax.set_xlabel(
+        f"caption length ({unit}; SOT and EOT included)"
+        if unit == "tokens"
+        else "caption length (words, then tokenized at the model's context)"
+    )
+    ax.set_ylabel("Recall@1 (%)")
+    ax.set_title(_title(probes))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    return _save(fig, Path(out))
+
+
+def _curve(probe: dict[str, Any], direction: str) -> tuple[list[float], list[float]]:
+    points = probe["points"]
+    return [p["length"] for p in points], [p[f"{direction}_r1"] for p in points]
+
+
+def _single(ax, probe: dict[str, Any]) -> None:
+    tol = probe.get("tolerance", 0)
+    for d, colour in (("i2t", "C0"), ("t2i", "C1")):
+        line, marker, label = STYLE[d]
+        ax.plot(*_curve(probe, d), line, marker=marker, color=colour, markersize=4, label=label)
+        full = probe.get("full", {}).get(f"{d}_r1")
+        if full is not None:
+            ax.axhline(full, color=colour, linestyle=":", linewidth=1, label=f"{label} full length {full:.1f}")
+        eff = probe["effective_length"][d]
+        if eff is not None:
+            ax.axvline(
+                eff,
+                color=colour,
+                linestyle="-.",
+                linewidth=1,
+                label=f"{label} effective length {eff} (within {tol:g} of full)",
+            )
+
+
+def _overlaid(ax, probe: dict[str, Any], colour: str, several_tasks: bool) -> None:
+    name = probe["model"]["name"] + (f" [{probe['task']}]" if several_tasks else "")
+    for d in ("i2t", "t2i"):
+        line, marker, label = STYLE[d]
+        xs, ys = _curve(probe, d)
+        ax.plot(xs, ys, line, marker=marker, color=colour, markersize=3, label=f"{name} {label}")
+        eff = probe["effective_length"][d]
+        if eff in xs:
+            ax.plot([eff], [ys[xs.index(eff)]], marker=marker, color=colour, markersize=10, fillstyle="none")
+
+
+def _contexts(ax, probes: Sequence[dict[str, Any]]) -> None:
+    """A grey line at each model's context length inside the probed range (the words axis shows it too)."""
+    longest = max(p["points"][-1]["length"] for p in probes if p["points"])
+    for ctx in sorted({p["model"]["context_length"] for p in probes}):
+        if ctx <= longest:
+            ax.axvline(ctx, color="grey", linestyle="--", linewidth=1, label=f"context {ctx} tokens")
+
+
+def _title(probes: Sequence[dict[str, Any]]) -> str:
+    tasks = ", ".join(dict.fromkeys(p["task"] for p in probes))
+    if len(probes) == 1:
+        return f"{probes[0]['model']['name']} on {tasks}: R@1 vs caption length ({probes[0]['unit']})"
+    return f"Effective text length on {tasks} ({probes[0]['unit']}); circles: effective length"
+
+
+def _save(fig, out: Path) -> Path:
+    """PNG written beside its final name and renamed, so a reader never sees half a file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
