@@ -115,6 +115,18 @@ def gate_command(
     raise typer.Exit(report.exit_code)
 
 
+def gate_runs(baseline: Path, candidates: list[Path], tolerance: float) -> int:
+    """`longbench run --gate BASELINE`: gate the files just written, on their tasks only; print; return the exit code.
+
+    Unusable input raises GateInputError (a LongbenchError), which the calling command turns into exit 2.
+    """
+    candidate = load_results(candidates)
+    tasks = sorted({r.result.task.name for r in candidate.results})
+    report = gate(_load([baseline]), candidate, tolerance, tasks=tasks)
+    _print(report)
+    return report.exit_code
+
+
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow"}
 
 

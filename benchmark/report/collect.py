@@ -71,13 +71,15 @@ class ResultSet:
 def load_results(paths: Path | Sequence[Path]) -> ResultSet:
     """Load every result and probe file under `paths` (files or directories), deduplicated (see module doc).
 
-    With more than one path, each record's path is prefixed with its root's name so that they stay apart.
+    A record's path is relative to the directory it was found in (prefixed with that directory's name when more
+    than one path is given, so that they stay apart); a file given directly is named `<its folder>/<its name>`,
+    which is `<model>/<task>.json` in a results directory.
     """
     roots = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
     results: list[ResultRecord] = []
     probes: list[ProbeRecord] = []
     for root in roots:
-        prefix = f"{root.name}/" if len(roots) > 1 else ""
+        prefix = f"{root.name}/" if len(roots) > 1 and not root.is_file() else ""
         for file, rel in _json_files(root):
             label = prefix + rel
             if file.name.startswith(PROBE_PREFIX):
@@ -95,7 +97,7 @@ def load_results(paths: Path | Sequence[Path]) -> ResultSet:
 
 def _json_files(root: Path) -> list[tuple[Path, str]]:
     if root.is_file():
-        return [(root, root.name)]
+        return [(root, f"{root.parent.name}/{root.name}" if root.parent.name else root.name)]
     if not root.is_dir():
         raise DataError(f"{root}: no such result file or directory")
     # Hidden files are the temporaries of atomic writes in progress (and editor droppings).

@@ -152,3 +152,19 @@ def test_library_gate_reports_rows(tmp_path, write):
     assert [(r.metric, r.delta) for r in report.rows][:2] == [("i2t_r1", 1.0), ("i2t_r5", 1.0)]
     with pytest.raises(GateInputError, match="--tolerance -1"):
         gate(load_results(tmp_path / "base"), load_results(tmp_path / "cand"), tolerance=-1)
+
+
+def test_gate_runs_gates_the_written_files_on_their_tasks_only(tmp_path, write):
+    from longbench.cli.report import gate_runs
+
+    write("base", "longclip-B", "imagenet", {"acc1": 70.0})  # not re-run: not compared
+    write("base", "longclip-B", "urban1k", retrieval(80.0, 79.0))
+    written = write("cand", "longclip-B", "urban1k", retrieval(80.0, 77.0))
+    assert gate_runs(tmp_path / "base", [written], 1.0) == 1
+    assert gate_runs(tmp_path / "base", [written], 5.0) == 0
+
+
+def test_file_paths_are_named_model_slash_task(tmp_path, write):
+    path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
+    other = write("s", "clip-B", "imagenet", {"acc1": 1.0})
+    assert [r.path for r in load_results([path, other]).results] == ["clip-B/imagenet.json", "clip-B/urban1k.json"]
