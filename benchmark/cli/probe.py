@@ -1,0 +1,92 @@
+"""`longbench probe`: the effective-token-length probe, and `--compare` to overlay several probes' curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import DataError
+from ..probe import UNITS, ProbeResult, parse_lengths, probe, write_probe
+from ..report.probe_plot import compare_probes, default_compare_path
+from ..runner import RunConfig
+from ._app import app, console, friendly_errors
+from .models import CHECKPOINT_HELP, MODEL_HELP
+from .run import parse_roots
+
+LengthsOption = Annotated[str, typer.Option(help="Comma-separated lengths, or auto (5 .. min(context, longest)).")]
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Writes <output>/<model>/probe-<task>-<unit>.*")]
+COLUMNS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
+
+
+def print_probe(result: ProbeResult) -> None:
+    table = Table(title=f"{result.model.name} on {result.task}: Recall@K (%) with captions cut to N {result.unit}")
+    for col in ("N", *COLUMNS, "cut", "mean tokens"):
+        table.add_column(col, justify="right")
+    for p in result.points:
+        table.add_row(str(p["length"]), *(f"{p[c]:.2f}" for c in COLUMNS), str(p["n_cut"]), f"{p['mean_tokens']:.1f}")
+    table.add_row("full", *(f"{result.full[c]:.2f}" for c in COLUMNS), "-", "-", style="bold")
+    console.print(table)
+    ci = result.effective_length_ci or {}
+    for d, label in (("i2t", "I2T"), ("t2i", "T2I")):
+        interval = f" (95% bootstrap {ci[d][0]}..{ci[d][1]})" if d in ci else ""
+        console.print(f"{label}: effective length {result.effective_length[d]}{interval}, plateau length "
+                      f"{result.plateau_length[d]} {result.unit} (tolerance {result.tolerance:g} R@1 points)",
+                      highlight=False)
+
+
+@app.command("probe")
+@friendly_errors
+def probe_command(
+    files: Annotated[list[Path] | None, typer.Argument(help="With --compare: probe JSON files to overlay.")] = None,
+    compare: Annotated[bool, typer.Option("--compare", help="Overlay the probe files given as arguments.")] = False,
+    plot_out: Annotated[Path | None, typer.Option("--plot-out", help="With --compare: the PNG to write "
+                                                  "(default <output>/probe-compare-<task>-<unit>.png).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", "-c", help=CHECKPOINT_HELP)] = None,
+    task: Annotated[str | None, typer.Option("--task", "-t", help="A 1:1 retrieval task (urban1k, ...).")] = None,
+    data_root: Annotated[Path | None, typer.Option("--data-root", "-d", help="Folder holding the datasets.")] = None,
+    root: Annotated[list[str] | None, typer.Option("--root", help="TASK=PATH: the task's folder on its own.")] = None,
+    unit: Annotated[str, typer.Option(help="tokens (SOT + N-2 tokens + EOT) or words (first N words).")] = "tokens",
+    lengths: LengthsOption = "auto",
+    tolerance: Annotated[float, typer.Option(help="Effective length: R@1 within this many points of full.")] = 1.0,
+    output: OutputOption = Path("results"),
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap samples for the effective length's 95% interval.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed for the bootstrap.")] = 0,
+    batch_size: Annotated[int, typer.Option("--batch-size", "-b")] = 64,
+    device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N, mps or auto.")] = "auto",
+    workers: Annotated[int, typer.Option(help="Image decoding worker processes (0 = in the main process).")] = 0,
+    precision: Annotated[str, typer.Option(help="auto (fp16 autocast on CUDA, fp32 elsewhere), fp32, fp16, bf16.")
+                         ] = "auto",
+    limit: Annotated[int | None, typer.Option(help="Probe the first N images only (recorded in the file).")] = None,
+    skip_bad_images: Annotated[bool, typer.Option("--skip-bad-images", help="Skip undecodable/missing images.")
+                               ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
+    if compare:
+        if len(files or []) < 1:
+            raise DataError("--compare needs probe JSON files as arguments, e.g. results/*/probe-urban1k-tokens.json")
+        out = compare_probes(files, plot_out or default_compare_path(files, output))
+        console.print(f"wrote {escape(str(out))}", highlight=False)
+        return
+    if files:
+        raise DataError(f"unexpected argument {files[0]} (probe files are only read with --compare)")
+    if task is None:
+        raise DataError("--task is required (a 1:1 retrieval task such as urban1k or sharegpt4v-1k)")
+    if unit not in UNITS:
+        raise DataError(f"--unit {unit!r}: expected one of {', '.join(UNITS)}")
+    if limit is not None and limit < 1:
+        raise DataError(f"--limit must be at least 1, got {limit}")
+    config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output, batch_size=batch_size,
+                       device=device, workers=workers, precision=precision, limit=limit,
+                       skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet)
+    result = probe(model, task, config, unit=unit, lengths=parse_lengths(lengths), tolerance=tolerance,
+                   checkpoint=checkpoint)
+    print_probe(result)
+    written = write_probe(result, output)
+    for path in (written.json, written.csv, written.png):
+        console.print(f"wrote {escape(str(path))}", highlight=False)
