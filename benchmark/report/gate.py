@@ -218,7 +218,7 @@ def _compare(key, b, c, tolerance, metrics, significance, allow_missing) -> list
     for metric in _wanted(set(bm) | set(cm), metrics):
         if metric not in bm or metric not in cm:
             if not allow_missing:
-                where = c.path if metric not in cm else b.path
+                where = f"candidate {c.path}" if metric not in cm else f"baseline {b.path}"
                 raise GateInputError(f"{key[1]}: metric {metric} missing from {where}")
             rows.append(
                 GateRow(_model(key, b, c), key[1], metric, bm.get(metric), cm.get(metric), "missing", "one side")
@@ -235,7 +235,7 @@ def _judge(model, task, metric, b, c, tolerance, significance) -> GateRow:
         return GateRow(model, task, metric, base, cand, "fail" if dropped else "pass", f"tol {tolerance:g}")
     bci, cci = b.result.ci.get(metric), c.result.ci.get(metric)
     if not bci or not cci:
-        where = b.path if not bci else c.path
+        where = f"baseline {b.path}" if not bci else f"candidate {c.path}"
         raise GateInputError(f"--significance: {where} has no bootstrap interval for {metric} (run with --bootstrap)")
     below = cci[1] < bci[0]
     return GateRow(

@@ -114,7 +114,7 @@ def test_significance_uses_intervals(tmp_path, write):
 def test_significance_without_intervals_exits_2(tmp_path, write):
     _pair(write, {"i2t_r1": 80.0}, {"i2t_r1": 80.0})
     result = _gate(tmp_path, "--significance")
-    assert result.exit_code == 2 and "no bootstrap interval" in result.output
+    assert result.exit_code == 2 and "baseline longclip-B/urban1k.json has no bootstrap interval" in result.output
 
 
 def test_summary_and_junit_are_written_and_well_formed(tmp_path, write):
