@@ -41,27 +41,28 @@ def file_digest(path: Path, algorithm: str) -> str:
     return digest.hexdigest()
 
 
-def verify_file(path: Path, expect: Expect, server_size: int | None) -> str:
+def verify_file(path: Path, expect: Expect, server_size: int | None, label: str | None = None) -> str:
     """Check `path` against the published checksum, else the known size, else the server's size.
 
-    Raises DataError (and deletes nothing: the caller decides) when a check fails.
+    Raises DataError naming `label` (default: the path) and deletes nothing: the caller decides.
     """
+    label = label or str(path)
     size = path.stat().st_size
     for algorithm in ("sha256", "md5"):
         wanted = getattr(expect, algorithm)
         if wanted:
             got = file_digest(path, algorithm)
             if got != wanted.lower():
-                raise DataError(f"{path.name}: {algorithm} {got} does not match the expected {wanted} "
+                raise DataError(f"{label}: {algorithm} {got} does not match the expected {wanted} "
                                 f"(a damaged download or a different file)")
             return f"{algorithm} matches the published checksum"
     if expect.size is not None:
         if size != expect.size:
-            raise DataError(f"{path.name}: {size} bytes, expected {expect.size}")
+            raise DataError(f"{label}: {size} bytes, expected {expect.size}")
         return "size matches the known size (no published checksum)"
     if server_size is not None:
         if size != server_size:
-            raise DataError(f"{path.name}: {size} bytes, but the server announced {server_size}")
+            raise DataError(f"{label}: {size} bytes, but the server announced {server_size}")
         return "size matches the server's Content-Length only (no published checksum)"
     return "not verified (no published checksum and no size from the source)"
 
@@ -114,6 +115,9 @@ def _attempt(url: str, part: Path, bar: _Bar, timeout: float) -> int | None:
             for block in iter(lambda: response.read(_CHUNK), b""):
                 out.write(block)
                 bar.advance(len(block))
+    # urllib ends a read quietly when the server closes early; a short file is an interrupted attempt.
+    if total is not None and part.stat().st_size < total:
+        raise http.client.IncompleteRead(b"", total - part.stat().st_size)
     return total
 
 
@@ -139,11 +143,8 @@ def download(url: str, dest: Path, expect: Expect, progress: Progress | None = N
                 kept = part.stat().st_size if part.exists() else 0
                 raise DataError(f"{url}: download failed after {retries + 1} attempts ({err}); "
                                 f"{kept} bytes kept in {part}, run again to resume") from None
-    if total is not None and part.stat().st_size < total:
-        raise DataError(f"{url}: the server closed the connection at {part.stat().st_size} of {total} bytes; "
-                        f"run again to resume from {part}")
     try:
-        verified = verify_file(part, expect, total)
+        verified = verify_file(part, expect, total, url)
     except DataError:
         part.unlink()
         raise
