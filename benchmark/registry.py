@@ -33,7 +33,8 @@ class Registry(Generic[T]):
             raise UnknownNameError(self.unknown_message(name)) from None
 
     def unknown_message(self, name: str) -> str:
-        close = difflib.get_close_matches(name, list(self._items), n=3, cutoff=0.5)
+        same_but_case = [n for n in self._items if n.lower() == name.lower()]
+        close = list(dict.fromkeys(same_but_case + difflib.get_close_matches(name, list(self._items), n=3, cutoff=0.5)))
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         return f"unknown {self.kind} {name!r}{hint} (known: {', '.join(sorted(self._items))})"
 

@@ -13,6 +13,9 @@ from .formats import Architecture, infer_architecture
 from .longclip import combine_positional_tables
 from .stretch import pos_embed_kind
 
+#: Scalars OpenAI's TorchScript archives carry, and the causal mask (rebuilt by the model): not weights.
+NON_WEIGHTS = ("input_resolution", "context_length", "vocab_size", "attn_mask")
+
 
 def build_model(arch: Architecture) -> CLIP:
     # Every OpenAI-style checkpoint, Long-CLIP's included, was trained with QuickGELU (PROTOCOLS.md 1).
@@ -29,26 +32,43 @@ def clip_preprocess(image_size: int):
                            resize_mode="shortest", interpolation="bicubic")
 
 
-def adapter_from_state_dict(state: dict[str, torch.Tensor], *, name: str, source: str, checkpoint: str | None = None,
-                            sha256: str | None = None) -> ClipAdapter:
-    """Detect the layout, combine Long-CLIP's tables, infer the architecture, load strictly, wrap."""
+def prepare_state(state: dict[str, torch.Tensor], source: str) -> tuple[dict[str, torch.Tensor], bool]:
+    """Long-CLIP's two tables combined into one, non-weight entries dropped; also says whether PE_res was there."""
     has_res = "positional_embedding_res" in state
     try:
         state = combine_positional_tables(state)
     except CheckpointError as exc:
-        raise CheckpointError(f"{checkpoint or name}: {exc}") from None
-    arch = infer_architecture(state, checkpoint or name)
-    model = build_model(arch)
-    state = {k: v for k, v in state.items() if k not in ("input_resolution", "context_length", "vocab_size")}
+        raise CheckpointError(f"{source}: {exc}") from None
+    return {k: v for k, v in state.items() if k not in NON_WEIGHTS}, has_res
+
+
+def load_weights(model: CLIP, state: dict[str, torch.Tensor], source: str, arch_name: str) -> None:
+    """Strict load; a mismatch becomes one line naming the first offending tensor."""
     try:
         model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
     except RuntimeError as exc:
-        raise CheckpointError(f"{checkpoint or name}: tensors do not fit the architecture read from its shapes "
-                              f"({arch.name}): {_mismatch(exc)}") from None
-    kind = pos_embed_kind(model.positional_embedding.detach(), has_res)
-    provenance = Provenance(name=name, architecture=arch.name, context_length=arch.context_length,
-                            pos_embed_kind=kind, checkpoint=checkpoint, checkpoint_sha256=sha256, source=source)
-    return ClipAdapter(model, clip_preprocess(arch.image_size), provenance)
+        raise CheckpointError(f"{source}: tensors do not fit the architecture {arch_name}: {_mismatch(exc)}") from None
+
+
+def wrap(model: CLIP, preprocess, *, has_res: bool, name: str, architecture: str, source: str,
+         checkpoint: str | None, sha256: str | None) -> ClipAdapter:
+    table = model.positional_embedding.detach()
+    provenance = Provenance(name=name, architecture=architecture, context_length=table.shape[0],
+                            pos_embed_kind=pos_embed_kind(table, has_res), checkpoint=checkpoint,
+                            checkpoint_sha256=sha256, source=source)
+    return ClipAdapter(model, preprocess, provenance)
+
+
+def adapter_from_state_dict(state: dict[str, torch.Tensor], *, name: str, source: str, checkpoint: str | None = None,
+                            sha256: str | None = None) -> ClipAdapter:
+    """Detect the layout, combine Long-CLIP's tables, infer the architecture from shapes, load strictly, wrap."""
+    where = checkpoint or name
+    state, has_res = prepare_state(state, where)
+    arch = infer_architecture(state, where)
+    model = build_model(arch)
+    load_weights(model, state, where, f"{arch.name}, read from its shapes")
+    return wrap(model, clip_preprocess(arch.image_size), has_res=has_res, name=name, architecture=arch.name,
+                source=source, checkpoint=checkpoint, sha256=sha256)
 
 
 def _mismatch(exc: RuntimeError) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +123,9 @@ def _read_torchscript(path: Path) -> dict[str, torch.Tensor]:
     # OpenAI's original ViT-*.pt files are TorchScript archives. torch.jit.load uses TorchScript's own
     # deserializer (no Python pickle globals); the module is only used for its tensors and is never run.
     try:
-        return dict(torch.jit.load(str(path), map_location="cpu").state_dict())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # torch marks jit.load deprecated; the files remain
+            return dict(torch.jit.load(str(path), map_location="cpu").state_dict())
     except RuntimeError as exc:
         raise CheckpointError(f"{path}: corrupt TorchScript archive ({_first_line(exc)})") from None
 

@@ -7,11 +7,10 @@ from pathlib import Path
 import open_clip
 
 from ..errors import CheckpointError, UnknownNameError
-from .base import ClipAdapter, Provenance
-from .build import adapter_from_state_dict
+from .base import ClipAdapter
+from .build import load_weights, prepare_state, wrap
 from .formats import read_checkpoint, sha256_file
 from .registry import ModelSpec, register_model, register_prefix
-from .stretch import pos_embed_kind
 
 for _suffix, _arch, _timm in (("B", "ViT-B-16", "vit_base_patch16_clip_224"),
                               ("L", "ViT-L-14", "vit_large_patch14_clip_224"),
@@ -36,9 +35,7 @@ def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
         raise UnknownNameError(f"open_clip has no architecture {arch!r} (see open_clip.list_models())")
     name = f"open_clip:{spec}"
     if checkpoint is not None:
-        ckpt = read_checkpoint(checkpoint)
-        return adapter_from_state_dict(ckpt.state_dict, name=name, source=f"{ckpt.container} for {arch}",
-                                       checkpoint=str(ckpt.path), sha256=ckpt.sha256)
+        return _with_checkpoint(arch, name, checkpoint)
     if not tag:
         raise UnknownNameError(f"{name}: give a pretrained tag (open_clip:{arch}@TAG) or --checkpoint FILE")
     cfg = open_clip.get_pretrained_cfg(arch, tag)
@@ -50,8 +47,18 @@ def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
         model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(path))
     except (OSError, RuntimeError, ValueError) as exc:
         raise CheckpointError(f"{name}: open_clip could not load the weights ({exc})") from None
-    table = model.positional_embedding.detach()
-    provenance = Provenance(name=name, architecture=arch, context_length=table.shape[0],
-                            pos_embed_kind=pos_embed_kind(table, has_res=False), checkpoint=str(path),
-                            checkpoint_sha256=sha256_file(path), source=f"open_clip {arch}@{tag}")
-    return ClipAdapter(model, preprocess, provenance)
+    return wrap(model, preprocess, has_res=False, name=name, architecture=arch, source=f"open_clip {arch}@{tag}",
+                checkpoint=str(path), sha256=sha256_file(path))
+
+
+def _with_checkpoint(arch: str, name: str, checkpoint: Path) -> ClipAdapter:
+    """The architecture's own open_clip config (its activation included: open_clip-trained ViTs use GELU, not
+    OpenAI's QuickGELU) with the weights of a local file, read safely."""
+    ckpt = read_checkpoint(checkpoint)
+    state, has_res = prepare_state(ckpt.state_dict, str(ckpt.path))
+    context = state["positional_embedding"].shape[0] if "positional_embedding" in state else None
+    model, _, preprocess = open_clip.create_model_and_transforms(arch, force_context_length=context)
+    load_weights(model, state, str(ckpt.path), arch)
+    return wrap(model, preprocess, has_res=has_res, name=name, architecture=arch,
+                source=f"{ckpt.container} loaded into open_clip {arch}", checkpoint=str(ckpt.path),
+                sha256=ckpt.sha256)

@@ -96,6 +96,9 @@ def stretch_state_dict(state: dict[str, torch.Tensor], method: str = "kps", keep
     """
     if "positional_embedding_res" in state:
         raise ValueError("the checkpoint is already a Long-CLIP checkpoint (it has positional_embedding_res)")
+    rows = state["positional_embedding"].shape[0]
+    if rows != 77:
+        raise ValueError(f"stretching starts from CLIP's 77-row positional table, this one has {rows} rows")
     table = stretch_table(state["positional_embedding"], method, keep, ratio)
     out = dict(state)
     out["positional_embedding"] = table

@@ -7,7 +7,9 @@ differs from `positional_embedding` past position 20, as a fine-tuned Long-CLIP 
 from __future__ import annotations
 
 import hashlib
+from importlib.resources import files
 
+import open_clip
 import torch
 
 from .base import ClipAdapter
@@ -15,6 +17,10 @@ from .build import adapter_from_state_dict, build_model
 from .formats import Architecture
 from .registry import ModelSpec, register_model
 from .stretch import stretch_state_dict
+
+#: The same architecture as an open_clip model config, so `open_clip:longbench-tiny --checkpoint F` works too.
+OPEN_CLIP_NAME = "longbench-tiny"
+open_clip.add_model_config(files("longbench") / "resources" / f"{OPEN_CLIP_NAME}.json")
 
 TINY = Architecture(embed_dim=64, vision_width=128, vision_layers=2, patch_size=8, image_size=32,
                     vision_mlp_ratio=4.0, text_width=128, text_layers=2, text_heads=2, text_mlp_ratio=4.0,

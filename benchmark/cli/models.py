@@ -1,0 +1,76 @@
+"""`longbench models`, `embed` and `stretch`: list, try and stretch model adapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from ..adapters import MODELS, load_model
+from ..embed import embed, save_vectors
+from ..stretching import stretch_checkpoint
+from ._app import app, console, friendly_errors
+
+MODEL_HELP = "Registry name (see `longbench models`), open_clip:ARCH@TAG, or stretched:NAME."
+CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .safetensors); format auto-detected."
+
+
+@app.command()
+@friendly_errors
+def models() -> None:
+    """List the registered models: context length, where the weights come from, whether they are here."""
+    table = Table(title="registered models")
+    for col in ("name", "context", "architecture", "weights from", "local"):
+        table.add_column(col)
+    for name, spec in MODELS.items():
+        path = spec.local_path()
+        local = "[green]built in[/]" if spec.build else (f"[green]{path}[/]" if path else "[red]missing[/]")
+        table.add_row(name, str(spec.context_length), spec.architecture, spec.weights_source, local)
+    console.print(table)
+    console.print("Also: open_clip:ARCH@TAG (any open_clip model), stretched:NAME / stretched-linear:NAME "
+                  "(stretch on the fly), or --checkpoint FILE alone.", highlight=False)
+
+
+@app.command("embed")
+@friendly_errors
+def embed_command(
+    model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    checkpoint: Path = typer.Option(None, "--checkpoint", "-c", help=CHECKPOINT_HELP),
+    text: list[str] = typer.Option([], "--text", "-t", help="A caption to embed (repeatable)."),
+    image: list[Path] = typer.Option([], "--image", "-i", help="An image file to embed (repeatable)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Save the vectors as .npy instead of printing them."),
+    device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
+) -> None:
+    """Embed captions and/or images: one float32 row per input, texts first, then images."""
+    adapter = load_model(model, checkpoint)
+    vectors, text_emb = embed(adapter, text, image, device)
+    p = adapter.provenance
+    console.print(f"{p.name}: {p.architecture}, context {p.context_length}, positions {p.pos_embed_kind}",
+                  highlight=False)
+    if text_emb is not None and text_emb.truncated.any():
+        console.print(f"[yellow]{int(text_emb.truncated.sum())} caption(s) truncated to {p.context_length} tokens[/]")
+    if out:
+        console.print(f"wrote {vectors.shape[0]} x {vectors.shape[1]} float32 to {save_vectors(vectors, out)}")
+        return
+    with np.printoptions(precision=6, suppress=True, threshold=np.inf, linewidth=120):
+        for label, row in zip([*text, *map(str, image)], vectors, strict=True):
+            console.print(f"[bold]{label[:60]}[/]", highlight=False)
+            print(row)
+
+
+@app.command()
+@friendly_errors
+def stretch(
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (.pt: Long-CLIP state dict; or .safetensors)."),
+    model: str = typer.Option(None, "--model", "-m", help="A 77-token model to stretch, e.g. clip-B."),
+    checkpoint: Path = typer.Option(None, "--checkpoint", "-c", help=CHECKPOINT_HELP),
+    method: str = typer.Option("kps", help="kps (knowledge-preserved stretching) or linear (plain interpolation)."),
+    keep: int = typer.Option(20, help="Positions kept unchanged (kps)."),
+    ratio: int = typer.Option(4, help="New positions per old position past --keep."),
+) -> None:
+    """Stretch a 77-token model's positional table (KPS, Long-CLIP's method) into a Long-CLIP-format checkpoint."""
+    path = stretch_checkpoint(model, checkpoint, out, method, keep, ratio)
+    console.print(f"wrote {method}-stretched checkpoint ({keep} + (77 - {keep}) x {ratio} = "
+                  f"{keep + (77 - keep) * ratio} positions) to {path}", highlight=False)

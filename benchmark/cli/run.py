@@ -1,0 +1,123 @@
+"""`longbench run` and `longbench tasks`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import DataError
+from ..results import RETRIEVAL_METRICS, Result
+from ..runner import RunConfig, TaskRun, run
+from ..tasks import GROUPS, all_tasks
+from ._app import app, console, friendly_errors
+from .models import CHECKPOINT_HELP, MODEL_HELP
+
+STATE_STYLE = {"found": "green", "incomplete": "yellow", "missing": "red"}
+
+
+def parse_roots(values: list[str]) -> dict[str, Path]:
+    """`--root urban1k=/data/Urban1k` (repeatable) -> {"urban1k": Path(...)}."""
+    roots = {}
+    for value in values:
+        name, sep, path = value.partition("=")
+        if not sep or not name or not path:
+            raise DataError(f"--root {value!r}: expected TASK=PATH, e.g. --root urban1k=/data/Urban1k")
+        roots[name.strip()] = Path(path)
+    return roots
+
+
+def _metrics_line(result: Result) -> str:
+    ci = result.ci
+    cells = []
+    for name, value in result.metrics.items():
+        interval = f" [{ci[name][0]:.1f}, {ci[name][1]:.1f}]" if name in ci else ""
+        cells.append(f"{name} {value:.2f}{interval}")
+    return ", ".join(cells)
+
+
+def print_results(runs: list[TaskRun]) -> None:
+    retrieval = [r for r in runs if r.result.kind == "retrieval"]
+    other = [r for r in runs if r.result.kind != "retrieval"]
+    if retrieval:
+        table = Table(title="retrieval (Recall@K, %)")
+        for col in ("task", "images", "texts", *RETRIEVAL_METRICS, "truncated"):
+            table.add_column(col, justify="left" if col == "task" else "right")
+        for r in retrieval:
+            res = r.result
+            trunc = res.truncation
+            table.add_row(res.task.name, str(res.task.n_images), str(res.task.n_texts),
+                          *(f"{res.metrics[m]:.2f}" for m in RETRIEVAL_METRICS),
+                          f"{trunc.n_truncated}" if trunc else "-")
+        console.print(table)
+    for r in other:
+        console.print(f"[bold]{r.task}[/]: {escape(_metrics_line(r.result))}", highlight=False)
+    for r in runs:
+        for warning in r.result.task.warnings:
+            console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        console.print(f"wrote {r.path}", highlight=False)
+
+
+@app.command("run")
+@friendly_errors
+def run_command(
+    tasks: str = typer.Option(..., "--tasks", "-t", help="Tasks or groups, comma-separated (see `longbench tasks`)."),
+    model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
+    checkpoint: Path = typer.Option(None, "--checkpoint", "-c", help=CHECKPOINT_HELP),
+    data_root: Path = typer.Option(None, "--data-root", "-d", help="Folder holding the datasets' default layouts."),
+    root: list[str] = typer.Option([], "--root", help="TASK=PATH: a task's folder given on its own (repeatable)."),
+    output: Path = typer.Option(Path("results"), "--output", "-o", help="Result folder: <output>/<model>/<task>.json"),
+    batch_size: int = typer.Option(64, "--batch-size", "-b"),
+    device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
+    workers: int = typer.Option(0, help="Image decoding worker processes (0 = in the main process)."),
+    precision: str = typer.Option("auto", help="auto (fp16 autocast on CUDA, fp32 elsewhere), fp32, fp16, bf16."),
+    limit: int = typer.Option(None, help="Evaluate the first N images only (smoke runs; recorded in the result)."),
+    skip_bad_images: bool = typer.Option(False, "--skip-bad-images", help="Skip undecodable/missing images."),
+    bootstrap: int = typer.Option(0, help="Bootstrap samples for 95% confidence intervals (0 = off)."),
+    seed: int = typer.Option(0, help="Seed for bootstrap and sampling."),
+    templates: str = typer.Option(None, help="Zero-shot prompt set: imagenet80, clip, or a JSON file."),
+    gate: Path = typer.Option(None, "--gate", help="Baseline results (file or folder) to gate this run against."),
+    tolerance: float = typer.Option(1.0, help="With --gate: allowed drop per metric, in points."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+) -> None:
+    """Evaluate a model on tasks and write one result JSON per task."""
+    if limit is not None and limit < 1:
+        raise DataError(f"--limit must be at least 1, got {limit}")
+    config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
+                       device=device, workers=workers, precision=precision, limit=limit,
+                       skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
+                       progress=not quiet)
+    runs = run(model, tasks, config, checkpoint=checkpoint)
+    print_results(runs)
+    if gate is not None:
+        from .report import gate_runs
+
+        raise typer.Exit(gate_runs(gate, [r.path for r in runs], tolerance))
+
+
+def _counts(found: dict[str, int], expected: dict[str, int]) -> str:
+    return ", ".join(f"{found.get(k, 0)}/{v} {k}" for k, v in expected.items())
+
+
+@app.command("tasks")
+@friendly_errors
+def tasks_command(
+    data_root: Path = typer.Option(None, "--data-root", "-d", help="Check which tasks' files are present here."),
+) -> None:
+    """List tasks, groups and protocols, and whether their files are present under --data-root."""
+    table = Table(title="tasks")
+    for col in ("task", "kind", "groups", "protocol", "files"):
+        table.add_column(col, ratio=3 if col == "protocol" else 1)
+    for task in all_tasks():
+        meta = task.meta
+        present = "-"
+        if data_root is not None:
+            status = task.status(task.root(data_root))
+            present = f"[{STATE_STYLE[status.state]}]{status.state}[/] {_counts(status.found, status.expected)}"
+        table.add_row(meta.name, meta.kind, ", ".join(meta.groups), escape(meta.protocol), present)
+    console.print(table)
+    console.print("Layouts and downloads: `longbench data status`.")
+    for group, names in sorted(GROUPS.items()):
+        console.print(f"group [bold]{group}[/] = {', '.join(names)}", highlight=False)

@@ -1,0 +1,41 @@
+"""`embed`: the smallest end-to-end use of an adapter — embeddings of a few captions and image files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .adapters import ClipAdapter
+from .encode import Encoder, TextEmbeddings
+from .errors import DataError
+
+
+def embed(adapter: ClipAdapter, texts: Sequence[str] = (), images: Sequence[Path] = (),
+          device: str | None = "auto") -> tuple[np.ndarray, TextEmbeddings | None]:
+    """One float32 row per input: texts first, then images, in the order given."""
+    if not texts and not images:
+        raise DataError("nothing to embed: give at least one --text or --image")
+    for path in images:
+        if not Path(path).is_file():
+            raise DataError(f"image file not found: {path}")
+    encoder = Encoder(adapter, device=device, progress=False)
+    text_emb = encoder.texts(list(texts)) if texts else None
+    rows = [text_emb.vectors] if text_emb else []
+    if images:
+        rows.append(encoder.images([Path(p) for p in images], [str(p) for p in images]).vectors)
+    return np.concatenate(rows).astype(np.float32), text_emb
+
+
+def save_vectors(vectors: np.ndarray, out: Path) -> Path:
+    """Write a .npy atomically (temp file + rename), so a failed run leaves no half-written file."""
+    out = Path(out)
+    if out.suffix != ".npy":
+        raise DataError(f"--out must end in .npy, got {out}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with open(tmp, "wb") as fh:
+        np.save(fh, vectors)
+    tmp.replace(out)
+    return out

@@ -1,0 +1,42 @@
+"""`stretch`: write a freshly stretched checkpoint in the Long-CLIP format, loadable like any Long-CLIP file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .adapters.loading import stretched_state_dict
+from .adapters.stretch import METHODS
+from .errors import DataError
+
+
+def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:
+    """`.safetensors` by suffix, else a plain `torch.save` of the state dict (Long-CLIP's own format).
+
+    Written to a temp file and renamed, so an interrupted write never leaves a truncated checkpoint.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    if out.suffix == ".safetensors":
+        from safetensors.torch import save_file
+
+        save_file(tensors, str(tmp))
+    else:
+        torch.save(tensors, tmp)
+    tmp.replace(out)
+    return out
+
+
+def stretch_checkpoint(model: str | None, checkpoint: Path | None, out: Path, method: str = "kps", keep: int = 20,
+                       ratio: int = 4) -> Path:
+    """Stretch the 77-row table of `model`/`checkpoint` and save it as a Long-CLIP state dict (PE == PE_res)."""
+    if method not in METHODS:
+        raise DataError(f"unknown stretch method {method!r} (expected one of {', '.join(METHODS)})")
+    try:
+        state, _ = stretched_state_dict(model, checkpoint, method, keep, ratio)
+    except ValueError as exc:
+        raise DataError(f"cannot stretch {model or checkpoint}: {exc}") from None
+    return save_state_dict(state, out)

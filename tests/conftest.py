@@ -1,0 +1,39 @@
+"""Shared fixtures: no test touches the network; tiny models in every checkpoint format."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+# Set before anything imports huggingface_hub, which reads it at import time.
+os.environ["LONGBENCH_OFFLINE"] = "1"
+os.environ["HF_HUB_OFFLINE"] = "1"
+
+from longbench.adapters.tiny import tiny_state_dict  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    """Weights and caches in a per-test folder, never the user's."""
+    base = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("LONGBENCH_WEIGHTS", str(base / "weights"))
+    monkeypatch.setenv("LONGBENCH_CACHE", str(base / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg"))
+
+
+@pytest.fixture(scope="session")
+def clip_state() -> dict[str, torch.Tensor]:
+    return tiny_state_dict(longclip=False, seed=0)
+
+
+@pytest.fixture(scope="session")
+def longclip_state() -> dict[str, torch.Tensor]:
+    return tiny_state_dict(longclip=True, seed=0)
+
+
+def save_torch(state: dict[str, torch.Tensor], path: Path) -> Path:
+    torch.save(state, path)
+    return path
