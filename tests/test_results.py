@@ -1,0 +1,54 @@
+"""The versioned result file: round trip, schema checks, atomic writes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from longbench.errors import SchemaError
+from longbench.results import ModelInfo, Result, TaskInfo, Truncation, read_result, write_json_atomic, write_result
+
+
+def make_result() -> Result:
+    return Result(
+        model=ModelInfo(name="m", architecture="ViT-B-16", context_length=248, pos_embed_kind="longclip248"),
+        task=TaskInfo(name="urban1k", kind="retrieval", protocol="p", n_images=2, n_texts=2, fingerprint="sha256:x"),
+        metrics={"i2t_r1": 50.0}, environment={"torch": "2"}, timings={"load": 0.1},
+        truncation=Truncation(2, 1, 3.0, 3), by_length={"21-77": {"n_texts": 2, "i2t_r1": 50.0}})
+
+
+def test_round_trip(tmp_path):
+    path = write_result(make_result(), tmp_path / "m" / "urban1k.json")
+    data = json.loads(path.read_text())
+    assert list(data)[0] == "schema_version" and data["kind"] == "retrieval"
+    assert read_result(path) == make_result().__class__(**{**make_result().__dict__, "created": data["created"]})
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda d: d.update(schema_version=2), "schema_version 2 is not supported"),
+    (lambda d: d.pop("metrics"), "not a valid longbench result"),
+    (lambda d: d["model"].update(colour="red"), "unexpected ModelInfo fields"),
+    (lambda d: d.update(metrics={"i2t_r1": "high"}), "not a valid longbench result"),
+])
+def test_schema_errors_name_the_file(tmp_path, mutate, message):
+    data = make_result().to_dict()
+    mutate(data)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SchemaError, match=message) as err:
+        read_result(path)
+    assert str(path) in str(err.value)
+
+
+def test_not_json(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_text("{nope")
+    with pytest.raises(SchemaError, match="not valid JSON"):
+        read_result(path)
+
+
+def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
+    with pytest.raises(TypeError):
+        write_json_atomic(tmp_path / "x.json", {"bad": object()})
+    assert list(tmp_path.iterdir()) == []
