@@ -137,7 +137,9 @@ def download(url: str, dest: Path, expect: Expect, progress: Progress | None = N
             total = _attempt(url, part, bar, timeout)
             break
         except urllib.error.HTTPError as err:
-            raise DataError(f"{url}: HTTP {err.code} {err.reason}") from None
+            hint = (" (the dataset may need a login or a licence accepted on its page: download it in a browser "
+                    "and pass the file with --source PATH)") if err.code in (401, 403) else ""
+            raise DataError(f"{url}: HTTP {err.code} {err.reason}{hint}") from None
         except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
             if attempt == retries:
                 kept = part.stat().st_size if part.exists() else 0

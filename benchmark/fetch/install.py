@@ -153,6 +153,12 @@ def fetch_part(part: Part, location: str, data_root: Path, progress: Progress | 
         write_json_atomic(marker, {"part": part.id, "location": location, "verified": got.verified,
                                    "placed": [str(d) for d in destinations],
                                    "completed": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    except DataError:
+        # A refused or wrong archive is useless: drop our copy so the next run downloads again. (Other errors,
+        # e.g. a full disk, keep the checked download for the next run.)
+        if got.path.parent == downloads:
+            got.path.unlink(missing_ok=True)
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if got.path.parent == downloads:

@@ -23,6 +23,8 @@ class ServerState:
     #: path -> bytes to send before dropping the connection, on the first request for that path only.
     drop_first: dict[str, int] = field(default_factory=dict)
     ignore_range: bool = False
+    #: path -> HTTP error status to answer with.
+    errors: dict[str, int] = field(default_factory=dict)
     #: (path, Range header or None) of every request, in order.
     requests: list[tuple[str, str | None]] = field(default_factory=list)
 
@@ -37,8 +39,8 @@ class _Handler(BaseHTTPRequestHandler):
         path, header = self.path.lstrip("/"), self.headers.get("Range")
         self.state.requests.append((path, header))
         data = self.state.files.get(path)
-        if data is None:
-            self.send_error(404)
+        if data is None or path in self.state.errors:
+            self.send_error(self.state.errors.get(path, 404))
             return
         start = int(header.removeprefix("bytes=").split("-")[0]) if header and not self.state.ignore_range else 0
         if start >= len(data) and start:

@@ -91,6 +91,12 @@ def test_http_error_names_the_url(server, tmp_path):
         download(server.url + "missing.bin", tmp_path / "missing.bin", Expect())
 
 
+def test_forbidden_says_how_to_get_the_file_by_hand(server, tmp_path):
+    server.state.errors["gated.zip"] = 403
+    with pytest.raises(DataError, match="HTTP 403 .*--source PATH"):
+        download(server.url + "gated.zip", tmp_path / "gated.zip", Expect())
+
+
 def test_local_file_is_checked_in_place_and_never_moved(tmp_path):
     local = tmp_path / "archive.bin"
     local.write_bytes(DATA)

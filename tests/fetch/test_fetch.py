@@ -155,6 +155,14 @@ def test_malicious_archive_extracts_nothing(tmp_path):
     assert not list(tmp_path.rglob("evil.txt"))
 
 
+def test_refused_download_is_deleted_so_the_next_run_downloads_again(tmp_path, server):
+    server.state.files["Urban1k.zip"] = zip_bytes({"/etc/evil.txt": b"evil"})
+    root = tmp_path / "data"
+    result = _fetch("urban1k", "-d", str(root), "--source", server.url)
+    assert result.exit_code == 2 and "absolute path" in result.output
+    assert list((root / WORK_DIR / "downloads").iterdir()) == [] and _markers(root) == []
+
+
 def test_tar_with_symlink_out_of_the_target_extracts_nothing(tmp_path, monkeypatch):
     import io
     import tarfile
