@@ -13,14 +13,14 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..datasets import ClassificationDataset
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
-from ..results import ModelInfo, Truncation, write_json_atomic
+from ..results import Truncation, write_json_atomic
 from .base import EvalOptions, Evaluation, register_evaluator
 
 #: Bump when the way class weights are built changes, so that old cache entries are not reused.
@@ -37,12 +37,26 @@ def default_cache_dir() -> Path:
     return Path(root) / "classifiers" if root else Path.home() / ".cache" / "longbench" / "classifiers"
 
 
-def classifier_key(model: ModelInfo, prompts: Prompts) -> str:
-    """Hash of what determines the class weights: the model's provenance, the exact templates and class names."""
+class Provenance(Protocol):
+    """The model fields a classifier depends on (an adapter's provenance, or a result's ModelInfo)."""
+
+    name: str
+    architecture: str
+    context_length: int
+    pos_embed_kind: str
+    checkpoint_sha256: str | None
+
+
+_PROVENANCE_FIELDS = ("name", "checkpoint_sha256", "architecture", "context_length", "pos_embed_kind")
+
+
+def classifier_key(model: Provenance, prompts: Prompts, precision: str = "") -> str:
+    """Hash of what determines the class weights: the model's provenance and precision, the exact templates and
+    class names."""
     material = {
         "version": CLASSIFIER_VERSION,
-        "model": [model.name, model.checkpoint_sha256, model.architecture, model.context_length,
-                  model.pos_embed_kind],
+        "model": [getattr(model, f) for f in _PROVENANCE_FIELDS],
+        "precision": precision,
         "templates": prompts.templates,
         "classnames": prompts.classnames,
     }
@@ -71,12 +85,14 @@ def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None)
     return Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
 
 
-def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None, cache_dir: Path | None) -> Classifier:
+def cached_classifier(encoder: Any, prompts: Prompts, model: Provenance | None,
+                      cache_dir: Path | None) -> Classifier:
     """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored."""
     if model is None:  # nothing to key the cache on: build every time
         return build_classifier(encoder, prompts, None)
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    key = classifier_key(model, prompts)
+    # fp16 and fp32 text towers give slightly different weights: the encoder's dtype is part of the key.
+    key = classifier_key(model, prompts, str(getattr(encoder, "dtype", "")))
     array_path, meta_path = directory / f"{key}.npy", directory / f"{key}.json"
     hit = _read_cached(array_path, meta_path, len(prompts.classnames))
     if hit is not None:
@@ -84,8 +100,8 @@ def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None, c
     classifier = build_classifier(encoder, prompts, model.context_length)
     # The metadata goes first: the .npy's presence is what marks an entry complete.
     write_json_atomic(meta_path, {
-        "model": asdict(model), "prompts": prompts.name, "n_classes": len(prompts.classnames),
-        "n_templates": len(prompts.templates),
+        "model": {f: getattr(model, f) for f in _PROVENANCE_FIELDS}, "prompts": prompts.name,
+        "n_classes": len(prompts.classnames), "n_templates": len(prompts.templates),
         "truncation": asdict(classifier.truncation) if classifier.truncation else None,
     })
     _save_npy_atomic(array_path, classifier.weights)
@@ -146,9 +162,9 @@ def _rank(image_vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray) ->
                   labels, len(weights))
 
 
-def _provenance(encoder: Any) -> ModelInfo | None:
+def _provenance(encoder: Any) -> Provenance | None:
     provenance = getattr(getattr(encoder, "adapter", None), "provenance", None)
-    return provenance if isinstance(provenance, ModelInfo) else None
+    return provenance if all(hasattr(provenance, f) for f in _PROVENANCE_FIELDS) else None
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ def text_vector(text: str) -> np.ndarray:
 
 
 class FakeEncoder:
-    def __init__(self, image_vectors: np.ndarray, bad: tuple[int, ...] = (), provenance: ModelInfo | None = MODEL):
+    def __init__(self, image_vectors: np.ndarray, bad: tuple[int, ...] = (), provenance: object = MODEL):
         self.image_vectors = image_vectors
         self.bad = bad
         self.adapter = SimpleNamespace(provenance=provenance)
@@ -133,7 +133,17 @@ def test_cache_key_changes_with_model_and_prompts():
     other_ctx = ModelInfo(**{**MODEL.__dict__, "context_length": 248})
     assert len({base, classifier_key(other_ckpt, prompts), classifier_key(other_ctx, prompts),
                 classifier_key(MODEL, Prompts("t", TEMPLATES[:1], CLASSES)),
-                classifier_key(MODEL, Prompts("t", TEMPLATES, CLASSES[::-1]))}) == 5
+                classifier_key(MODEL, Prompts("t", TEMPLATES, CLASSES[::-1])),
+                classifier_key(MODEL, prompts, precision="torch.float16")}) == 6
+
+
+def test_any_provenance_object_with_the_model_fields_keys_the_cache(tmp_path, prompt_file):
+    ds, vectors = make_dataset()
+    adapter_provenance = SimpleNamespace(**MODEL.__dict__)  # the adapter's own Provenance class, say
+    for expected_calls in (1, 0):
+        encoder = FakeEncoder(vectors, provenance=adapter_provenance)
+        evaluate_classification(encoder, ds, prompts=prompt_file, cache_dir=tmp_path)
+        assert len(encoder.text_calls) == expected_calls
 
 
 def test_corrupt_cache_entry_is_rebuilt(tmp_path, prompt_file):
