@@ -28,14 +28,6 @@ FOLDER_TO_LABEL = "folder_to_objectnet_label.json"
 LABEL_TO_IMAGENET = "objectnet_to_imagenet_1k.json"
 
 
-def crop_border(img: Image.Image, border: int = BORDER) -> Image.Image:
-    """The image without its `border`-pixel frame (what the loader must do to every ObjectNet image)."""
-    w, h = img.size
-    if w <= 2 * border or h <= 2 * border:
-        return img
-    return img.crop((border, border, w - border, h - border))
-
-
 @register_task
 class ObjectNet(Task):
     meta = TaskMeta(
@@ -90,8 +82,8 @@ class ObjectNet(Task):
             warnings=warnings,
             counts={"missing_class_folders": len(missing)},
         )
-        # Fields requested for ClassificationDataset: the border the loader crops from every side, and the task
-        # whose `clip` prompts apply.
+        # Fields requested for ClassificationDataset: the border the image loader crops from every side
+        # (longbench.data.images.open_rgb), and the task whose `clip` prompts apply.
         dataset.crop_border = BORDER
         dataset.task = self.meta.name
         return dataset

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from longbench.data.images import open_rgb
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from longbench.tasks.objectnet import crop_border
 from PIL import Image
 
 
@@ -31,20 +31,13 @@ def test_only_mapped_classes_sorted_by_folder_with_lowercase_names(sample):
     assert ds.crop_border == 1
 
 
-def test_sample_images_have_a_red_border_that_crop_removes(sample):
-    path = sorted((sample / "objectnet-1.0" / "images" / "banana").glob("*.png"))[0]
-    index = int(path.stem, 16)
-    img = Image.open(path)
-    pixels = np.asarray(img)
+def test_sample_images_have_a_red_border_that_the_loader_crops(sample):
+    ds = get_task("objectnet").load(sample, LoadOptions())
+    path = ds.images[int(np.flatnonzero(ds.labels == 2)[0])]
+    pixels = np.asarray(Image.open(path))
     assert (pixels[0] == [255, 0, 0]).all() and (pixels[:, -1] == [255, 0, 0]).all()
-    cropped = crop_border(img)
-    assert cropped.size == (img.size[0] - 2, img.size[1] - 2)
-    np.testing.assert_array_equal(np.asarray(cropped), synthetic_rgb(index, (40, 32), 2)[1:-1, 1:-1])
-
-
-def test_crop_leaves_tiny_images_alone():
-    img = Image.new("RGB", (2, 2))
-    assert crop_border(img).size == (2, 2)
+    cropped = np.asarray(open_rgb(path, crop_border=ds.crop_border))  # what the encoder's image loader does
+    np.testing.assert_array_equal(cropped, synthetic_rgb(int(path.stem, 16), (40, 32), 2)[1:-1, 1:-1])
 
 
 @pytest.mark.parametrize("name", ["folder_to_objectnet_label.json", "objectnet_to_imagenet_1k.json"])
