@@ -7,8 +7,8 @@ Schema version 1 (documented in the README):
       "kind": "retrieval" | "classification",
       "created": ISO-8601 UTC timestamp,
       "model": {name, architecture, checkpoint, checkpoint_sha256, context_length, pos_embed_kind, source},
-      "task": {name, kind, protocol, n_images, n_texts, n_classes, fingerprint, limit, prompts, warnings,
-               counts, skipped},
+      "task": {name, kind, protocol, n_images, n_texts, n_classes, fingerprint, limit, expected_images, subset,
+               prompts, warnings, counts, skipped},
       "metrics": {"i2t_r1": 12.3, ...} | {"acc1": ..., "acc5": ..., "mean_per_class_recall": ...}   (percent),
       "ci": {"i2t_r1": [low, high], ...}            (95% bootstrap interval, only with --bootstrap),
       "bootstrap": {"samples": N, "seed": S} | null,
@@ -57,6 +57,10 @@ class TaskInfo:
     n_texts: int | None = None
     n_classes: int | None = None
     limit: int | None = None
+    #: Images in the published protocol (None where the task does not fix it).
+    expected_images: int | None = None
+    #: True when fewer images were evaluated than the published protocol has (--limit, a partial copy, skips).
+    subset: bool = False
     prompts: str | None = None
     warnings: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)

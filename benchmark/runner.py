@@ -84,9 +84,11 @@ def build_result(adapter: ClipAdapter, task: Task, dataset: Dataset, evaluation:
     meta = task.meta
     skipped = [*dataset.skipped, *evaluation.skipped]
     classification = isinstance(dataset, ClassificationDataset)
+    n_images = len(dataset.images) - len(evaluation.skipped)
+    expected = meta.expected.get("images")
     info = TaskInfo(
-        name=meta.name, kind=meta.kind, protocol=meta.protocol,
-        n_images=len(dataset.images) - len(evaluation.skipped),
+        name=meta.name, kind=meta.kind, protocol=meta.protocol, n_images=n_images, expected_images=expected,
+        subset=config.limit is not None or (expected is not None and n_images != expected),
         n_texts=None if classification else len(dataset.texts) - evaluation.counts["captions_of_skipped_images"],
         n_classes=len(dataset.classnames) if classification else None,
         fingerprint=dataset.fingerprint, limit=config.limit, prompts=evaluation.prompts,

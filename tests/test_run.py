@@ -49,7 +49,7 @@ def test_run_writes_valid_results_equal_to_an_independent_computation(data_root,
                                  str(data_root), "--output", str(out), "--batch-size", "4", "-q", "--bootstrap", "20"],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    assert "i2t_r1" in result.output and "wrote" in result.output
+    assert "Recall@K" in result.output and "wrote" in result.output
     for task in ("urban1k", "coco"):
         path = out / "tiny-longclip" / f"{task}.json"
         raw = json.loads(path.read_text())

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..results import TaskInfo
 from .collect import ProbeRecord, ResultRecord, ResultSet, metric_order
 from .columns import (
     DATASETS,
@@ -54,9 +55,13 @@ def _cell(found: dict[tuple[str, str], ResultRecord], model: str, column: Column
     for protocol in column.dataset.protocols:
         record = found.get((model, protocol.task))
         if record is not None and column.metric in record.result.metrics:
-            marks = protocol.mark + (LIMIT_MARK if record.result.task.limit is not None else "")
+            marks = protocol.mark + (LIMIT_MARK if _subset(record.result.task) else "")
             return Cell(record.result.metrics[column.metric], record, marks)
     return None
+
+
+def _subset(task: TaskInfo) -> bool:
+    return task.subset or task.limit is not None
 
 
 def _sup(marks: str) -> str:
@@ -133,7 +138,8 @@ def _groups() -> str:
 
 def _marks_legend() -> list[str]:
     lines = [f"- <sup>{p.mark}</sup> task `{p.task}`: {p.note}." for p in protocol_marks()]
-    lines.append(f"- <sup>{LIMIT_MARK}</sup> measured on a subset (`--limit`), not the full protocol.")
+    lines.append(f"- <sup>{LIMIT_MARK}</sup> measured on a subset (`--limit`, or fewer images than the protocol's), "
+                 "not the full protocol.")
     return lines
 
 
@@ -201,7 +207,7 @@ def _differences(results: ResultSet, references: list[ReferenceSource]) -> str |
         for ref in source.rows:
             for task in sorted(ref.values):
                 record = found.get((ref.model, task))
-                if record is None or record.result.task.limit is not None:
+                if record is None or _subset(record.result.task):
                     continue
                 for metric in metric_order(ref.values[task]):
                     measured = record.result.metrics.get(metric)
