@@ -71,6 +71,7 @@ def test_run_writes_valid_results_equal_to_an_independent_computation(data_root,
     assert urban.task.counts["empty_captions"] == 1
     assert urban.truncation.n_truncated >= 1 and urban.truncation.max_tokens_lost > 0
     assert ">248" in urban.by_length and sum(b["n_texts"] for b in urban.by_length.values()) == urban.task.n_texts
+    assert urban.task.expected_images == 1000 and urban.task.subset  # a 10-image sample of a 1000-image protocol
     coco = read_result(out / "tiny-longclip" / "coco.json")
     assert coco.task.n_texts > coco.task.n_images
 
@@ -89,6 +90,7 @@ def test_limit_is_recorded(data_root, tmp_path):
     assert result.exit_code == 0, result.output
     res = read_result(tmp_path / "tiny-clip" / "coco.json")
     assert res.task.limit == 4 and res.task.n_images == 4
+    assert res.task.subset and res.task.expected_images == 5000
 
 
 def test_task_root_given_on_its_own(data_root, tmp_path):

@@ -144,3 +144,13 @@ def test_unknown_schema_version_exits_2_with_one_line(tmp_path, write):
     result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "r")])
     assert result.exit_code == 2
     assert "schema_version 7 is not supported" in result.output and "Traceback" not in result.output
+
+
+def test_a_partial_copy_of_a_dataset_is_marked_as_a_subset(tmp_path, write):
+    """No --limit, but fewer images than the protocol's (a partial download): marked, not ranked."""
+    write("r", "clip-B", "urban1k", retrieval(67.5, 60.0), expected_images=1000, n_images=990, subset=True)
+    write("r", "longclip-B", "urban1k", retrieval(79.0, 79.0), expected_images=1000, n_images=1000)
+    text = build_leaderboard(load_results(tmp_path / "r"), load_references())
+    rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
+    assert rows["clip-B"]["Urban1k I2T"] == "67.5<sup>L</sup>"
+    assert rows["longclip-B"]["Urban1k I2T"] == "79.0 (1)"
