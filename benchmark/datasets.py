@@ -53,6 +53,10 @@ class ClassificationDataset:
     skipped: list[str] = field(default_factory=list)
     #: The prompt-set name whose class names/templates match this dataset's protocol by default.
     default_prompts: str = "imagenet80"
+    #: The task that built it: selects task-specific prompt sets (the CLIP paper's `clip` templates).
+    task: str = ""
+    #: Pixels the image loader removes from every side before preprocessing (ObjectNet's 1-px red frame).
+    crop_border: int = 0
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels, dtype=np.int64)

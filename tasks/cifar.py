@@ -61,16 +61,15 @@ class Cifar(Task):
         classnames = self._classnames(meta_path)
         images, labels, image_ids = self._batch(batch_path, len(classnames))
         images, labels, image_ids = apply_limit(images, labels, image_ids, options.limit)
-        dataset = ClassificationDataset(
+        return ClassificationDataset(
             images=images,
             labels=labels,
             classnames=classnames,
             class_ids=list(classnames),
             image_ids=image_ids,
             fingerprint=fingerprint(images, labels=labels),
+            task=self.meta.name,
         )
-        dataset.task = self.meta.name  # requested ClassificationDataset field: selects the `clip` prompts
-        return dataset
 
     def _classnames(self, path: Path) -> list[str]:
         meta = _decode_keys(load_data_pickle(path), path)

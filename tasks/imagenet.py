@@ -84,7 +84,7 @@ class ImageNet(Task):
             raise self._no_images(val)
         image_ids = [p.relative_to(val).as_posix() for p in paths]
         images, label_array, image_ids = apply_limit(paths, np.asarray(labels), image_ids, options.limit)
-        dataset = ClassificationDataset(
+        return ClassificationDataset(
             images=images,
             labels=label_array,
             classnames=imagenet_classnames(),
@@ -92,9 +92,8 @@ class ImageNet(Task):
             image_ids=image_ids,
             fingerprint=fingerprint(images, labels=label_array, root=val),
             counts={"classes_present": int(len(np.unique(label_array)))},
+            task=self.meta.name,
         )
-        dataset.task = self.meta.name  # requested ClassificationDataset field: selects the `clip` prompts
-        return dataset
 
     def status(self, root: Path) -> TaskStatus:
         val = Path(root) / "val"

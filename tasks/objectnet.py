@@ -72,7 +72,7 @@ class ObjectNet(Task):
         images, label_array, image_ids = apply_limit(paths, np.asarray(labels), image_ids, options.limit)
         warnings = [f"{len(missing)} mapped class folder(s) missing under {images_dir}: "
                     f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"] if missing else []
-        dataset = ClassificationDataset(
+        return ClassificationDataset(
             images=images,
             labels=label_array,
             classnames=names,
@@ -81,12 +81,9 @@ class ObjectNet(Task):
             fingerprint=fingerprint(images, labels=label_array, root=images_dir),
             warnings=warnings,
             counts={"missing_class_folders": len(missing)},
+            task=self.meta.name,
+            crop_border=BORDER,
         )
-        # Fields requested for ClassificationDataset: the border the image loader crops from every side
-        # (longbench.data.images.open_rgb), and the task whose `clip` prompts apply.
-        dataset.crop_border = BORDER
-        dataset.task = self.meta.name
-        return dataset
 
     def classes(self, root: Path) -> tuple[list[str], list[str]]:
         """(folders, lower-cased ObjectNet names) of the ImageNet-mapped classes, sorted by folder."""

@@ -73,3 +73,12 @@ def test_workers_give_the_same_embeddings(adapter, tmp_path):
 def test_bad_settings(adapter, kwargs, message):
     with pytest.raises(DataError, match=message):
         Encoder(adapter, **kwargs)
+
+
+def test_border_crop_and_images_too_small_for_it():
+    from longbench.data.images import open_rgb
+
+    img = np.zeros((4, 5, 3), dtype=np.uint8)
+    assert open_rgb(img, crop_border=1).size == (3, 2)
+    with pytest.raises(ValueError, match="too small to crop a 1-px border"):
+        open_rgb(np.zeros((2, 2, 3), dtype=np.uint8), crop_border=1)

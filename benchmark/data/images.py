@@ -33,6 +33,8 @@ def open_rgb(source: Path | np.ndarray, crop_border: int = 0) -> Image.Image:
                 img = im.convert("RGB")  # also forces the full decode, so truncated files fail here
     if crop_border:
         w, h = img.size
+        if min(w, h) <= 2 * crop_border:
+            raise ValueError(f"a {w}x{h} image is too small to crop a {crop_border}-px border from")
         img = img.crop((crop_border, crop_border, w - crop_border, h - crop_border))
     return img
 

@@ -118,7 +118,7 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     decode (None: the encoder's setting).
     """
     timings: dict[str, float] = {}
-    task = task_name or getattr(dataset, "task", "")
+    task = task_name or dataset.task
     chosen = resolve_prompts(prompts or dataset.default_prompts, task, dataset.classnames,
                              default=dataset.default_prompts)
 
@@ -128,7 +128,7 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
 
     start = time.perf_counter()
     images = encoder.images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
-                            crop_border=getattr(dataset, "crop_border", 0), desc="images")
+                            crop_border=dataset.crop_border, desc="images")
     timings["encode_images"] = time.perf_counter() - start
 
     start = time.perf_counter()
