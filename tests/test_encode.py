@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from longbench.adapters import load_model
 from longbench.data.synthetic import MODES, write_image
 from longbench.encode import Encoder

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from longbench.errors import SchemaError
 from longbench.results import ModelInfo, Result, TaskInfo, Truncation, read_result, write_json_atomic, write_result
 

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-from typer.testing import CliRunner
-
 from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.results import RETRIEVAL_METRICS, SCHEMA_VERSION, read_result
 from longbench.tasks import get_task
+from PIL import Image
+from typer.testing import CliRunner
+
 from tests.metrics.test_retrieval import brute_force
 
 runner = CliRunner()

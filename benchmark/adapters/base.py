@@ -71,8 +71,8 @@ class ClipAdapter:
         """Text embeddings of token ids [N, L], L <= context_length.
 
         The text tower's attention is causal and the output is read at EOT (the largest id), so positions after
-        the batch's last EOT cannot change any result: the batch is cut there. Exact, and at a 248-token context
-        with ~130-token captions roughly halves the work.
+        the batch's last EOT cannot change any result: the batch is cut there. Exact; the Encoder batches captions
+        by length so each batch is cut at its own longest (tools/bench_text_encoding.py measures the gain).
         """
         eot = ids.argmax(dim=-1)
         n = int(eot.max()) + 1
