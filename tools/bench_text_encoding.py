@@ -4,7 +4,8 @@ Random weights at a real text-tower size (timing does not depend on the weights)
 sample writer (long, mixed lengths, like Urban1k's ~130-token average). Prints both timings, their ratio, and the
 largest difference between the two embeddings (the method is exact; only float rounding differs).
 
-    python tools/bench_text_encoding.py [--arch B] [--task urban1k|coco] [--captions 64] [--batch-size 32] [--repeats 3] [--device cpu]
+    python tools/bench_text_encoding.py [--arch B] [--task urban1k|coco] [--captions 64] [--batch-size 32]
+                                        [--repeats 3] [--device cpu]
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from longbench.adapters.base import ClipAdapter, Provenance
 from longbench.adapters.build import build_model, clip_preprocess
 from longbench.adapters.formats import Architecture
@@ -78,8 +78,9 @@ def main() -> None:
 
     t_full, full = best_of(args.repeats, lambda: full_context(adapter, tokens.ids.to(encoder.device), args.batch_size))
     t_aware, aware = best_of(args.repeats, lambda: encoder.texts(texts).vectors)
-    print(f"text tower {arch.name}, {len(texts)} {args.task} sample captions, context 248, tokens mean {lengths.mean():.0f} "
-          f"max {lengths.max():.0f}, batch {args.batch_size}, {args.device}, best of {args.repeats}")
+    print(f"text tower {arch.name}, {len(texts)} {args.task} sample captions, context 248, "
+          f"tokens mean {lengths.mean():.0f} max {lengths.max():.0f}, batch {args.batch_size}, {args.device}, "
+          f"best of {args.repeats}")
     print(f"full context  : {t_full:8.3f} s")
     print(f"length-aware  : {t_aware:8.3f} s")
     print(f"speed-up      : {t_full / t_aware:8.2f} x")
