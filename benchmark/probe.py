@@ -246,7 +246,7 @@ def probe(model: str | ClipAdapter | None, task: str | Task, config: RunConfig |
     full = recall_metrics(full_ranks)
     summary = _summarise(chosen, points, full, curve_ranks, full_ranks, tolerance, samples, config.seed)
     return ProbeResult(
-        model=ModelInfo(**asdict(adapter.provenance)), task=task.meta.name, unit=unit, tolerance=tolerance,
+        model=adapter.provenance, task=task.meta.name, unit=unit, tolerance=tolerance,
         points=points, full=full, settings=_settings(config, lengths, samples), environment=environment(encoder),
         n_images=len(images.kept), n_texts=len(texts), fingerprint=dataset.fingerprint, timings=timings,
         skipped=[*dataset.skipped, *images.skipped], **summary)

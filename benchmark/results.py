@@ -30,21 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SchemaError
+from .provenance import ModelInfo
 
 SCHEMA_VERSION = 1
+__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "result_path", "write_result",
+           "write_json_atomic"]
+
 RETRIEVAL_METRICS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
 CLASSIFICATION_METRICS = ("acc1", "acc5", "mean_per_class_recall")
-
-
-@dataclass
-class ModelInfo:
-    name: str
-    architecture: str
-    context_length: int
-    pos_embed_kind: str
-    checkpoint: str | None = None
-    checkpoint_sha256: str | None = None
-    source: str | None = None
 
 
 @dataclass

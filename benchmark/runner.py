@@ -9,7 +9,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import open_clip
@@ -20,7 +20,7 @@ from .adapters import ClipAdapter, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .encode import Encoder
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
-from .results import ModelInfo, Result, TaskInfo, result_path, write_result
+from .results import Result, TaskInfo, result_path, write_result
 from .tasks import Task, resolve_tasks
 
 
@@ -94,7 +94,7 @@ def build_result(adapter: ClipAdapter, task: Task, dataset: Dataset, evaluation:
         fingerprint=dataset.fingerprint, limit=config.limit, prompts=evaluation.prompts,
         warnings=[*dataset.warnings, *([meta.warning] if meta.warning else [])],
         counts={**dataset.counts, **evaluation.counts}, skipped=skipped)
-    return Result(model=ModelInfo(**asdict(adapter.provenance)), task=info, metrics=evaluation.metrics,
+    return Result(model=adapter.provenance, task=info, metrics=evaluation.metrics,
                   environment=environment(encoder), timings=evaluation.timings, ci=evaluation.ci,
                   bootstrap={"samples": config.bootstrap, "seed": config.seed} if config.bootstrap else None,
                   truncation=evaluation.truncation, by_length=evaluation.by_length)

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from longbench.adapters.base import ClipAdapter, Provenance
+from longbench.adapters.base import ClipAdapter
 from longbench.adapters.build import build_model, clip_preprocess
 from longbench.adapters.formats import Architecture
 from longbench.datasets import LoadOptions
 from longbench.encode import Encoder
+from longbench.provenance import ModelInfo
 from longbench.tasks import get_task
 
 ARCHS = {
@@ -70,7 +71,7 @@ def main() -> None:
     arch = ARCHS[args.arch]
     model = build_model(arch).eval()
     adapter = ClipAdapter(model, clip_preprocess(arch.image_size),
-                          Provenance("bench", arch.name, 248, "kps-stretched"))
+                          ModelInfo("bench", arch.name, 248, "kps-stretched"))
     texts = captions(args.task, args.captions)
     tokens = adapter.tokenize(texts)
     lengths = tokens.lengths.float()

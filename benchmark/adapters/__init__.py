@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import ClipAdapter, Provenance
+from .base import ClipAdapter
 from .loading import load_checkpoint, load_model
 from .registry import MODELS, PREFIXES, ModelSpec, register_model, register_prefix
 from .weights import weights_dir
@@ -16,5 +16,5 @@ from .weights import weights_dir
 for _info in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_info.name}")
 
-__all__ = ["MODELS", "PREFIXES", "ClipAdapter", "ModelSpec", "Provenance", "load_checkpoint", "load_model",
+__all__ = ["MODELS", "PREFIXES", "ClipAdapter", "ModelSpec", "load_checkpoint", "load_model",
            "register_model", "register_prefix", "weights_dir"]

@@ -8,7 +8,6 @@ CLIP, Long-CLIP and stretched checkpoints.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -17,26 +16,13 @@ from PIL import Image
 
 from .. import tokenizer
 from ..errors import CheckpointError
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where an adapter's weights came from; the same fields as the result file's `model` block."""
-
-    name: str
-    architecture: str
-    context_length: int
-    #: clip77 | longclip248 | kps-stretched | linear-stretched (or customN for a table that fits none).
-    pos_embed_kind: str
-    checkpoint: str | None = None
-    checkpoint_sha256: str | None = None
-    source: str | None = None
+from ..provenance import ModelInfo
 
 
 class ClipAdapter:
     """tokenize -> encode_text, preprocess -> encode_image; embeddings are L2-normalised float32."""
 
-    def __init__(self, model: CLIP, preprocess: Callable[[Image.Image], torch.Tensor], provenance: Provenance):
+    def __init__(self, model: CLIP, preprocess: Callable[[Image.Image], torch.Tensor], provenance: ModelInfo):
         if not isinstance(model, CLIP) or getattr(model, "text_pool_type", "argmax") != "argmax":
             raise CheckpointError(
                 f"{provenance.name}: only CLIP-style models (causal text tower pooled at EOT) are supported, "

@@ -8,7 +8,8 @@ from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
 from open_clip.transform import image_transform
 
 from ..errors import CheckpointError
-from .base import ClipAdapter, Provenance
+from ..provenance import ModelInfo
+from .base import ClipAdapter
 from .formats import Architecture, infer_architecture
 from .longclip import combine_positional_tables
 from .stretch import pos_embed_kind
@@ -53,7 +54,7 @@ def load_weights(model: CLIP, state: dict[str, torch.Tensor], source: str, arch_
 def wrap(model: CLIP, preprocess, *, has_res: bool, name: str, architecture: str, source: str,
          checkpoint: str | None, sha256: str | None) -> ClipAdapter:
     table = model.positional_embedding.detach()
-    provenance = Provenance(name=name, architecture=architecture, context_length=table.shape[0],
+    provenance = ModelInfo(name=name, architecture=architecture, context_length=table.shape[0],
                             pos_embed_kind=pos_embed_kind(table, has_res), checkpoint=checkpoint,
                             checkpoint_sha256=sha256, source=source)
     return ClipAdapter(model, preprocess, provenance)

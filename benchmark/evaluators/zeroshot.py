@@ -13,13 +13,14 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from ..datasets import ClassificationDataset
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
+from ..provenance import ModelInfo
 from ..results import Truncation, write_json_atomic
 from .base import EvalOptions, Evaluation, register_evaluator
 
@@ -37,20 +38,10 @@ def default_cache_dir() -> Path:
     return Path(root) / "classifiers" if root else Path.home() / ".cache" / "longbench" / "classifiers"
 
 
-class Provenance(Protocol):
-    """The model fields a classifier depends on (an adapter's provenance, or a result's ModelInfo)."""
-
-    name: str
-    architecture: str
-    context_length: int
-    pos_embed_kind: str
-    checkpoint_sha256: str | None
-
-
 _PROVENANCE_FIELDS = ("name", "checkpoint_sha256", "architecture", "context_length", "pos_embed_kind")
 
 
-def classifier_key(model: Provenance, prompts: Prompts, precision: str = "") -> str:
+def classifier_key(model: ModelInfo, prompts: Prompts, precision: str = "") -> str:
     """Hash of what determines the class weights: the model's provenance and precision, the exact templates and
     class names."""
     material = {
@@ -85,7 +76,7 @@ def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None)
     return Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
 
 
-def cached_classifier(encoder: Any, prompts: Prompts, model: Provenance | None,
+def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
                       cache_dir: Path | None) -> Classifier:
     """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored."""
     if model is None:  # nothing to key the cache on: build every time
@@ -162,7 +153,7 @@ def _rank(image_vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray) ->
                   labels, len(weights))
 
 
-def _provenance(encoder: Any) -> Provenance | None:
+def _provenance(encoder: Any) -> ModelInfo | None:
     provenance = getattr(getattr(encoder, "adapter", None), "provenance", None)
     return provenance if all(hasattr(provenance, f) for f in _PROVENANCE_FIELDS) else None
 

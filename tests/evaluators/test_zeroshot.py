@@ -139,7 +139,7 @@ def test_cache_key_changes_with_model_and_prompts():
 
 def test_any_provenance_object_with_the_model_fields_keys_the_cache(tmp_path, prompt_file):
     ds, vectors = make_dataset()
-    adapter_provenance = SimpleNamespace(**MODEL.__dict__)  # the adapter's own Provenance class, say
+    adapter_provenance = SimpleNamespace(**MODEL.__dict__)  # the adapter's own ModelInfo class, say
     for expected_calls in (1, 0):
         encoder = FakeEncoder(vectors, provenance=adapter_provenance)
         evaluate_classification(encoder, ds, prompts=prompt_file, cache_dir=tmp_path)
