@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import write_text_atomic
 from .probe import probe, write_probe
 from .report import build_leaderboard, gate, load_references, load_results
-from .report.output import write_text_atomic
 from .runner import RunConfig, run
 from .tasks import all_tasks
 

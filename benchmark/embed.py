@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .adapters import ClipAdapter
+from .atomic import atomic_open
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 
@@ -33,9 +34,6 @@ def save_vectors(vectors: np.ndarray, out: Path) -> Path:
     out = Path(out)
     if out.suffix != ".npy":
         raise DataError(f"--out must end in .npy, got {out}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_open(out, "wb") as fh:
         np.save(fh, vectors)
-    tmp.replace(out)
     return out

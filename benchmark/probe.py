@@ -35,12 +35,13 @@ import pandas as pd
 
 from . import tokenizer
 from .adapters import ClipAdapter, load_model
+from .atomic import write_json_atomic
 from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
 from .metrics.retrieval import RetrievalRanks, hits, recall_metrics, retrieval_ranks
-from .results import ModelInfo, result_path, write_json_atomic
+from .results import ModelInfo, result_path
 from .runner import RunConfig, environment
 from .tasks import Task, get_task
 

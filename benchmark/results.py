@@ -22,19 +22,17 @@ Schema version 1 (documented in the README):
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_json_atomic
 from .errors import SchemaError
 from .provenance import ModelInfo
 
 SCHEMA_VERSION = 1
-__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "result_path", "write_result",
-           "write_json_atomic"]
+__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "result_path", "write_result"]
 
 RETRIEVAL_METRICS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
 CLASSIFICATION_METRICS = ("acc1", "acc5", "mean_per_class_recall")
@@ -133,20 +131,6 @@ def result_path(output: Path, model_name: str, task_name: str) -> Path:
     """`<output>/<model-name>/<task>.json`; the model name is made filesystem-safe."""
     safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in model_name)
     return Path(output) / safe / f"{task_name}.json"
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON so that a reader never sees a half-written file (temp file + rename in the same folder)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_result(result: Result, path: Path) -> Path:

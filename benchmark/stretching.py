@@ -8,6 +8,7 @@ import torch
 
 from .adapters.loading import stretched_state_dict
 from .adapters.stretch import METHODS
+from .atomic import atomic_open
 from .errors import DataError
 
 
@@ -17,16 +18,14 @@ def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:
     Written to a temp file and renamed, so an interrupted write never leaves a truncated checkpoint.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
     tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
-    if out.suffix == ".safetensors":
-        from safetensors.torch import save_file
+    with atomic_open(out, "wb") as fh:
+        if out.suffix == ".safetensors":
+            from safetensors.torch import save
 
-        save_file(tensors, str(tmp))
-    else:
-        torch.save(tensors, tmp)
-    tmp.replace(out)
+            fh.write(save(tensors))
+        else:
+            torch.save(tensors, fh)
     return out
 
 

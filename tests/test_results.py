@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from longbench.atomic import write_json_atomic
 from longbench.errors import SchemaError
-from longbench.results import ModelInfo, Result, TaskInfo, Truncation, read_result, write_json_atomic, write_result
+from longbench.results import ModelInfo, Result, TaskInfo, Truncation, read_result, write_result
 
 
 def make_result() -> Result:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import atomic_open, write_json_atomic
 from ..datasets import ClassificationDataset
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
 from ..provenance import ModelInfo
-from ..results import Truncation, write_json_atomic
+from ..results import Truncation
 from .base import EvalOptions, Evaluation, register_evaluator
 
 #: Bump when the way class weights are built changes, so that old cache entries are not reused.
@@ -192,15 +192,8 @@ def _read_cached(array_path: Path, meta_path: Path, n_classes: int) -> Classifie
 
 
 def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, array, allow_pickle=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
 
 
 @register_evaluator("classification")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rich.progress import Progress
 
+from ..atomic import write_json_atomic
 from ..errors import DataError, UnknownNameError
-from ..results import write_json_atomic
 from ..tasks import TaskStatus, get_task
 from .download import Downloaded, is_url, obtain
 from .extract import extract

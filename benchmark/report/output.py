@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ..atomic import write_text_atomic
 from ..errors import DataError
 
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write `text` (UTF-8, `\\n` line ends) to a temporary file beside `path`, then rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+__all__ = ["append_text", "step_summary_path", "write_text_atomic"]
 
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"

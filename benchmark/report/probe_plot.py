@@ -9,12 +9,11 @@ is used directly, so no GUI backend and no global pyplot state are touched.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_open
 from ..errors import DataError, SchemaError
 
 SCHEMA_VERSION = 1
@@ -137,13 +136,6 @@ def _title(probes: Sequence[dict[str, Any]]) -> str:
 
 def _save(fig, out: Path) -> Path:
     """PNG written beside its final name and renamed, so a reader never sees half a file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(out, "wb") as fh:
+        fig.savefig(fh, format="png")
     return out
