@@ -11,7 +11,8 @@ from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.results import RETRIEVAL_METRICS, SCHEMA_VERSION, read_result
-from longbench.tasks import get_task
+from longbench.runner import RunConfig, run
+from longbench.tasks import get_task, resolve_tasks
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -23,9 +24,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("data")
-    for name in ("urban1k", "coco"):
-        task = get_task(name)
-        task.write_sample(root / task.meta.subdir, 10, seed=3)
+    for task in resolve_tasks("retrieval,urban-200,sharegpt4v-10k,coco-karpathy,flickr30k-full"):
+        task.write_sample(task.root(root), 10, seed=3)
     return root
 
 
@@ -74,6 +74,15 @@ def test_run_writes_valid_results_equal_to_an_independent_computation(data_root,
     assert urban.task.expected_images == 1000 and urban.task.subset  # a 10-image sample of a 1000-image protocol
     coco = read_result(out / "tiny-longclip" / "coco.json")
     assert coco.task.n_texts > coco.task.n_images
+
+
+@pytest.mark.parametrize("task", ["urban-200", "sharegpt4v-1k", "sharegpt4v-10k", "coco-karpathy", "flickr30k",
+                                  "flickr30k-full"])
+def test_every_retrieval_task_equals_an_independent_computation(task, data_root, tmp_path):
+    [done] = run("tiny-clip", task, RunConfig(data_root=data_root, output=tmp_path, batch_size=3, progress=False))
+    assert done.path == tmp_path / "tiny-clip" / f"{task}.json"
+    for name, value in independent_metrics("tiny-clip", task, data_root).items():
+        assert done.result.metrics[name] == pytest.approx(value, abs=1e-9), name
 
 
 def test_a_77_token_model_counts_truncation(data_root, tmp_path):
@@ -132,7 +141,7 @@ def test_bad_run_input(args, message, tmp_path):
 
 def test_layout_error_comes_before_any_encoding(data_root, tmp_path, monkeypatch):
     """A missing second task fails the run before the first one is encoded or written."""
-    result = runner.invoke(app, ["run", "-m", "tiny-clip", "-t", "urban1k,sharegpt4v-1k", "-d", str(data_root),
+    result = runner.invoke(app, ["run", "-m", "tiny-clip", "-t", "urban1k,imagenet", "-d", str(data_root),
                                  "-o", str(tmp_path), "-q"])
-    assert result.exit_code == 2 and "sharegpt4v" in result.output
+    assert result.exit_code == 2 and "imagenet" in result.output
     assert not list(tmp_path.rglob("*.json"))
