@@ -145,3 +145,19 @@ def test_layout_error_comes_before_any_encoding(data_root, tmp_path, monkeypatch
                                  "-o", str(tmp_path), "-q"])
     assert result.exit_code == 2 and "imagenet" in result.output
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_run_then_gate_in_one_command(data_root, tmp_path):
+    base = tmp_path / "base"
+    args = ["run", "-m", "tiny-clip", "-t", "urban1k", "-d", str(data_root), "-q"]
+    assert runner.invoke(app, [*args, "-o", str(base)]).exit_code == 0
+    same = runner.invoke(app, [*args, "-o", str(tmp_path / "again"), "--gate", str(base)])
+    assert same.exit_code == 0, same.output
+    assert "PASSED" in same.output
+    path = base / "tiny-clip" / "urban1k.json"
+    raw = json.loads(path.read_text())
+    raw["metrics"]["t2i_r1"] += 1.5  # the baseline was better than this run by more than the tolerance
+    path.write_text(json.dumps(raw))
+    worse = runner.invoke(app, [*args, "-o", str(tmp_path / "third"), "--gate", str(base), "--tolerance", "1"])
+    assert worse.exit_code == 1
+    assert "FAILED" in worse.output and "t2i_r1" in worse.output
