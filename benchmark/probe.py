@@ -235,11 +235,12 @@ def probe(model: str | ClipAdapter | None, task: str | Task, config: RunConfig |
     chosen = chosen or auto_lengths(_default_max(texts, unit, context))
 
     start = time.perf_counter()
-    full_ranks = retrieval_ranks(images.vectors, _embed(encoder, texts, unit, None).vectors, text_to_image)
+    full_ranks = retrieval_ranks(images.vectors, _embed(encoder, texts, unit, None).vectors, text_to_image,
+                                 device=encoder.device)
     points, curve_ranks = [], []
     for n in chosen:
         emb = _embed(encoder, texts, unit, n)
-        ranks = retrieval_ranks(images.vectors, emb.vectors, text_to_image)
+        ranks = retrieval_ranks(images.vectors, emb.vectors, text_to_image, device=encoder.device)
         points.append(_point(n, ranks, emb, texts, unit))
         curve_ranks.append(ranks)
     timings["encode_texts_and_rank"] = time.perf_counter() - start

@@ -35,25 +35,45 @@ def _target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def retrieval_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.ndarray,
-                    block: int = 1024) -> RetrievalRanks:
-    """Ranks for both directions from L2-normalised embeddings (cosine similarity)."""
-    img = torch.from_numpy(np.ascontiguousarray(image_emb, dtype=np.float32))
-    txt = torch.from_numpy(np.ascontiguousarray(text_emb, dtype=np.float32))
-    t2i_gt = torch.from_numpy(np.asarray(text_to_image, dtype=np.int64))
+                    block_elements: int = 1 << 25, device: str | torch.device = "cpu") -> RetrievalRanks:
+    """Ranks for both directions from L2-normalised embeddings (cosine similarity).
+
+    Work is done in blocks of at most `block_elements` similarities, on `device` (the GPU when there is one).
+    """
+    img = torch.as_tensor(np.ascontiguousarray(image_emb, dtype=np.float32), device=device)
+    txt = torch.as_tensor(np.ascontiguousarray(text_emb, dtype=np.float32), device=device)
+    gt = torch.as_tensor(np.asarray(text_to_image, dtype=np.int64), device=device)
     n_img, n_txt = img.shape[0], txt.shape[0]
-    if n_txt and (t2i_gt.min() < 0 or t2i_gt.max() >= n_img):
+    if n_txt and (gt.min() < 0 or gt.max() >= n_img):
         raise ValueError("text_to_image points outside the image list")
-    t2i = torch.empty(n_txt, dtype=torch.long)
-    pair = torch.empty(n_txt, dtype=torch.long)
-    for start in range(0, n_txt, block):
-        sl = slice(start, start + block)
-        t2i[sl] = _target_ranks(txt[sl] @ img.T, t2i_gt[sl])
-        # Row r is the score of every caption for caption r's image; caption r is the target.
-        own = torch.arange(start, min(start + block, n_txt))
-        pair[sl] = _target_ranks(img[t2i_gt[sl]] @ txt.T, own)
+    t2i = torch.empty(n_txt, dtype=torch.long, device=device)
+    step = max(1, block_elements // max(n_img, 1))
+    for start in range(0, n_txt, step):
+        sl = slice(start, start + step)
+        t2i[sl] = _target_ranks(txt[sl] @ img.T, gt[sl])
+    pair = _pair_ranks(img, txt, gt, block_elements)
     i2t = np.full(n_img, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(i2t, t2i_gt.numpy(), pair.numpy())
-    return RetrievalRanks(i2t=i2t, t2i=t2i.numpy(), pair_i2t=pair.numpy())
+    np.minimum.at(i2t, gt.cpu().numpy(), pair)
+    return RetrievalRanks(i2t=i2t, t2i=t2i.cpu().numpy(), pair_i2t=pair)
+
+
+def _pair_ranks(img: torch.Tensor, txt: torch.Tensor, gt: torch.Tensor, block_elements: int) -> np.ndarray:
+    """Rank of each caption among all captions for its own image.
+
+    Blocks run over images, so each image's similarity row is computed once and then compared with each of its
+    captions (a 5-caption dataset would otherwise compute every row five times).
+    """
+    by_image = torch.argsort(gt, stable=True)
+    bounds = torch.searchsorted(gt[by_image], torch.arange(img.shape[0] + 1, device=gt.device))
+    most = int((bounds[1:] - bounds[:-1]).max()) if len(gt) else 1
+    step = max(1, block_elements // max(txt.shape[0] * most, 1))
+    pair = torch.empty(len(gt), dtype=torch.long, device=gt.device)
+    for start in range(0, img.shape[0], step):
+        stop = min(start + step, img.shape[0])
+        captions = by_image[bounds[start]:bounds[stop]]
+        rows = (img[start:stop] @ txt.T)[gt[captions] - start]
+        pair[captions] = _target_ranks(rows, captions)
+    return pair.cpu().numpy()
 
 
 def hits(ranks: np.ndarray, k: int) -> np.ndarray:

@@ -58,7 +58,7 @@ def brute_force(images, texts, gt, k):
     return 100 * np.mean(i2t), 100 * np.mean(t2i)
 
 
-@pytest.mark.parametrize("seed,block", [(0, 7), (1, 1024), (2, 3)])
+@pytest.mark.parametrize("seed,block", [(0, 7), (1, 1 << 20), (2, 100), (3, 1)])
 def test_matches_brute_force_on_random_embeddings(seed, block):
     rng = np.random.default_rng(seed)
     n_img, per = 23, 3
@@ -66,7 +66,7 @@ def test_matches_brute_force_on_random_embeddings(seed, block):
     # quantised embeddings make exact ties common
     texts = unit(np.round(rng.normal(size=(n_img * per, 6)), 0) + 1e-3)
     gt = np.repeat(np.arange(n_img), per)
-    ranks = retrieval_ranks(images, texts, gt, block=block)
+    ranks = retrieval_ranks(images, texts, gt, block_elements=block)
     metrics = recall_metrics(ranks)
     for k in (1, 5, 10):
         i2t, t2i = brute_force(images, texts, gt, k)
@@ -85,3 +85,24 @@ def test_bootstrap_interval_contains_the_estimate_and_is_seeded():
     assert low < 30 < high and low > 15 and high < 45
     assert bootstrap_ci(hits, samples=500, seed=1) == [low, high]
     assert bootstrap_ci(np.ones(10), samples=50) == [100.0, 100.0]
+
+
+@pytest.mark.parametrize("block", [1, 37, 1 << 20])
+def test_uneven_shuffled_captions_and_pair_ranks(block):
+    rng = np.random.default_rng(7)
+    n_img = 15
+    gt = np.concatenate([np.arange(n_img), rng.integers(0, n_img, size=25)])  # every image >= 1 caption
+    rng.shuffle(gt)
+    images = unit(np.round(rng.normal(size=(n_img, 4))) + 1e-3)
+    texts = unit(np.round(rng.normal(size=(len(gt), 4))) + 1e-3)
+    ranks = retrieval_ranks(images, texts, gt, block_elements=block)
+    sims = images @ texts.T
+    for t, i in enumerate(gt):
+        order = sorted(range(len(texts)), key=lambda u: (-sims[i, u], u))
+        assert ranks.pair_i2t[t] == order.index(t)
+    for i in range(n_img):
+        assert ranks.i2t[i] == min(ranks.pair_i2t[gt == i])
+    for k in (1, 5, 10):
+        i2t, t2i = brute_force(images, texts, gt, k)
+        assert recall_metrics(ranks)[f"i2t_r{k}"] == pytest.approx(i2t)
+        assert recall_metrics(ranks)[f"t2i_r{k}"] == pytest.approx(t2i)
