@@ -154,3 +154,19 @@ def test_a_partial_copy_of_a_dataset_is_marked_as_a_subset(tmp_path, write):
     rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
     assert rows["clip-B"]["Urban1k I2T"] == "67.5<sup>L</sup>"
     assert rows["longclip-B"]["Urban1k I2T"] == "79.0 (1)"
+
+
+def test_the_repository_leaderboard_is_what_the_command_generates(tmp_path):
+    """leaderboard.md holds no number that was not generated: it equals the output for an empty results folder."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from longbench.cli import app
+
+    (tmp_path / "results").mkdir()
+    out = tmp_path / "leaderboard.md"
+    result = CliRunner().invoke(app, ["leaderboard", "--results", str(tmp_path / "results"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    committed = Path(__file__).resolve().parents[2] / "leaderboard.md"
+    assert committed.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
