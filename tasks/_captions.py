@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from longbench.data.fingerprint import fingerprint
 from longbench.data.paths import safe_join
 from longbench.data.synthetic import write_image

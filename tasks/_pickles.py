@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from longbench.errors import DataError
 
 try:  # numpy >= 2 keeps the implementation in numpy._core; numpy 1.x in numpy.core.

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from longbench.data.fingerprint import fingerprint
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import ClassificationDataset, LoadOptions

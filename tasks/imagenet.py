@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
 from longbench.data.fingerprint import fingerprint
 from longbench.data.synthetic import write_image
 from longbench.datasets import ClassificationDataset, LoadOptions

@@ -11,11 +11,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw
+
 from longbench.data.fingerprint import fingerprint
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
-from PIL import Image, ImageDraw
 
 from . import register_task
 from ._stratify import apply_limit

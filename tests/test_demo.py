@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+from typer.testing import CliRunner
+
 from longbench.cli import app
 from longbench.report import load_results
 from longbench.tasks import all_tasks
-from typer.testing import CliRunner
 
 
 def test_demo_runs_the_whole_pipeline(tmp_path):

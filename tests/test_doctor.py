@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typer.testing import CliRunner
+
 from longbench.adapters import MODELS
 from longbench.cli import app
 from longbench.cli._app import console
 from longbench.doctor import doctor, folder_check
 from longbench.tasks import all_tasks, get_task
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

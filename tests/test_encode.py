@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from longbench.adapters import load_model
 from longbench.data.synthetic import MODES, write_image
 from longbench.encode import Encoder

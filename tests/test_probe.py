@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from typer.testing import CliRunner
+
 from longbench import tokenizer
 from longbench.adapters import ClipAdapter, load_model
 from longbench.cli import app
@@ -27,7 +29,6 @@ from longbench.probe import (
 from longbench.report import read_probe
 from longbench.runner import RunConfig, run
 from longbench.tasks import Task, TaskMeta, get_task
-from typer.testing import CliRunner
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Single-token distinguishing words; the filler is one word of several BPE tokens, so words and tokens differ.

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from longbench.errors import DataError, UnknownNameError
 from longbench.prompts import PROMPT_SETS, resolve_prompts
 from longbench.tasks.cifar import CIFAR10_NAMES, CIFAR100_NAMES

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from longbench.atomic import write_json_atomic
 from longbench.errors import SchemaError
 from longbench.results import ModelInfo, Result, TaskInfo, Truncation, read_result, write_result

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
 from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.results import RETRIEVAL_METRICS, SCHEMA_VERSION, read_result
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task, resolve_tasks
-from PIL import Image
-from typer.testing import CliRunner
-
 from tests.metrics.test_retrieval import brute_force
 
 runner = CliRunner()

@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
+from sklearn.metrics import balanced_accuracy_score
+from typer.testing import CliRunner
+
 from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.results import read_result
 from longbench.tasks import get_task, resolve_tasks
-from PIL import Image
-from sklearn.metrics import balanced_accuracy_score
-from typer.testing import CliRunner
 
 TEMPLATES = ["a photo of a {c}.", "a blurry photo of the {c}.", "itap of a {c}."]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import open_clip
 import pytest
 import torch
+
 from longbench.adapters import load_model
 from longbench.tokenizer import EOT_ID, SOT_ID, tokenize
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
 from longbench.adapters.base import ClipAdapter
 from longbench.adapters.build import build_model, clip_preprocess
 from longbench.adapters.formats import Architecture

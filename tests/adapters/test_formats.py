@@ -6,12 +6,13 @@ import pickle
 
 import pytest
 import torch
+from safetensors.torch import save_file
+
 from longbench.adapters import load_model
 from longbench.adapters.build import build_model
 from longbench.adapters.formats import infer_architecture, read_checkpoint
 from longbench.adapters.tiny import TINY
 from longbench.errors import CheckpointError
-from safetensors.torch import save_file
 
 CAPTIONS = ["a red bus parked beside a tall brick building", "two dogs " * 60]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
 from longbench.adapters import load_model
 from longbench.adapters.build import build_model
 from longbench.adapters.formats import infer_architecture

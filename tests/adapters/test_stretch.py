@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from typer.testing import CliRunner
+
 from longbench.adapters import load_model
 from longbench.adapters.stretch import detect_stretch, pos_embed_kind, stretch_table, stretched_length
 from longbench.cli import app
-from typer.testing import CliRunner
 
 
 @pytest.fixture

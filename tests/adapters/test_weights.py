@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from longbench.adapters import MODELS, load_model
 from longbench.adapters import weights as weights_mod
 from longbench.errors import UnknownNameError, WeightsNotFoundError

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from typer.testing import CliRunner
+
 from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.data.synthetic import write_image
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

@@ -7,6 +7,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from sklearn.metrics import balanced_accuracy_score
+
 from longbench.datasets import ClassificationDataset
 from longbench.evaluators import EVALUATORS, EvalOptions
 from longbench.evaluators.zeroshot import (
@@ -17,7 +19,6 @@ from longbench.evaluators.zeroshot import (
 )
 from longbench.prompts import Prompts
 from longbench.results import ModelInfo
-from sklearn.metrics import balanced_accuracy_score
 
 DIM = 16
 MODEL = ModelInfo(name="fake", architecture="ViT-Fake", context_length=8, pos_embed_kind="learned",

@@ -6,11 +6,12 @@ import io
 import os
 
 import pytest
+from rich.console import Console
+from rich.progress import Progress
+
 from longbench.errors import DataError
 from longbench.fetch.download import download, obtain
 from longbench.fetch.sources import Expect
-from rich.console import Console
-from rich.progress import Progress
 
 from .conftest import md5
 

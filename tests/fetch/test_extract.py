@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from longbench.errors import DataError
 from longbench.fetch.extract import extract
 

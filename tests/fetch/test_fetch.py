@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.fetch import SOURCES, fetch
 from longbench.fetch.install import WORK_DIR
 from longbench.fetch.sources import COCO_CAPTIONS2017, COCO_VAL2017, Part
 from longbench.tasks import get_task
-from typer.testing import CliRunner
 
 from .conftest import md5, zip_bytes, zip_folder
 

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from longbench.cli import app
 from longbench.fetch import data_status, verify_task
 from longbench.tasks import all_tasks, get_task
-from typer.testing import CliRunner
 
 runner = CliRunner()
 

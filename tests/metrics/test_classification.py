@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import balanced_accuracy_score, top_k_accuracy_score
+
 from longbench.metrics.classification import (
     Ranked,
     classification_ci,
@@ -11,7 +13,6 @@ from longbench.metrics.classification import (
     mean_per_class_recall,
     rank_logits,
 )
-from sklearn.metrics import balanced_accuracy_score, top_k_accuracy_score
 
 
 def _ranked(logits: np.ndarray, labels: np.ndarray) -> Ranked:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from longbench.metrics.bootstrap import bootstrap_ci
 from longbench.metrics.retrieval import recall_metrics, retrieval_ranks
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from longbench.results import ModelInfo, Result, TaskInfo, result_path, write_result
 
 PROTOCOLS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from longbench.errors import DataError, SchemaError
 from longbench.report import load_results, results_frame
 

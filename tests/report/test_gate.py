@@ -6,9 +6,10 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from typer.testing import CliRunner
+
 from longbench.cli import app
 from longbench.report import GateInputError, gate, load_results
-from typer.testing import CliRunner
 
 from .conftest import retrieval
 

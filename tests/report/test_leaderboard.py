@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typer.testing import CliRunner
+
 from longbench.cli import app
 from longbench.report import build_leaderboard, load_references, load_results
-from typer.testing import CliRunner
 
 from .conftest import retrieval
 

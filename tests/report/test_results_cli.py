@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from typer.testing import CliRunner
+
 from longbench.cli import app
 from longbench.cli._app import console
-from typer.testing import CliRunner
 
 from .conftest import retrieval
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError

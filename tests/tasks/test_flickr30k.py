@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
 from longbench.tasks._stratify import stratified_sample
 from longbench.tasks.imagenet import imagenet_wnids
-from PIL import Image
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from longbench.data.images import open_rgb
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from PIL import Image
 
 
 @pytest.fixture

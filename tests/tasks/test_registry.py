@@ -6,9 +6,10 @@ import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
-import longbench.tasks as tasks_module
 import numpy as np
 import pytest
+
+import longbench.tasks as tasks_module
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError, UnknownNameError
 from longbench.registry import Registry

@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
