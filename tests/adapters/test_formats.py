@@ -38,6 +38,7 @@ def _write(fmt: str, state, path):
     return path
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")  # the files OpenAI published are TorchScript
 @pytest.mark.parametrize("fmt,suffix", [("state dict", ".pt"), ("open_clip checkpoint", ".pt"),
                                         ("safetensors", ".safetensors"), ("torchscript", ".pt")])
 def test_every_container_gives_the_same_embeddings(fmt, suffix, clip_state, tmp_path):
@@ -97,6 +98,7 @@ class _Exploit:
         return (print, ("pwned",))
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol 4")  # a plain pickle, as an attacker would write it
 def test_pickled_code_is_refused_not_run(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     with open(path, "wb") as fh:
