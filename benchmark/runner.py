@@ -51,12 +51,16 @@ class TaskRun:
 
 
 def run(model: str | ClipAdapter | None, tasks: str | Sequence[Task], config: RunConfig | None = None, *,
-        checkpoint: Path | str | None = None, on_result: Callable[[TaskRun], None] | None = None) -> list[TaskRun]:
-    """Evaluate `model` (a name, an adapter, or None with `checkpoint`) on `tasks` (names/groups or Task objects)."""
+        checkpoint: Path | str | None = None, label: str | None = None,
+        on_result: Callable[[TaskRun], None] | None = None) -> list[TaskRun]:
+    """Evaluate `model` (a name, an adapter, or None with `checkpoint`) on `tasks` (names/groups or Task objects).
+
+    `label` files the results under another model name (e.g. one per fine-tuning run of the same architecture).
+    """
     config = config or RunConfig()
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
     loaded = [(task, *_load(task, config)) for task in selected]
-    adapter = model if isinstance(model, ClipAdapter) else load_model(model, checkpoint)
+    adapter = model if isinstance(model, ClipAdapter) else load_model(model, checkpoint, label=label)
     encoder = Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
                       skip_bad_images=config.skip_bad_images)
     options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -161,3 +162,14 @@ def test_run_then_gate_in_one_command(data_root, tmp_path):
     worse = runner.invoke(app, [*args, "-o", str(tmp_path / "third"), "--gate", str(base), "--tolerance", "1"])
     assert worse.exit_code == 1
     assert "FAILED" in worse.output and "t2i_r1" in worse.output
+
+
+def test_results_can_be_filed_under_another_name(data_root, tmp_path, clip_state):
+    ckpt = tmp_path / "epoch_10.pt"
+    torch.save(clip_state, ckpt)
+    args = ["run", "-c", str(ckpt), "-t", "urban1k", "-d", str(data_root), "-o", str(tmp_path / "r"), "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert (tmp_path / "r" / "epoch_10" / "urban1k.json").is_file()
+    assert runner.invoke(app, [*args, "--name", "run-a/epoch-10"]).exit_code == 0
+    res = read_result(tmp_path / "r" / "run-a_epoch-10" / "urban1k.json")
+    assert res.model.name == "run-a/epoch-10" and res.model.checkpoint == str(ckpt)

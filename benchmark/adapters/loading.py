@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import UnknownNameError
@@ -13,12 +14,21 @@ from .stretch import stretch_state_dict
 from .weights import resolve_weights
 
 
-def load_model(name: str | None = None, checkpoint: Path | str | None = None) -> ClipAdapter:
+def load_model(name: str | None = None, checkpoint: Path | str | None = None, *,
+               label: str | None = None) -> ClipAdapter:
     """Resolve weights in order: `checkpoint`, the local weights folder, the Hugging Face Hub.
 
     `name` is a registry name (`longclip-B`), a prefixed name (`open_clip:ViT-B-16@openai`, `stretched:clip-B`) or
-    None with a checkpoint (the file's stem becomes the model name; its format is detected).
+    None with a checkpoint (the file's stem becomes the model name; its format is detected). `label`, when given,
+    is the name the model's results are filed under instead.
     """
+    adapter = _load(name, checkpoint)
+    if label:
+        adapter.provenance = replace(adapter.provenance, name=label)
+    return adapter
+
+
+def _load(name: str | None, checkpoint: Path | str | None) -> ClipAdapter:
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if not name:
         if ckpt is None:

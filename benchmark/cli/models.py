@@ -14,6 +14,7 @@ from ..stretching import stretch_checkpoint
 from ._app import app, console, friendly_errors
 
 MODEL_HELP = "Registry name (see `longbench models`), open_clip:ARCH@TAG, or stretched:NAME."
+NAME_HELP = "File the results under this model name (default: the model name, or the checkpoint's file stem)."
 CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .safetensors); format auto-detected."
 
 

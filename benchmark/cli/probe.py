@@ -14,7 +14,7 @@ from ..probe import UNITS, ProbeResult, parse_lengths, probe, write_probe
 from ..report.probe_plot import compare_probes, default_compare_path
 from ..runner import RunConfig
 from ._app import app, console, friendly_errors
-from .models import CHECKPOINT_HELP, MODEL_HELP
+from .models import CHECKPOINT_HELP, MODEL_HELP, NAME_HELP
 from .run import parse_roots
 
 LengthsOption = Annotated[str, typer.Option(help="Comma-separated lengths, or auto (5 .. min(context, longest)).")]
@@ -47,6 +47,7 @@ def probe_command(
                                                   "(default <output>/probe-compare-<task>-<unit>.png).")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", "-c", help=CHECKPOINT_HELP)] = None,
+    name: Annotated[str | None, typer.Option("--name", help=NAME_HELP)] = None,
     task: Annotated[str | None, typer.Option("--task", "-t", help="A 1:1 retrieval task (urban1k, ...).")] = None,
     data_root: Annotated[Path | None, typer.Option("--data-root", "-d", help="Folder holding the datasets.")] = None,
     root: Annotated[list[str] | None, typer.Option("--root", help="TASK=PATH: the task's folder on its own.")] = None,
@@ -85,7 +86,7 @@ def probe_command(
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet)
     result = probe(model, task, config, unit=unit, lengths=parse_lengths(lengths), tolerance=tolerance,
-                   checkpoint=checkpoint)
+                   checkpoint=checkpoint, label=name)
     print_probe(result)
     written = write_probe(result, output)
     for path in (written.json, written.csv, written.png):

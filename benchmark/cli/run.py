@@ -13,7 +13,7 @@ from ..results import RETRIEVAL_METRICS, Result
 from ..runner import RunConfig, TaskRun, run
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
-from .models import CHECKPOINT_HELP, MODEL_HELP
+from .models import CHECKPOINT_HELP, MODEL_HELP, NAME_HELP
 
 STATE_STYLE = {"found": "green", "incomplete": "yellow", "missing": "red"}
 
@@ -66,6 +66,7 @@ def run_command(
     tasks: str = typer.Option(..., "--tasks", "-t", help="Tasks or groups, comma-separated (see `longbench tasks`)."),
     model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
     checkpoint: Path = typer.Option(None, "--checkpoint", "-c", help=CHECKPOINT_HELP),
+    name: str = typer.Option(None, "--name", help=NAME_HELP),
     data_root: Path = typer.Option(None, "--data-root", "-d", help="Folder holding the datasets' default layouts."),
     root: list[str] = typer.Option([], "--root", help="TASK=PATH: a task's folder given on its own (repeatable)."),
     output: Path = typer.Option(Path("results"), "--output", "-o", help="Result folder: <output>/<model>/<task>.json"),
@@ -89,7 +90,7 @@ def run_command(
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet)
-    runs = run(model, tasks, config, checkpoint=checkpoint)
+    runs = run(model, tasks, config, checkpoint=checkpoint, label=name)
     print_results(runs)
     if gate is not None:
         from .report import gate_runs
