@@ -18,3 +18,10 @@ def test_top_level_calls_are_the_library_functions():
 def test_import_longbench_does_not_import_torch():
     code = "import sys, longbench; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_the_cli_loads_torch_only_for_commands_that_need_it():
+    """`longbench --help`, `gate`, `results`, `leaderboard` and `data` start in well under a second."""
+    code = ("import sys, longbench.cli; "
+            "print(sorted(m for m in ('torch', 'open_clip', 'matplotlib') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"

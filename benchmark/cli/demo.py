@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from ..demo import REAL_DATA_COMMANDS, demo
 from ._app import app, console, friendly_errors
 
 
@@ -18,6 +17,8 @@ def demo_command(
     progress: bool = typer.Option(False, "--progress", help="Show progress bars."),
 ) -> None:
     """Run every task, the probe, the leaderboard and a gate on generated samples with tiny random models."""
+    from ..demo import REAL_DATA_COMMANDS, demo
+
     start = time.perf_counter()
     console.print("[bold]longbench demo[/]: no downloads; two tiny models with [bold red]random weights[/], "
                   "so every number below is chance level.", highlight=False)

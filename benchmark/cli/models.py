@@ -1,16 +1,15 @@
-"""`longbench models`, `embed` and `stretch`: list, try and stretch model adapters."""
+"""`longbench models`, `embed` and `stretch`: list, try and stretch model adapters.
+
+Library modules are imported inside the commands: torch and open_clip load only for commands that use them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from ..adapters import MODELS, load_model
-from ..embed import embed, save_vectors
-from ..stretching import stretch_checkpoint
 from ._app import app, console, friendly_errors
 
 MODEL_HELP = "Registry name (see `longbench models`), open_clip:ARCH@TAG, or stretched:NAME."
@@ -22,6 +21,8 @@ CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .
 @friendly_errors
 def models() -> None:
     """List the registered models: context length, where the weights come from, whether they are here."""
+    from ..adapters import MODELS
+
     table = Table(title="registered models")
     for col in ("name", "context", "architecture", "weights from", "local"):
         table.add_column(col)
@@ -45,6 +46,11 @@ def embed_command(
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
 ) -> None:
     """Embed captions and/or images: one float32 row per input, texts first, then images."""
+    import numpy as np
+
+    from ..adapters import load_model
+    from ..embed import embed, save_vectors
+
     adapter = load_model(model, checkpoint)
     vectors, text_emb = embed(adapter, text, image, device)
     p = adapter.provenance
@@ -72,6 +78,8 @@ def stretch(
     ratio: int = typer.Option(4, help="New positions per old position past --keep."),
 ) -> None:
     """Stretch a 77-token model's positional table (KPS, Long-CLIP's method) into a Long-CLIP-format checkpoint."""
+    from ..stretching import stretch_checkpoint
+
     path = stretch_checkpoint(model, checkpoint, out, method, keep, ratio)
     console.print(f"wrote {method}-stretched checkpoint ({keep} + (77 - {keep}) x {ratio} = "
                   f"{keep + (77 - keep) * ratio} positions) to {path}", highlight=False)

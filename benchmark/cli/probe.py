@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError
-from ..probe import UNITS, ProbeResult, parse_lengths, probe, write_probe
-from ..report.probe_plot import compare_probes, default_compare_path
-from ..runner import RunConfig
 from ._app import app, console, friendly_errors
 from .models import CHECKPOINT_HELP, MODEL_HELP, NAME_HELP
 from .run import parse_roots
+
+if TYPE_CHECKING:
+    from ..probe import ProbeResult
 
 LengthsOption = Annotated[str, typer.Option(help="Comma-separated lengths, or auto (5 .. min(context, longest)).")]
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Writes <output>/<model>/probe-<task>-<unit>.*")]
@@ -68,6 +68,10 @@ def probe_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
+    from ..probe import UNITS, parse_lengths, probe, write_probe
+    from ..report.probe_plot import compare_probes, default_compare_path
+    from ..runner import RunConfig
+
     if compare:
         if len(files or []) < 1:
             raise DataError("--compare needs probe JSON files as arguments, e.g. results/*/probe-urban1k-tokens.json")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -10,10 +11,12 @@ from rich.table import Table
 
 from ..errors import DataError
 from ..results import RETRIEVAL_METRICS, Result
-from ..runner import RunConfig, TaskRun, run
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
 from .models import CHECKPOINT_HELP, MODEL_HELP, NAME_HELP
+
+if TYPE_CHECKING:
+    from ..runner import TaskRun
 
 STATE_STYLE = {"found": "green", "incomplete": "yellow", "missing": "red"}
 
@@ -84,6 +87,8 @@ def run_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Evaluate a model on tasks and write one result JSON per task."""
+    from ..runner import RunConfig, run
+
     if limit is not None and limit < 1:
         raise DataError(f"--limit must be at least 1, got {limit}")
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
