@@ -30,6 +30,8 @@ class RetrievalDataset:
     counts: dict[str, int] = field(default_factory=dict)
     #: Images dropped by the task itself (e.g. missing files with skip_bad_images).
     skipped: list[str] = field(default_factory=list)
+    #: The task that built it (labels progress bars and messages).
+    task: str = ""
 
     def __post_init__(self) -> None:
         self.text_to_image = np.asarray(self.text_to_image, dtype=np.int64)

@@ -19,7 +19,8 @@ def track(items: Iterable[T], total: int, description: str, enabled: bool = True
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())
-    with Progress(*columns, console=_console, transient=False) as progress:
+    # Transient: a finished bar disappears, so a 20-chunk prompt encoding does not leave 20 lines behind.
+    with Progress(*columns, console=_console, transient=True) as progress:
         task = progress.add_task(description, total=total)
         for item in items:
             yield item

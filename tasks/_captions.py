@@ -84,7 +84,7 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
     return RetrievalDataset(images=paths, texts=texts, text_to_image=text_to_image,
                             image_ids=[item.image_id for item in kept],
                             fingerprint=fingerprint(paths, texts, root=root),
-                            warnings=notes.warnings, counts=notes.counts, skipped=skipped)
+                            warnings=notes.warnings, counts=notes.counts, skipped=skipped, task=name)
 
 
 def first_captions(task: Task, items: list[Item], per_image: int, notes: Notes) -> list[Item]:

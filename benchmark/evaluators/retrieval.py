@@ -21,12 +21,12 @@ LENGTH_BUCKETS = (("<=20", 0, 20), ("21-77", 21, 77), ("78-248", 78, 248), (">24
 def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: EvalOptions) -> Evaluation:
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    images = encoder.images(dataset.images, dataset.image_ids)
+    images = encoder.images(dataset.images, dataset.image_ids, desc=f"{dataset.task} images")
     timings["encode_images"] = time.perf_counter() - start
     texts, text_to_image = drop_captions_of_skipped(dataset, images.kept)
 
     start = time.perf_counter()
-    text_emb = encoder.texts(texts)
+    text_emb = encoder.texts(texts, desc=f"{dataset.task} captions")
     timings["encode_texts"] = time.perf_counter() - start
 
     start = time.perf_counter()

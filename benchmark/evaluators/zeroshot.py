@@ -67,7 +67,8 @@ def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None)
     weights, raw_lengths, truncated = [], [], []
     for start in range(0, len(prompts.classnames), per_call):
         chunk = prompts.classnames[start:start + per_call]
-        emb = encoder.texts([text for name in chunk for text in prompts.texts(name)])
+        emb = encoder.texts([text for name in chunk for text in prompts.texts(name)],
+                            desc=f"prompts, classes {start + 1}-{start + len(chunk)} of {len(prompts.classnames)}")
         vectors = _normalise(np.asarray(emb.vectors, dtype=np.float32))
         weights.append(_normalise(vectors.reshape(len(chunk), len(prompts.templates), -1).mean(axis=1)))
         raw_lengths.append(np.asarray(emb.token_lengths))
@@ -119,7 +120,7 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
 
     start = time.perf_counter()
     images = encoder.images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
-                            crop_border=dataset.crop_border, desc="images")
+                            crop_border=dataset.crop_border, desc=f"{dataset.task} images")
     timings["encode_images"] = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -39,7 +39,7 @@ class FakeEncoder:
         self.text_calls: list[int] = []
         self.image_kwargs: dict = {}
 
-    def texts(self, texts):
+    def texts(self, texts, **kwargs):
         self.text_calls.append(len(texts))
         lengths = np.array([len(t.split()) + 2 for t in texts])  # "tokens": words + SOT/EOT
         return SimpleNamespace(vectors=np.stack([text_vector(t) for t in texts]), token_lengths=lengths,
