@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
+
 #: Either a list of image files or a uint8 array [N, H, W, 3] of RGB images.
 Images = Sequence[Path] | np.ndarray
 
@@ -79,3 +81,8 @@ class LoadOptions:
 
     limit: int | None = None
     skip_bad_images: bool = False
+
+    def __post_init__(self) -> None:
+        # Checked here, once, so that no task (retrieval or classification) can be asked for an empty subset.
+        if self.limit is not None and self.limit < 1:
+            raise DataError(f"--limit must be at least 1 (a number of images), got {self.limit}")

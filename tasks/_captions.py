@@ -45,11 +45,6 @@ def one_line(text: str) -> str:
     return text.strip().replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ")
 
 
-def check_limit(options: LoadOptions) -> None:
-    if options.limit is not None and options.limit < 1:
-        raise DataError(f"limit must be a positive number of images, got {options.limit}")
-
-
 def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOptions,
                   notes: Notes | None = None) -> RetrievalDataset:
     """Apply `limit` (first N items in canonical order), check image files exist, and build the dataset.
@@ -59,7 +54,6 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
     """
     notes = notes or Notes()
     name = task.meta.name
-    check_limit(options)
     if options.limit is None and len(items) != task.meta.expected.get("images", len(items)):
         notes.warnings.append(f"{name}: {len(items)} images found, the published protocol has "
                               f"{task.meta.expected['images']}; numbers are not comparable to published ones")

@@ -15,7 +15,6 @@ from ._captions import (
     Item,
     Notes,
     build_dataset,
-    check_limit,
     first_captions,
     karpathy_items,
     one_line,
@@ -90,7 +89,6 @@ class Coco(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        check_limit(options)
         path = root / ANNOTATIONS
         if not path.is_file():
             raise self.missing(root, ANNOTATIONS)
@@ -156,7 +154,6 @@ class CocoKarpathy(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        check_limit(options)
         path = root / KARPATHY
         if not path.is_file():
             raise self.missing(root, KARPATHY)

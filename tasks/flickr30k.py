@@ -15,7 +15,6 @@ from ._captions import (
     Item,
     Notes,
     build_dataset,
-    check_limit,
     first_captions,
     karpathy_items,
     one_line,
@@ -60,7 +59,6 @@ class Flickr30k(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        check_limit(options)
         path = root / KARPATHY
         if not path.is_file():
             raise self.missing(root, KARPATHY)
@@ -118,7 +116,6 @@ class Flickr30kFull(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        check_limit(options)
         path = root / TOKENS
         if not path.is_file():
             raise self.missing(root, TOKENS)

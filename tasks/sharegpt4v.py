@@ -15,7 +15,6 @@ from . import register_task
 from ._captions import (
     Item,
     build_dataset,
-    check_limit,
     json_list_head,
     long_caption,
     one_line,
@@ -53,7 +52,6 @@ class _ShareGPT4V(Task):
     entries: ClassVar[int]
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        check_limit(options)
         path = root / ANNOTATIONS
         if not path.is_file():
             raise self.missing(root, ANNOTATIONS)

@@ -13,7 +13,6 @@ from ._captions import (
     Item,
     Notes,
     build_dataset,
-    check_limit,
     long_caption,
     one_line,
     sample_rng,
@@ -47,7 +46,6 @@ def _read_caption(path: Path, name: str) -> str:
 class _Urban(Task):
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         name = self.meta.name
-        check_limit(options)
         image_dir, caption_dir = root / "image", root / "caption"
         for folder in (root, image_dir, caption_dir):
             if not folder.is_dir():

@@ -84,8 +84,6 @@ def probe_command(
         raise DataError("--task is required (a 1:1 retrieval task such as urban1k or sharegpt4v-1k)")
     if unit not in UNITS:
         raise DataError(f"--unit {unit!r}: expected one of {', '.join(UNITS)}")
-    if limit is not None and limit < 1:
-        raise DataError(f"--limit must be at least 1, got {limit}")
     config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet)

@@ -89,8 +89,6 @@ def run_command(
     """Evaluate a model on tasks and write one result JSON per task."""
     from ..runner import RunConfig, run
 
-    if limit is not None and limit < 1:
-        raise DataError(f"--limit must be at least 1, got {limit}")
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
