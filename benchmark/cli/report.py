@@ -10,10 +10,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..atomic import write_text_atomic
 from ..errors import DataError
 from ..report import build_leaderboard, gate, load_references, load_results, results_frame
 from ..report.gate import GateReport
-from ..report.output import append_text, step_summary_path, write_text_atomic
+from ..report.output import append_text, step_summary_path
 from ..report.tables import export_frame, frame_rich
 from ._app import app, console, friendly_errors
 

@@ -1,14 +1,10 @@
-"""Writing report files so that a reader (or a CI job) never sees half a file."""
+"""The CI job summary: where GitHub Actions wants it, and appending to it (shared by every step of a job)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import write_text_atomic
 from ..errors import DataError
-
-__all__ = ["append_text", "step_summary_path", "write_text_atomic"]
-
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 

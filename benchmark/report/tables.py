@@ -16,7 +16,7 @@ import pandas as pd
 from rich import box
 from rich.table import Table
 
-from .output import write_text_atomic
+from ..atomic import write_text_atomic
 
 MISSING = "–"
 
