@@ -28,3 +28,13 @@ class DataError(LongbenchError):
 
 class SchemaError(LongbenchError):
     """A result file that does not match the result schema (or has an unknown version)."""
+
+
+class NonFiniteError(LongbenchError):
+    """The model produced NaN or Inf (embeddings, logits, classifier weights or metrics). Exit code 3.
+
+    A broken model must never obtain a number: every similarity is NaN, so no candidate would rank above the target
+    and recall would read 100 %.
+    """
+
+    exit_code = 3
