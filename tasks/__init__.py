@@ -1,13 +1,15 @@
 """Task plugins (import name `longbench.tasks`): one module per dataset family, each registering its tasks.
 
 Every module in this package is imported on first use, so a new task needs only a new file here; other
-packages add tasks through the `longbench.tasks` entry-point group.
+packages add tasks through the `longbench.tasks` entry-point group. A data source (`jsonl:PATH`, ...) builds a
+task from a user's own file: `register_source(prefix)` with a factory taking the text after the colon.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 from longbench.errors import UnknownNameError
@@ -17,6 +19,8 @@ from .base import Task, TaskMeta, TaskStatus
 
 TASKS: Registry[Task] = Registry("task")
 GROUPS: dict[str, list[str]] = {}
+#: `PREFIX:REST` task specs: the factory gets REST (a path) and returns a Task for it.
+DATA_SOURCES: Registry[Callable[[str], Task]] = Registry("data source")
 _loaded = False
 
 
@@ -26,6 +30,10 @@ def register_task(cls: type[Task]) -> type[Task]:
     for group in cls.meta.groups:
         GROUPS.setdefault(group, []).append(cls.meta.name)
     return cls
+
+
+def register_source(prefix: str) -> Callable[[Callable[[str], Task]], Callable[[str], Task]]:
+    return DATA_SOURCES.register(prefix)
 
 
 def load_plugins() -> None:
@@ -44,7 +52,13 @@ def load_plugins() -> None:
 
 
 def get_task(name: str) -> Task:
+    """A registered task, or a task built from a data source spec such as `jsonl:captions.jsonl`."""
     load_plugins()
+    prefix, sep, rest = name.partition(":")
+    if sep and prefix in DATA_SOURCES:
+        if not rest:
+            raise UnknownNameError(f"{name!r}: expected {prefix}:PATH")
+        return DATA_SOURCES.get(prefix)(rest)
     return TASKS.get(name)
 
 
@@ -54,24 +68,26 @@ def all_tasks() -> list[Task]:
 
 
 def resolve_tasks(spec: str) -> list[Task]:
-    """'long_retrieval,coco' -> the tasks, groups expanded, duplicates dropped, order kept."""
+    """'long_retrieval,coco,jsonl:mine.jsonl' -> the tasks, groups expanded, duplicates dropped, order kept."""
     load_plugins()
-    names: list[str] = []
+    tasks: dict[str, Task] = {}
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
         if part in GROUPS:
-            names.extend(GROUPS[part])
-        elif part in TASKS:
-            names.append(part)
+            found = [TASKS.get(n) for n in GROUPS[part]]
+        elif part in TASKS or part.partition(":")[0] in DATA_SOURCES:
+            found = [get_task(part)]
         else:
-            known = sorted([*TASKS, *GROUPS])
+            known = sorted([*TASKS, *GROUPS, *(f"{p}:PATH" for p in DATA_SOURCES)])
             msg = TASKS.unknown_message(part).split(" (known:")[0]
             raise UnknownNameError(f"{msg} (known tasks and groups: {', '.join(known)})")
-    if not names:
+        for task in found:
+            tasks.setdefault(task.meta.name, task)
+    if not tasks:
         raise UnknownNameError(f"no task named in {spec!r}")
-    return [TASKS.get(n) for n in dict.fromkeys(names)]
+    return list(tasks.values())
 
 
-__all__ = ["GROUPS", "TASKS", "Task", "TaskMeta", "TaskStatus", "all_tasks", "get_task", "load_plugins",
-           "register_task", "resolve_tasks"]
+__all__ = ["DATA_SOURCES", "GROUPS", "TASKS", "Task", "TaskMeta", "TaskStatus", "all_tasks", "get_task",
+           "load_plugins", "register_source", "register_task", "resolve_tasks"]

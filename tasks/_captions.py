@@ -45,6 +45,11 @@ def one_line(text: str) -> str:
     return text.strip().replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ")
 
 
+def stem_key(stem: str) -> tuple[int, int, str]:
+    """Numeric stems in numeric order (1, 2, ..., 10), then any other stems in string order."""
+    return (0, int(stem), "") if stem.isdigit() else (1, 0, stem)
+
+
 def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOptions,
                   notes: Notes | None = None) -> RetrievalDataset:
     """Apply `limit` (first N items in canonical order), check image files exist, and build the dataset.

@@ -17,6 +17,7 @@ from ._captions import (
     one_line,
     sample_rng,
     status_by_loading,
+    stem_key,
 )
 from .base import Task, TaskMeta, TaskStatus
 
@@ -29,11 +30,6 @@ _PITFALLS = (
     "Files are paired and ordered by numeric stem (1, 2, ..., 10), not by string order (1, 10, 2).",
     "Captions average ~131 CLIP tokens and 99.9% exceed 77, so a 77-token model sees truncated text.",
 )
-
-
-def _stem_key(stem: str) -> tuple[int, int, str]:
-    """Numeric stems in numeric order, then any other stems in string order."""
-    return (0, int(stem), "") if stem.isdigit() else (1, 0, stem)
 
 
 def _read_caption(path: Path, name: str) -> str:
@@ -53,14 +49,14 @@ class _Urban(Task):
         images = {p.stem: p for p in image_dir.glob("*.jpg")}
         captions = {p.stem: p for p in caption_dir.glob("*.txt")}
         notes = Notes()
-        unpaired = sorted(images.keys() ^ captions.keys(), key=_stem_key)
+        unpaired = sorted(images.keys() ^ captions.keys(), key=stem_key)
         for stem in unpaired:
             has = f"image/{stem}.jpg has no caption/{stem}.txt" if stem in images else \
                 f"caption/{stem}.txt has no image/{stem}.jpg"
             if not options.skip_bad_images:
                 raise DataError(f"{name}: {has} under {root} (use --skip-bad-images to drop unpaired files)")
             notes.warnings.append(f"{name}: skipped unpaired stem {stem}: {has}")
-        stems = sorted(images.keys() & captions.keys(), key=_stem_key)
+        stems = sorted(images.keys() & captions.keys(), key=stem_key)
         # Captions are read only for the images kept by `limit`.
         stems = stems[: options.limit] if options.limit is not None else stems
         items = [Item(stem, images[stem], [_read_caption(captions[stem], name)]) for stem in stems]
