@@ -44,11 +44,23 @@ def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
         raise UnknownNameError(f"open_clip has no pretrained tag {tag!r} for {arch} (known: {tags})")
     try:
         path = Path(open_clip.pretrained.download_pretrained(cfg))
-        model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(path))
+        model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(path), **tag_settings(cfg))
     except (OSError, RuntimeError, ValueError) as exc:
         raise CheckpointError(f"{name}: open_clip could not load the weights ({exc})") from None
     return wrap(model, preprocess, has_res=False, name=name, architecture=arch, source=f"open_clip {arch}@{tag}",
                 checkpoint=str(path), sha256=sha256_file(path))
+
+
+def tag_settings(cfg: dict) -> dict:
+    """The build arguments a pretrained tag's config implies: its activation and its image preprocessing.
+
+    Passing the downloaded file instead of the tag skips open_clip's tag config entirely, and even with the tag
+    open_clip only warns when the tag says QuickGELU and the architecture name does not (`ViT-B-32@openai`).
+    """
+    keys = {"mean": "image_mean", "std": "image_std", "interpolation": "image_interpolation",
+            "resize_mode": "image_resize_mode"}
+    return {"force_quick_gelu": bool(cfg.get("quick_gelu")),
+            **{arg: cfg[key] for key, arg in keys.items() if cfg.get(key) is not None}}
 
 
 def _with_checkpoint(arch: str, name: str, checkpoint: Path) -> ClipAdapter:
