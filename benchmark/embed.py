@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .adapters import ClipAdapter
+from .adapters import ImageTextModel
 from .atomic import atomic_open
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 
 
-def embed(adapter: ClipAdapter, texts: Sequence[str] = (), images: Sequence[Path] = (),
+def embed(adapter: ImageTextModel, texts: Sequence[str] = (), images: Sequence[Path] = (),
           device: str | None = "auto") -> tuple[np.ndarray, TextEmbeddings | None]:
     """One float32 row per input: texts first, then images, in the order given."""
     if not texts and not images:

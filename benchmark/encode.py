@@ -1,8 +1,9 @@
 """Batching captions and images through an adapter: length-aware text batches, DataLoader image batches, AMP.
 
-Text: captions are sorted by token length and batched, so each batch is cut at its own longest caption
-(ClipAdapter.encode_text cuts at the last EOT). Causal attention + EOT pooling make that exact, and most of a
-248-token context is padding for typical captions.
+Text: captions are sorted by token length and batched. Where the model's `TextSpec` says trimming is exact (causal
+attention pooled at the end token, or masked padding), each batch is cut after its own longest caption: most of a
+248-token context is padding for typical captions. Elsewhere (SigLIP, MobileCLIP-S: bidirectional towers that
+attend padding) every batch is padded to the length the model was trained with. `trim=False` pads everywhere.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .adapters.base import ClipAdapter
+from .adapters.protocol import ImageTextModel, TokenBatch
 from .data.images import ImageDataset, collate
 from .datasets import Images
 from .errors import DataError
@@ -72,8 +73,8 @@ def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
 class Encoder:
     """Embeds captions and images with one adapter on one device."""
 
-    def __init__(self, adapter: ClipAdapter, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
-                 precision: str = "auto", progress: bool = True, skip_bad_images: bool = False):
+    def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
+                 precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True):
         if batch_size < 1:
             raise DataError(f"batch size must be at least 1, got {batch_size}")
         if workers < 0:
@@ -85,6 +86,8 @@ class Encoder:
         self.workers = workers
         self.progress = progress
         self.skip_bad_images = skip_bad_images
+        #: Cut text batches after their longest caption where the model's text spec makes that exact.
+        self.trim = trim
 
     def _autocast(self):
         if self.dtype == torch.float32:
@@ -96,13 +99,24 @@ class Encoder:
         tokens = self.adapter.tokenize(texts, context_length)
         # Longest first: the first batch shows the peak memory at once, and each batch is cut at its own length.
         order = torch.argsort(tokens.lengths, descending=True, stable=True)
-        out = np.zeros((len(texts), self._embed_dim()), dtype=np.float32)
+        out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
         chunks = list(torch.split(order, self.batch_size))
         for chunk in track(chunks, len(texts), f"encode {desc}", self.progress, unit_size=len):
             with self._autocast():
-                out[chunk.numpy()] = self.adapter.encode_text(tokens.ids[chunk]).cpu().numpy()
+                out[chunk.numpy()] = self.adapter.encode_text(self.text_batch(tokens.select(chunk))).cpu().numpy()
         return TextEmbeddings(out, tokens.raw_lengths.numpy(), tokens.truncated.numpy(),
                               context_length or self.adapter.context_length)
+
+    @property
+    def trims(self) -> bool:
+        """Whether text batches are cut after their longest caption (asked for, and exact for this model)."""
+        return self.trim and self.adapter.text_spec.trim_exact
+
+    def text_batch(self, batch: TokenBatch) -> TokenBatch:
+        """The batch as the text tower gets it: trimmed where exact, else padded to the model's fixed length."""
+        if self.trims:
+            return batch.trimmed()
+        return batch.padded(self.adapter.text_spec.fixed_length or self.adapter.context_length)
 
     def images(self, images: Images, ids: Sequence[str] | None = None, skip_bad: bool | None = None,
                crop_border: int = 0, desc: str = "images") -> ImageEmbeddings:
@@ -124,13 +138,9 @@ class Encoder:
                 with self._autocast():
                     vectors.append(self.adapter.encode_image(pixels).cpu().numpy())
                 kept.append(idx.numpy())
-        dim = self._embed_dim()
+        dim = self.adapter.embed_dim
         return ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
                                np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
-
-    def _embed_dim(self) -> int:
-        proj = self.adapter.model.text_projection
-        return proj.out_features if isinstance(proj, torch.nn.Linear) else proj.shape[1]
 
 
 def _image_name(images: Images, index: int, ids: Sequence[str]) -> str:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from . import tokenizer
-from .adapters import ClipAdapter, load_model
+from .adapters import ImageTextModel, load_model
 from .atomic import write_json_atomic
 from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
@@ -202,7 +202,7 @@ def _point(n: int, ranks: RetrievalRanks, emb: TextEmbeddings, texts: list[str],
     return {"length": n, **recall_metrics(ranks), "n_cut": int(cut.sum()), "mean_tokens": float(seen.mean())}
 
 
-def probe(model: str | ClipAdapter | None, task: str | Task, config: RunConfig | None = None, *,
+def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfig | None = None, *,
           unit: str = "tokens", lengths: Sequence[int] | None = None, tolerance: float = 1.0,
           bootstrap: int | None = None, checkpoint: Path | str | None = None, label: str | None = None) -> ProbeResult:
     """Probe `model` (a name, an adapter, or None with `checkpoint`) on a 1:1 retrieval `task`.
@@ -220,7 +220,7 @@ def probe(model: str | ClipAdapter | None, task: str | Task, config: RunConfig |
         raise DataError(f"bootstrap samples must be >= 0, got {samples}")
     task = get_task(task) if isinstance(task, str) else task
     dataset = load_one_to_one(task, config)
-    adapter = model if isinstance(model, ClipAdapter) else load_model(model, checkpoint, label=label)
+    adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
     encoder = Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,

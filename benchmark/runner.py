@@ -16,7 +16,7 @@ import open_clip
 import torch
 
 from . import __version__
-from .adapters import ClipAdapter, load_model
+from .adapters import ImageTextModel, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .encode import Encoder
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
@@ -50,7 +50,7 @@ class TaskRun:
     path: Path
 
 
-def run(model: str | ClipAdapter | None, tasks: str | Sequence[Task], config: RunConfig | None = None, *,
+def run(model: str | ImageTextModel | None, tasks: str | Sequence[Task], config: RunConfig | None = None, *,
         checkpoint: Path | str | None = None, label: str | None = None,
         on_result: Callable[[TaskRun], None] | None = None) -> list[TaskRun]:
     """Evaluate `model` (a name, an adapter, or None with `checkpoint`) on `tasks` (names/groups or Task objects).
@@ -60,7 +60,7 @@ def run(model: str | ClipAdapter | None, tasks: str | Sequence[Task], config: Ru
     config = config or RunConfig()
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
     loaded = [(task, *_load(task, config)) for task in selected]
-    adapter = model if isinstance(model, ClipAdapter) else load_model(model, checkpoint, label=label)
+    adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
     encoder = Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
                       skip_bad_images=config.skip_bad_images)
     options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir)
@@ -83,7 +83,7 @@ def _load(task: Task, config: RunConfig) -> tuple[Dataset, float]:
     return dataset, time.perf_counter() - start
 
 
-def build_result(adapter: ClipAdapter, task: Task, dataset: Dataset, evaluation: Evaluation, encoder: Encoder,
+def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluation: Evaluation, encoder: Encoder,
                  config: RunConfig) -> Result:
     meta = task.meta
     skipped = [*dataset.skipped, *evaluation.skipped]

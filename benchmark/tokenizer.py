@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
+
+from .adapters.protocol import TokenBatch
 
 SOT_ID = 49406
 EOT_ID = 49407
@@ -23,21 +24,6 @@ def _bpe():
     from open_clip.tokenizer import SimpleTokenizer
 
     return SimpleTokenizer()
-
-
-@dataclass
-class TokenBatch:
-    ids: torch.Tensor  # int64 [N, context_length], zero padded
-    lengths: torch.Tensor  # int64 [N], tokens kept including SOT and EOT
-    raw_lengths: torch.Tensor  # int64 [N], tokens before truncation including SOT and EOT
-
-    @property
-    def truncated(self) -> torch.Tensor:
-        return self.raw_lengths > self.lengths
-
-    @property
-    def tokens_lost(self) -> torch.Tensor:
-        return self.raw_lengths - self.lengths
 
 
 def encode(text: str) -> list[int]:
@@ -62,7 +48,7 @@ def tokenize(texts: Sequence[str], context_length: int) -> TokenBatch:
             tokens[-1] = EOT_ID
         ids[i, : len(tokens)] = torch.tensor(tokens)
         lengths[i] = len(tokens)
-    return TokenBatch(ids, lengths, raw)
+    return TokenBatch(ids, lengths, raw, pad_id=0)
 
 
 def count_tokens(texts: Sequence[str]) -> list[int]:

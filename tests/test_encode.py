@@ -20,7 +20,7 @@ def adapter():
 
 def test_length_aware_batches_equal_full_context_encoding(adapter):
     emb = Encoder(adapter, device="cpu", batch_size=2, progress=False).texts(CAPTIONS)
-    full = adapter.encode_text(adapter.tokenize(CAPTIONS).ids).numpy()  # one batch, full padding
+    full = adapter.encode_text(adapter.tokenize(CAPTIONS)).numpy()  # one batch, full padding
     assert np.abs(emb.vectors - full).max() <= 1e-5
     assert emb.truncated.tolist() == [False, False, False, False, True, False]
     assert emb.tokens_lost[4] == emb.token_lengths[4] - 248 > 0

@@ -37,7 +37,7 @@ def independent_metrics(model: str, task_name: str, root: Path) -> dict[str, flo
     ds = task.load(task.root(root), LoadOptions())
     images = np.stack([
         adapter.encode_image(adapter.preprocess(Image.open(p).convert("RGB"))[None]).numpy()[0] for p in ds.images])
-    texts = np.stack([adapter.encode_text(adapter.tokenize([t]).ids).numpy()[0] for t in ds.texts])
+    texts = np.stack([adapter.encode_text(adapter.tokenize([t])).numpy()[0] for t in ds.texts])
     out = {}
     for k in (1, 5, 10):
         out[f"i2t_r{k}"], out[f"t2i_r{k}"] = brute_force(images, texts, ds.text_to_image, k)

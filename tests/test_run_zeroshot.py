@@ -36,7 +36,7 @@ def independent(model: str, task_name: str, root: Path) -> dict[str, float]:
     ds = task.load(task.root(root), LoadOptions())
     weights = []
     for name in ds.classnames:
-        prompts = adapter.encode_text(adapter.tokenize([t.replace("{c}", name) for t in TEMPLATES]).ids)
+        prompts = adapter.encode_text(adapter.tokenize([t.replace("{c}", name) for t in TEMPLATES]))
         mean = prompts.mean(0)
         weights.append(mean / mean.norm())
     w = torch.stack(weights).numpy()

@@ -1,36 +1,40 @@
-"""The one runtime adapter every checkpoint format ends in: an open_clip CLIP with its effective position table.
+"""The open_clip backend's runtime model: any open_clip CLIP, CustomTextCLIP or CoCa as an `ImageTextModel`.
 
 Loading differs per format (see formats.py, longclip.py, stretch.py, open_clip.py); running does not. Long-CLIP's
-two tables are combined at load time into `model.positional_embedding`, so the encode path below is the same for
-CLIP, Long-CLIP and stretched checkpoints.
+two tables are combined at load time into the tower's positional table, so the encode path below is the same for
+CLIP, Long-CLIP and stretched checkpoints. The text tower and its `TextSpec` come from open_clip_text.py, the
+tokenizer from tokenizers.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
-from open_clip.model import CLIP
 from PIL import Image
 
-from .. import tokenizer
-from ..errors import CheckpointError
 from ..provenance import ModelInfo
+from . import open_clip_text
+from .protocol import TextSpec, TokenBatch, Tower
+from .tokenizers import ClipBpe, Tokenizer
+
+#: Scalars of the contrastive loss: they scale logits, never an embedding.
+LOSS_SCALARS = ("logit_scale", "logit_bias")
 
 
 class ClipAdapter:
     """tokenize -> encode_text, preprocess -> encode_image; embeddings are L2-normalised float32."""
 
-    def __init__(self, model: CLIP, preprocess: Callable[[Image.Image], torch.Tensor], provenance: ModelInfo):
-        if not isinstance(model, CLIP) or getattr(model, "text_pool_type", "argmax") != "argmax":
-            raise CheckpointError(
-                f"{provenance.name}: only CLIP-style models (causal text tower pooled at EOT) are supported, "
-                f"found {type(model).__name__}"
-            )
+    def __init__(self, model: torch.nn.Module, preprocess: Callable[[Image.Image], torch.Tensor],
+                 provenance: ModelInfo, tokenizer: Tokenizer | None = None):
         self.model = model.eval()
+        self.tower = open_clip_text.text_tower(model, provenance.name)
+        self.tokenizer = tokenizer or ClipBpe()
+        self.text_spec: TextSpec = self.tower.spec(self.tokenizer.pad_id)
         self.preprocess = preprocess
-        self.provenance = provenance
+        self.provenance = replace(provenance, tokenizer=self.tokenizer.name, text_spec=self.text_spec.to_dict())
 
     @property
     def name(self) -> str:
@@ -38,40 +42,31 @@ class ClipAdapter:
 
     @property
     def context_length(self) -> int:
-        return int(self.model.positional_embedding.shape[0])
+        return self.tower.context_length
+
+    @property
+    def embed_dim(self) -> int:
+        return self.tower.embed_dim
 
     @property
     def device(self) -> torch.device:
-        return self.model.positional_embedding.device
+        return next(self.model.parameters()).device
 
     def to(self, device: str | torch.device) -> ClipAdapter:
         self.model.to(device)
         return self
 
-    def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> tokenizer.TokenBatch:
-        """Reference tokenization at the model's context (or a shorter one, as the length probe uses)."""
-        return tokenizer.tokenize(texts, context_length or self.context_length)
+    def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
+        """The model's tokenizer at its context (or a shorter one, as the length probe uses)."""
+        n = context_length or self.context_length
+        if n > self.context_length:
+            raise ValueError(f"context_length {n} exceeds the model's context {self.context_length}")
+        return self.tokenizer(texts, n)
 
     @torch.no_grad()
-    def encode_text(self, ids: torch.Tensor) -> torch.Tensor:
-        """Text embeddings of token ids [N, L], L <= context_length.
-
-        The text tower's attention is causal and the output is read at EOT (the largest id), so positions after
-        the batch's last EOT cannot change any result: the batch is cut there. Exact; the Encoder batches captions
-        by length so each batch is cut at its own longest (tools/bench_text_encoding.py measures the gain).
-        """
-        eot = ids.argmax(dim=-1)
-        n = int(eot.max()) + 1
-        if n > self.context_length:
-            raise ValueError(f"token ids are {n} long, the model's context is {self.context_length}")
-        m = self.model
-        ids = ids[:, :n].to(self.device)
-        cast = m.transformer.get_cast_dtype()
-        x = m.token_embedding(ids).to(cast) + m.positional_embedding[:n].to(cast)
-        x = m.transformer(x, attn_mask=m.attn_mask[:n, :n])
-        x = m.ln_final(x)
-        x = x[torch.arange(x.shape[0], device=x.device), eot.to(x.device)]
-        x = m.text_projection(x) if isinstance(m.text_projection, torch.nn.Linear) else x @ m.text_projection
+    def encode_text(self, batch: TokenBatch) -> torch.Tensor:
+        """Text embeddings of a token batch of any width up to the context, computed at that width."""
+        x = open_clip_text.encode(self.tower, batch.ids.to(self.device))
         return F.normalize(x.float(), dim=-1)
 
     @torch.no_grad()
@@ -79,3 +74,9 @@ class ClipAdapter:
         """Image embeddings of preprocessed pixels [N, 3, H, W]."""
         x = self.model.encode_image(pixels.to(self.device))
         return F.normalize(x.float(), dim=-1)
+
+    def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
+        """The image tower's tensors (`visual.*`) or the text tower's (everything else but the loss scalars)."""
+        image = tower == "image"
+        return {k: v for k, v in self.model.state_dict().items()
+                if k.startswith("visual.") == image and k not in LOSS_SCALARS}

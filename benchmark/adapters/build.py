@@ -12,7 +12,9 @@ from ..provenance import ModelInfo
 from .base import ClipAdapter
 from .formats import Architecture, infer_architecture
 from .longclip import combine_positional_tables
+from .open_clip_text import text_tower
 from .stretch import pos_embed_kind
+from .tokenizers import Tokenizer
 
 #: Scalars OpenAI's TorchScript archives carry, and the causal mask (rebuilt by the model): not weights.
 NON_WEIGHTS = ("input_resolution", "context_length", "vocab_size", "attn_mask")
@@ -51,13 +53,15 @@ def load_weights(model: CLIP, state: dict[str, torch.Tensor], source: str, arch_
         raise CheckpointError(f"{source}: tensors do not fit the architecture {arch_name}: {_mismatch(exc)}") from None
 
 
-def wrap(model: CLIP, preprocess, *, has_res: bool, name: str, architecture: str, source: str,
-         checkpoint: str | None, sha256: str | None) -> ClipAdapter:
-    table = model.positional_embedding.detach()
-    provenance = ModelInfo(name=name, architecture=architecture, context_length=table.shape[0],
-                            pos_embed_kind=pos_embed_kind(table, has_res), checkpoint=checkpoint,
-                            checkpoint_sha256=sha256, source=source)
-    return ClipAdapter(model, preprocess, provenance)
+def wrap(model: torch.nn.Module, preprocess, *, has_res: bool, name: str, architecture: str, source: str,
+         checkpoint: str | None, sha256: str | None, tokenizer: Tokenizer | None = None, **info) -> ClipAdapter:
+    """The open_clip model as a ClipAdapter; `info` holds further ModelInfo fields (licence, revision)."""
+    tower = text_tower(model, name)
+    table = tower.module.positional_embedding.detach()[: tower.context_length]
+    provenance = ModelInfo(name=name, architecture=architecture, context_length=tower.context_length,
+                           pos_embed_kind=pos_embed_kind(table, has_res), checkpoint=checkpoint,
+                           checkpoint_sha256=sha256, source=source, backend="open_clip", **info)
+    return ClipAdapter(model, preprocess, provenance, tokenizer)
 
 
 def adapter_from_state_dict(state: dict[str, torch.Tensor], *, name: str, source: str, checkpoint: str | None = None,

@@ -1,4 +1,4 @@
-"""`load_model`: one call from a model name and/or a checkpoint file to a ready ClipAdapter."""
+"""`load_model`: one call from a model name and/or a checkpoint file to a ready ImageTextModel."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from ..errors import UnknownNameError
 from .base import ClipAdapter
 from .build import adapter_from_state_dict
 from .formats import read_checkpoint
+from .protocol import ImageTextModel
 from .registry import MODELS, PREFIXES, register_prefix
 from .stretch import stretch_state_dict
 from .weights import resolve_weights
 
 
 def load_model(name: str | None = None, checkpoint: Path | str | None = None, *,
-               label: str | None = None) -> ClipAdapter:
+               label: str | None = None) -> ImageTextModel:
     """Resolve weights in order: `checkpoint`, the local weights folder, the Hugging Face Hub.
 
     `name` is a registry name (`longclip-B`), a prefixed name (`open_clip:ViT-B-16@openai`, `stretched:clip-B`) or
@@ -28,7 +29,7 @@ def load_model(name: str | None = None, checkpoint: Path | str | None = None, *,
     return adapter
 
 
-def _load(name: str | None, checkpoint: Path | str | None) -> ClipAdapter:
+def _load(name: str | None, checkpoint: Path | str | None) -> ImageTextModel:
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if not name:
         if ckpt is None:
@@ -46,7 +47,7 @@ def _load(name: str | None, checkpoint: Path | str | None) -> ClipAdapter:
     return load_checkpoint(path, name=name)
 
 
-def load_checkpoint(path: Path, name: str) -> ClipAdapter:
+def load_checkpoint(path: Path, name: str) -> ImageTextModel:
     """Any supported checkpoint file, format and architecture detected from its contents."""
     ckpt = read_checkpoint(path)
     return adapter_from_state_dict(ckpt.state_dict, name=name, source=ckpt.container, checkpoint=str(ckpt.path),
@@ -62,7 +63,7 @@ def stretched_state_dict(base: str, checkpoint: Path | None, method: str = "kps"
 
 
 def _stretched(method: str):
-    def resolve(base: str, checkpoint: Path | None) -> ClipAdapter:
+    def resolve(base: str, checkpoint: Path | None) -> ImageTextModel:
         state, adapter = stretched_state_dict(base, checkpoint, method)
         prov = adapter.provenance
         return adapter_from_state_dict(state, name=f"stretched{'' if method == 'kps' else '-' + method}:{base}",

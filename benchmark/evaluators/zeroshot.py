@@ -38,7 +38,8 @@ def default_cache_dir() -> Path:
     return Path(root) / "classifiers" if root else Path.home() / ".cache" / "longbench" / "classifiers"
 
 
-_PROVENANCE_FIELDS = ("name", "checkpoint_sha256", "architecture", "context_length", "pos_embed_kind")
+_PROVENANCE_FIELDS = ("name", "checkpoint_sha256", "architecture", "context_length", "pos_embed_kind", "backend",
+                      "revision", "tokenizer", "text_spec")
 
 
 def classifier_key(model: ModelInfo, prompts: Prompts, precision: str = "") -> str:

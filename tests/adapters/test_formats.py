@@ -20,7 +20,7 @@ CAPTIONS = ["a red bus parked beside a tall brick building", "two dogs " * 60]
 def _embeddings(adapter):
     torch.manual_seed(0)
     pixels = torch.randn(2, 3, 32, 32)
-    return adapter.encode_text(adapter.tokenize(CAPTIONS).ids), adapter.encode_image(pixels)
+    return adapter.encode_text(adapter.tokenize(CAPTIONS)), adapter.encode_image(pixels)
 
 
 def _write(fmt: str, state, path):

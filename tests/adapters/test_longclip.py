@@ -40,10 +40,10 @@ def test_longclip_text_matches_the_reference_semantics(longclip_state, tmp_path)
     adapter = load_model(None, path)
     assert adapter.context_length == 248
     assert adapter.provenance.pos_embed_kind == "longclip248"
-    ids = adapter.tokenize([CAPTION, "a cat", "two dogs on a sofa " * 5]).ids
-    assert ids.shape[1] == 248
-    expected = reference_text_embedding(longclip_state, ids)
-    assert (adapter.encode_text(ids) - expected).abs().max() <= 1e-5
+    batch = adapter.tokenize([CAPTION, "a cat", "two dogs on a sofa " * 5])
+    assert batch.ids.shape[1] == 248
+    expected = reference_text_embedding(longclip_state, batch.ids)
+    assert (adapter.encode_text(batch) - expected).abs().max() <= 1e-5
 
 
 def test_ignoring_positional_embedding_res_gives_different_embeddings(longclip_state, tmp_path):
@@ -54,9 +54,9 @@ def test_ignoring_positional_embedding_res_gives_different_embeddings(longclip_s
     path_dropped = tmp_path / "dropped.pt"
     torch.save(dropped, path_dropped)
     right, wrong = load_model(None, path), load_model(None, path_dropped)
-    ids = right.tokenize([CAPTION]).ids
-    assert (right.encode_text(ids) - wrong.encode_text(ids)).abs().max() > 1e-3
-    short = right.tokenize(["a cat"]).ids  # under 20 tokens only the shared rows are used
+    batch = right.tokenize([CAPTION])
+    assert (right.encode_text(batch) - wrong.encode_text(batch)).abs().max() > 1e-3
+    short = right.tokenize(["a cat"]).trimmed()  # under 20 tokens only the shared rows are used
     assert (right.encode_text(short) - wrong.encode_text(short)).abs().max() <= 1e-6
 
 

@@ -45,9 +45,9 @@ def test_a_tag_applies_its_activation_and_preprocessing(tagged_tiny):
     resize = next(t for t in steps if isinstance(t, Resize))
     assert resize.interpolation == InterpolationMode.BILINEAR
     assert resize.size == (32, 32)  # squash: both sides set, no centre crop
-    ids = adapter.tokenize(["a cat on a mat"]).ids
-    expected = torch.nn.functional.normalize(tagged_tiny.eval().encode_text(ids), dim=-1)
-    assert (adapter.encode_text(ids) - expected).abs().max() <= 1e-5
+    batch = adapter.tokenize(["a cat on a mat"])
+    expected = torch.nn.functional.normalize(tagged_tiny.eval().encode_text(batch.ids), dim=-1)
+    assert (adapter.encode_text(batch) - expected).abs().max() <= 1e-5
 
 
 @pytest.mark.parametrize(("arch", "tag"), [("ViT-B-32", "openai"), ("ViT-B-16", "openai"),

@@ -132,6 +132,9 @@ def test_cache_key_changes_with_model_and_prompts():
     base = classifier_key(MODEL, prompts)
     other_ckpt = ModelInfo(**{**MODEL.__dict__, "checkpoint_sha256": "cd" * 32})
     other_ctx = ModelInfo(**{**MODEL.__dict__, "context_length": 248})
+    others = [ModelInfo(**{**MODEL.__dict__, field: value}) for field, value in
+              (("backend", "hf"), ("revision", "abc123"), ("tokenizer", "open_clip HFTokenizer (x)"))]
+    assert len({classifier_key(m, prompts) for m in others} - {base}) == 3
     assert len({base, classifier_key(other_ckpt, prompts), classifier_key(other_ctx, prompts),
                 classifier_key(MODEL, Prompts("t", TEMPLATES[:1], CLASSES)),
                 classifier_key(MODEL, Prompts("t", TEMPLATES, CLASSES[::-1])),
