@@ -75,6 +75,8 @@ def weights_checks() -> list[Check]:
         if spec.build is not None:
             checks.append(Check(f"model {name}", True, "built in (random weights, no file needed)"))
             continue
+        if spec.unavailable:
+            continue  # listed by `longbench models` with the reason; nothing here could make it loadable
         path = spec.local_path()
         if path is not None:
             checks.append(Check(f"model {name}", True, f"weights at {path}"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import UnknownNameError
+from ..errors import CheckpointError, UnknownNameError
 from .base import ClipAdapter
 from .build import adapter_from_state_dict
 from .formats import read_checkpoint
 from .protocol import ImageTextModel
-from .registry import MODELS, PREFIXES, register_prefix
+from .registry import FOLDERS, MODELS, PREFIXES, ModelSpec, folder_resolver, register_prefix
 from .stretch import stretch_state_dict
 from .weights import resolve_weights
 
@@ -19,9 +19,10 @@ def load_model(name: str | None = None, checkpoint: Path | str | None = None, *,
                label: str | None = None) -> ImageTextModel:
     """Resolve weights in order: `checkpoint`, the local weights folder, the Hugging Face Hub.
 
-    `name` is a registry name (`longclip-B`), a prefixed name (`open_clip:ViT-B-16@openai`, `stretched:clip-B`) or
-    None with a checkpoint (the file's stem becomes the model name; its format is detected). `label`, when given,
-    is the name the model's results are filed under instead.
+    `name` is a registry name (`longclip-B`), a prefixed name (`open_clip:ViT-B-16@openai`, `hf-hub:ORG/REPO`,
+    `local-dir:PATH`, `stretched:clip-B`), a model folder (see `register_folder`) or None with a checkpoint (the
+    file's stem becomes the model name; its format is detected). `label`, when given, is the name the model's
+    results are filed under instead.
     """
     adapter = _load(name, checkpoint)
     if label:
@@ -35,16 +36,37 @@ def _load(name: str | None, checkpoint: Path | str | None) -> ImageTextModel:
         if ckpt is None:
             raise UnknownNameError("give a model name (--model) or a checkpoint file (--checkpoint)")
         return load_checkpoint(ckpt, name=ckpt.stem)
+    if Path(name).is_dir():
+        return _load_folder(Path(name), ckpt)
     prefix, sep, rest = name.partition(":")
     if sep:
         return PREFIXES.get(prefix)(rest, ckpt)
-    spec = MODELS.get(name)
-    if ckpt is not None:
-        return load_checkpoint(ckpt, name=name)
-    if spec.build:
-        return spec.build(spec)
-    path = resolve_weights(name, spec.local_filename or f"{name}.pt", spec.hf_repo, spec.hf_filename)
-    return load_checkpoint(path, name=name)
+    return _load_spec(MODELS.get(name), ckpt)
+
+
+def _load_spec(spec: ModelSpec, checkpoint: Path | None) -> ImageTextModel:
+    """A registry model, filed under its registry name, with its licence in the provenance."""
+    if spec.unavailable:
+        raise CheckpointError(f"{spec.name} cannot be loaded: {spec.unavailable}")
+    if spec.build and checkpoint is None:
+        model = spec.build(spec)
+    elif spec.load_as:
+        model = _load(spec.load_as, checkpoint)
+    elif checkpoint is not None:
+        model = load_checkpoint(checkpoint, name=spec.name)
+    else:
+        path = resolve_weights(spec.name, spec.local_filename or f"{spec.name}.pt", spec.hf_repo, spec.hf_filename)
+        model = load_checkpoint(path, name=spec.name)
+    model.provenance = replace(model.provenance, name=spec.name, licence=spec.licence or model.provenance.licence)
+    return model
+
+
+def _load_folder(folder: Path, checkpoint: Path | None) -> ImageTextModel:
+    resolver = folder_resolver(folder)
+    if resolver is None:
+        raise UnknownNameError(f"{folder}: a folder, but not a model folder (expected one of these files in it: "
+                               f"{', '.join(FOLDERS)})")
+    return resolver(folder, checkpoint)
 
 
 def load_checkpoint(path: Path, name: str) -> ImageTextModel:

@@ -35,6 +35,8 @@ for _suffix, _arch in (("B", "ViT-B-16"), ("L", "ViT-L-14"), ("B-32", "ViT-B-32"
         description=f"Long-CLIP {_arch} (248-token text, knowledge-preserved stretching + fine-tuning)",
         architecture=_arch,
         context_length=248,
+        licence="Apache-2.0",
+        resolution=224,
         hf_repo=f"BeichenZhang/LongCLIP-{_suffix}",
         hf_filename=f"longclip-{_suffix}.pt",
         local_filename=f"longclip-{_suffix}.pt",

@@ -1,4 +1,10 @@
-"""OpenAI CLIP through open_clip: the `clip-*` registry entries and the generic `open_clip:ARCH[@TAG]` names."""
+"""The open_clip backend's names: `clip-*` registry entries, `open_clip:ARCH[@TAG]`, `hf-hub:ORG/REPO`,
+`local-dir:PATH` and plain folders holding an `open_clip_config.json`.
+
+Every model is built with what its source says it was trained with: a tag's pretrained config (QuickGELU,
+mean/std, interpolation, resize mode), or the `model_cfg`/`preprocess_cfg` of an `open_clip_config.json`; and the
+tokenizer open_clip pairs with it (`open_clip.get_tokenizer`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,11 @@ from ..errors import CheckpointError, UnknownNameError
 from .base import ClipAdapter
 from .build import load_weights, prepare_state, wrap
 from .formats import read_checkpoint, sha256_file
-from .registry import ModelSpec, register_model, register_prefix
+from .registry import ModelSpec, register_folder, register_model, register_prefix
+from .tokenizers import open_clip_tokenizer
+
+#: The file that makes a folder (or a Hub repository) an open_clip model.
+CONFIG_FILE = "open_clip_config.json"
 
 for _suffix, _arch, _timm in (("B", "ViT-B-16", "vit_base_patch16_clip_224"),
                               ("L", "ViT-L-14", "vit_large_patch14_clip_224"),
@@ -20,11 +30,24 @@ for _suffix, _arch, _timm in (("B", "ViT-B-16", "vit_base_patch16_clip_224"),
         description=f"OpenAI CLIP {_arch} (77-token text)",
         architecture=_arch,
         context_length=77,
+        licence="MIT",
+        resolution=224,
         # open_clip's own source for the OpenAI weights (its `openai` tag resolves to these Hub files).
         hf_repo=f"timm/{_timm}.openai",
         hf_filename="open_clip_model.safetensors",
         local_filename=f"clip-{_suffix}.safetensors",
     ))
+
+
+def tagged_spec(name: str, arch: str, tag: str, description: str, licence: str) -> ModelSpec:
+    """A registry entry for an open_clip pretrained tag: context and resolution read from open_clip's config, the
+    weights file from the tag's Hub location (where open_clip downloads it)."""
+    cfg = open_clip.get_model_config(arch)
+    hub = open_clip.get_pretrained_cfg(arch, tag)["hf_hub"]
+    return ModelSpec(name=name, description=description, architecture=arch,
+                     context_length=cfg["text_cfg"].get("context_length", 77), licence=licence,
+                     resolution=cfg["vision_cfg"]["image_size"], load_as=f"open_clip:{arch}@{tag}",
+                     hf_repo=hub.rstrip("/"), hf_filename="open_clip_model.safetensors")
 
 
 @register_prefix("open_clip")
@@ -35,7 +58,8 @@ def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
         raise UnknownNameError(f"open_clip has no architecture {arch!r} (see open_clip.list_models())")
     name = f"open_clip:{spec}"
     if checkpoint is not None:
-        return _with_checkpoint(arch, name, checkpoint)
+        settings = tag_settings(open_clip.get_pretrained_cfg(arch, tag)) if tag else {}
+        return _with_checkpoint(arch, name, checkpoint, settings)
     if not tag:
         raise UnknownNameError(f"{name}: give a pretrained tag (open_clip:{arch}@TAG) or --checkpoint FILE")
     cfg = open_clip.get_pretrained_cfg(arch, tag)
@@ -47,8 +71,58 @@ def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
         model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(path), **tag_settings(cfg))
     except (OSError, RuntimeError, ValueError) as exc:
         raise CheckpointError(f"{name}: open_clip could not load the weights ({exc})") from None
-    return wrap(model, preprocess, has_res=False, name=name, architecture=arch, source=f"open_clip {arch}@{tag}",
-                checkpoint=str(path), sha256=sha256_file(path))
+    quick = "-quickgelu" if cfg.get("quick_gelu") and not arch.endswith("-quickgelu") else ""
+    return wrap(model, preprocess, has_res=False, name=name, architecture=arch + quick,
+                source=f"open_clip {arch}@{tag}", checkpoint=str(path), sha256=sha256_file(path),
+                tokenizer=open_clip_tokenizer(arch))
+
+
+@register_prefix("hf-hub")
+def hf_hub_model(repo: str, checkpoint: Path | None) -> ClipAdapter:
+    """`hf-hub:ORG/REPO`: an open_clip model published with its `open_clip_config.json` (open_clip downloads)."""
+    _no_checkpoint(f"hf-hub:{repo}", checkpoint)
+
+    def weights() -> Path:
+        return Path(open_clip.pretrained.download_pretrained_from_hf(repo))
+
+    return _from_config(f"hf-hub:{repo}", architecture=repo, weights=weights)
+
+
+@register_prefix("local-dir")
+def local_dir_model(folder: str, checkpoint: Path | None) -> ClipAdapter:
+    """`local-dir:PATH`: a folder holding `open_clip_config.json` and the weights (open_clip's own layout)."""
+    _no_checkpoint(f"local-dir:{folder}", checkpoint)
+    return folder_model(Path(folder), None)
+
+
+@register_folder(CONFIG_FILE)
+def folder_model(folder: Path, checkpoint: Path | None) -> ClipAdapter:
+    _no_checkpoint(str(folder), checkpoint)
+    if not (folder / CONFIG_FILE).is_file():
+        raise UnknownNameError(f"{folder}: no {CONFIG_FILE} in this folder (expected an open_clip model folder)")
+    found = open_clip.factory._find_checkpoint_in_dir(folder)
+    if found is None:
+        raise CheckpointError(f"{folder}: no weights file (.safetensors, .bin or .pth) beside {CONFIG_FILE}")
+    return _from_config(f"local-dir:{folder}", architecture=folder.name, weights=lambda: Path(found))
+
+
+def _from_config(source: str, architecture: str, weights) -> ClipAdapter:
+    """Build from an open_clip config source; weights must load (open_clip would otherwise warn and go random)."""
+    try:
+        model, _, preprocess = open_clip.create_model_and_transforms(source, require_pretrained=True)
+        path = weights()
+        tokenizer = open_clip_tokenizer(source)
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{source}: open_clip could not load the model ({reason})") from None
+    return wrap(model, preprocess, has_res=False, name=source, architecture=architecture,
+                source=f"open_clip {source}", checkpoint=str(path), sha256=sha256_file(path), tokenizer=tokenizer)
+
+
+def _no_checkpoint(name: str, checkpoint: Path | None) -> None:
+    if checkpoint is not None:
+        raise UnknownNameError(f"{name} carries its own weights: drop --checkpoint (or use open_clip:ARCH "
+                               "--checkpoint FILE)")
 
 
 def tag_settings(cfg: dict) -> dict:
@@ -63,14 +137,14 @@ def tag_settings(cfg: dict) -> dict:
             **{arg: cfg[key] for key, arg in keys.items() if cfg.get(key) is not None}}
 
 
-def _with_checkpoint(arch: str, name: str, checkpoint: Path) -> ClipAdapter:
+def _with_checkpoint(arch: str, name: str, checkpoint: Path, settings: dict) -> ClipAdapter:
     """The architecture's own open_clip config (its activation included: open_clip-trained ViTs use GELU, not
-    OpenAI's QuickGELU) with the weights of a local file, read safely."""
+    OpenAI's QuickGELU; a tag's settings where one is named) with the weights of a local file, read safely."""
     ckpt = read_checkpoint(checkpoint)
     state, has_res = prepare_state(ckpt.state_dict, str(ckpt.path))
     context = state["positional_embedding"].shape[0] if "positional_embedding" in state else None
-    model, _, preprocess = open_clip.create_model_and_transforms(arch, force_context_length=context)
+    model, _, preprocess = open_clip.create_model_and_transforms(arch, force_context_length=context, **settings)
     load_weights(model, state, str(ckpt.path), arch)
     return wrap(model, preprocess, has_res=has_res, name=name, architecture=arch,
                 source=f"{ckpt.container} loaded into open_clip {arch}", checkpoint=str(ckpt.path),
-                sha256=ckpt.sha256)
+                sha256=ckpt.sha256, tokenizer=open_clip_tokenizer(arch))

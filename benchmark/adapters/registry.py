@@ -15,7 +15,7 @@ from ..registry import Registry
 from .weights import local_weights
 
 if TYPE_CHECKING:
-    from .base import ClipAdapter
+    from .protocol import ImageTextModel
 
 
 @dataclass(frozen=True)
@@ -29,26 +29,40 @@ class ModelSpec:
     #: File name looked up in the weights folder ($LONGBENCH_WEIGHTS).
     local_filename: str | None = None
     #: For models whose weights are made in code (the tiny random models): builds the adapter directly.
-    build: Callable[[ModelSpec], ClipAdapter] | None = None
+    build: Callable[[ModelSpec], ImageTextModel] | None = None
+    #: The backend that loads it (open_clip, hf, ...).
+    backend: str = "open_clip"
+    #: The weights' licence, as their publisher states it (recorded in results, shown on the leaderboard).
+    licence: str | None = None
+    #: Image resolution in pixels (square).
+    resolution: int | None = None
+    #: Loaded through another name (`open_clip:ARCH@TAG`, `hf-hub:ORG/REPO`) instead of a weights file.
+    load_as: str | None = None
+    #: Why the model cannot be loaded: listed so that `longbench models` says so instead of leaving it out.
+    unavailable: str | None = None
 
     @property
     def weights_source(self) -> str:
         if self.build:
             return "built in (random weights)"
-        return f"hf://{self.hf_repo}/{self.hf_filename}"
+        if self.unavailable:
+            return "-"
+        return f"hf://{self.hf_repo}/{self.hf_filename}" if self.hf_repo else str(self.load_as)
 
     def local_path(self) -> Path | None:
         """The weights file on this machine, or None (always None for built-in models, which need none)."""
-        if self.build or not self.local_filename:
+        if self.build or self.unavailable:
             return None
         return local_weights(self.local_filename, self.hf_repo, self.hf_filename)
 
 
 #: A prefix resolver gets the text after `prefix:` and the optional --checkpoint path.
-PrefixResolver = Callable[[str, "Path | None"], "ClipAdapter"]
+PrefixResolver = Callable[[str, "Path | None"], "ImageTextModel"]
 
 MODELS: Registry[ModelSpec] = Registry("model")
 PREFIXES: Registry[PrefixResolver] = Registry("model prefix")
+#: Model folders, by the file that marks their format (`open_clip_config.json`, `config.json`, ...).
+FOLDERS: Registry[PrefixResolver] = Registry("model folder format")
 
 
 def register_model(spec: ModelSpec) -> ModelSpec:
@@ -57,3 +71,17 @@ def register_model(spec: ModelSpec) -> ModelSpec:
 
 def register_prefix(prefix: str) -> Callable[[PrefixResolver], PrefixResolver]:
     return PREFIXES.register(prefix)
+
+
+def register_folder(marker: str) -> Callable[[PrefixResolver], PrefixResolver]:
+    """A resolver for folders holding `marker`; it gets the folder path and the optional --checkpoint."""
+    return FOLDERS.register(marker)
+
+
+def folder_resolver(folder: Path) -> PrefixResolver | None:
+    """The resolver of the most specific marker present (`open_clip_config.json` before `config.json`: open_clip
+    repositories on the Hub also carry a timm `config.json`)."""
+    for marker, resolver in sorted(FOLDERS.items(), key=lambda item: -len(item[0])):
+        if (folder / marker).is_file():
+            return resolver
+    return None

@@ -22,10 +22,10 @@ def offline() -> bool:
     return any(os.environ.get(v, "").lower() in truthy for v in ("LONGBENCH_OFFLINE", "HF_HUB_OFFLINE"))
 
 
-def local_weights(local_filename: str, hf_repo: str | None, hf_filename: str | None) -> Path | None:
+def local_weights(local_filename: str | None, hf_repo: str | None, hf_filename: str | None) -> Path | None:
     """The weights file if it is on this machine (weights folder first, then the Hugging Face cache)."""
-    local = weights_dir() / local_filename
-    if local.is_file():
+    local = weights_dir() / local_filename if local_filename else None
+    if local is not None and local.is_file():
         return local
     if hf_repo and hf_filename:
         from huggingface_hub import try_to_load_from_cache

@@ -12,7 +12,8 @@ from rich.table import Table
 
 from ._app import app, console, friendly_errors
 
-MODEL_HELP = "Registry name (see `longbench models`), open_clip:ARCH@TAG, or stretched:NAME."
+MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hub:ORG/REPO, local-dir:PATH, a model "
+              "folder, or stretched:NAME.")
 NAME_HELP = "File the results under this model name (default: the model name, or the checkpoint's file stem)."
 CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .safetensors); format auto-detected."
 
@@ -20,19 +21,32 @@ CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .
 @app.command()
 @friendly_errors
 def models() -> None:
-    """List the registered models: context length, where the weights come from, whether they are here."""
+    """List the registered models: backend, context, resolution, licence, where the weights come from, whether
+    they are here (or why a model cannot be loaded)."""
     from ..adapters import MODELS
 
     table = Table(title="registered models")
-    for col in ("name", "context", "architecture", "weights from", "local"):
+    for col in ("name", "backend", "context", "res", "licence", "weights from", "local"):
         table.add_column(col)
     for name, spec in MODELS.items():
-        path = spec.local_path()
-        local = "[green]built in[/]" if spec.build else (f"[green]{path}[/]" if path else "[red]missing[/]")
-        table.add_row(name, str(spec.context_length), spec.architecture, spec.weights_source, local)
+        table.add_row(name, spec.backend, str(spec.context_length), str(spec.resolution or "-"), spec.licence or "-",
+                      spec.weights_source, _presence(spec))
     console.print(table)
-    console.print("Also: open_clip:ARCH@TAG (any open_clip model), stretched:NAME / stretched-linear:NAME "
-                  "(stretch on the fly), or --checkpoint FILE alone.", highlight=False)
+    for name, spec in MODELS.items():
+        if spec.unavailable:
+            console.print(f"{name}: not loadable: {spec.unavailable}", highlight=False)
+    console.print("Also: open_clip:ARCH@TAG (any open_clip pretrained pair), hf-hub:ORG/REPO or local-dir:PATH (an "
+                  "open_clip_config.json model; a plain folder path works too), stretched:NAME / "
+                  "stretched-linear:NAME (stretch on the fly), or --checkpoint FILE alone.", highlight=False)
+
+
+def _presence(spec) -> str:
+    if spec.build:
+        return "[green]built in[/]"
+    if spec.unavailable:
+        return "[yellow]not loadable[/]"
+    path = spec.local_path()
+    return f"[green]{path}[/]" if path else "[red]missing[/]"
 
 
 @app.command("embed")

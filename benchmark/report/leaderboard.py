@@ -88,12 +88,12 @@ def _measured_table(results: ResultSet, metrics: dict[str, tuple[str, ...]], pro
     ranks = rank_frame(cells, cols)
     mean = ranks.mean(axis=1)
     order = sorted(models, key=lambda m: (pd.isna(mean[m]), 0.0 if pd.isna(mean[m]) else mean[m], m))
-    headers = ["Model", *(c.header for c in cols)]
+    headers = ["Model", "Licence", *(c.header for c in cols)]
     headers += [label for _, label in PROBE_COLUMNS] if probes else []
     headers.append("Mean rank")
     rows = []
     for model in order:
-        row = [model]
+        row = [model, _licence(results, model)]
         for column in cols:
             cell = cells[model].get(column)
             rank = ranks.at[model, column.header]
@@ -103,7 +103,13 @@ def _measured_table(results: ResultSet, metrics: dict[str, tuple[str, ...]], pro
         n = int(ranks.loc[model].notna().sum())
         row.append(MISSING if n == 0 else f"{mean[model]:.2f} ({n})")
         rows.append(row)
-    return markdown_table(headers, rows, [False] + [True] * (len(headers) - 1))
+    return markdown_table(headers, rows, [False, False] + [True] * (len(headers) - 2))
+
+
+def _licence(results: ResultSet, model: str) -> str:
+    """The weights' licence as the model's result files record it (from the registry entry that loaded it)."""
+    return next((r.result.model.licence for r in results.results
+                 if r.result.model.name == model and r.result.model.licence), MISSING)
 
 
 def _rank(rank: float) -> str:

@@ -102,3 +102,12 @@ def test_no_trim_pads_even_an_exact_model():
     padded_encoder = Encoder(adapter, device="cpu", progress=False, trim=False)
     assert not padded_encoder.trims
     assert np.abs(padded_encoder.texts(CAPTIONS).vectors - trimmed).max() <= 1e-5
+
+
+def test_a_text_tower_the_backend_cannot_run_is_refused_in_one_line():
+    from longbench.errors import CheckpointError
+
+    model = bidirectional_tiny().model
+    model.text = torch.nn.Identity()  # e.g. open_clip's HFTextEncoder: a Hugging Face text model
+    with pytest.raises(CheckpointError, match="text tower Identity is not supported by the open_clip backend"):
+        ClipAdapter(model, clip_preprocess(32), ModelInfo("other", "tiny", 77, "clip77"))

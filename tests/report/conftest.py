@@ -22,6 +22,8 @@ PROTOCOLS = {
     "cifar10": "cifar10 test",
 }
 CLASSIFICATION = {"imagenet", "cifar10", "cifar100", "objectnet"}
+#: Licences the result files of these test models record (none for the others).
+LICENCES = {"longclip-B": "Apache-2.0", "clip-B": "MIT"}
 
 
 def retrieval(i2t: float, t2i: float) -> dict[str, float]:
@@ -32,7 +34,7 @@ def make_result(model: str, task: str, metrics: dict[str, float], **task_fields)
     kind = "classification" if task in CLASSIFICATION else "retrieval"
     info = {"protocol": PROTOCOLS.get(task, task), "n_images": 10, "fingerprint": "fp", **task_fields}
     return Result(
-        model=ModelInfo(model, "ViT-B-16", 77, "learned"),
+        model=ModelInfo(model, "ViT-B-16", 77, "learned", licence=LICENCES.get(model)),
         task=TaskInfo(task, kind, **info),
         metrics=metrics,
         environment={"torch": "x"},

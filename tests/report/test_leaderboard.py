@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 
 from longbench.cli import app
 from longbench.report import build_leaderboard, load_references, load_results
+from longbench.report.tables import MISSING
 
 from .conftest import retrieval
 
@@ -39,13 +40,15 @@ def _measured(tmp_path, write, write_probe):
 def test_main_table_has_grouped_columns_in_order(tmp_path, write, write_probe):
     text = _measured(tmp_path, write, write_probe)
     assert _table(text, "Model")[0] == [
-        "Model",
+        "Model", "Licence",
         "Urban1k I2T", "Urban1k T2I", "ShareGPT4V-1k I2T", "ShareGPT4V-1k T2I",
         "COCO I2T", "COCO T2I", "Flickr30k I2T", "Flickr30k T2I",
         "ImageNet", "CIFAR-10", "CIFAR-100", "ObjectNet",
         "Eff. length (tokens)", "Eff. length (words)", "Mean rank",
     ]  # fmt: skip
     assert "**Long retrieval**: Urban1k, ShareGPT4V-1k; **Short retrieval**: COCO, Flickr30k; **Zero-shot**" in text
+    licences = {r[0]: r[1] for r in _table(text, "Model")[1:]}
+    assert licences == {"longclip-B": "Apache-2.0", "clip-B": "MIT", "toy": MISSING}  # as the result files record
 
 
 def test_other_protocols_and_subsets_are_marked_and_not_ranked(tmp_path, write, write_probe):
