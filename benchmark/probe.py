@@ -40,7 +40,7 @@ from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
-from .metrics.retrieval import RetrievalRanks, hits, recall_metrics, retrieval_ranks
+from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
 from .results import ModelInfo, result_path
 from .runner import RunConfig, environment
 from .tasks import Task, get_task
@@ -218,6 +218,7 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     samples = config.bootstrap if bootstrap is None else bootstrap
     if samples < 0:
         raise DataError(f"bootstrap samples must be >= 0, got {samples}")
+    check_index(config.index)
     task = get_task(task) if isinstance(task, str) else task
     dataset = load_one_to_one(task, config)
     adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
@@ -236,11 +237,12 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
 
     start = time.perf_counter()
     full_ranks = retrieval_ranks(images.vectors, _embed(encoder, texts, unit, None).vectors, text_to_image,
-                                 device=encoder.device)
+                                 device=encoder.device, index=config.index)
     points, curve_ranks = [], []
     for n in chosen:
         emb = _embed(encoder, texts, unit, n)
-        ranks = retrieval_ranks(images.vectors, emb.vectors, text_to_image, device=encoder.device)
+        ranks = retrieval_ranks(images.vectors, emb.vectors, text_to_image, device=encoder.device,
+                                index=config.index)
         points.append(_point(n, ranks, emb, texts, unit))
         curve_ranks.append(ranks)
     timings["encode_texts_and_rank"] = time.perf_counter() - start

@@ -20,6 +20,7 @@ from .adapters import ImageTextModel, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .encode import Encoder
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
+from .metrics.retrieval import check_index
 from .results import Result, TaskInfo, result_path, write_result
 from .tasks import Task, resolve_tasks
 
@@ -41,6 +42,8 @@ class RunConfig:
     templates: str | None = None
     cache_dir: Path | None = None
     progress: bool = True
+    #: Retrieval ranking: auto, dense, chunked or faiss (metrics/retrieval.py); all give the same recalls.
+    index: str = "auto"
 
 
 @dataclass
@@ -58,12 +61,13 @@ def run(model: str | ImageTextModel | None, tasks: str | Sequence[Task], config:
     `label` files the results under another model name (e.g. one per fine-tuning run of the same architecture).
     """
     config = config or RunConfig()
+    check_index(config.index)
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
     loaded = [(task, *_load(task, config)) for task in selected]
     adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
     encoder = Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
                       skip_bad_images=config.skip_bad_images)
-    options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir)
+    options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir, config.index)
     runs = []
     for task, dataset, load_seconds in loaded:
         evaluation = EVALUATORS.get(task.meta.kind)(encoder, dataset, options)

@@ -15,6 +15,8 @@ from ._app import app, console, friendly_errors
 MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hub:ORG/REPO, local-dir:PATH, a model "
               "folder, or stretched:NAME.")
 NAME_HELP = "File the results under this model name (default: the model name, or the checkpoint's file stem)."
+INDEX_HELP = ("Retrieval ranking: dense (every rank), chunked or faiss (top-10 search in bounded memory; same "
+              "recalls), auto (dense up to 2^30 image-caption pairs, chunked above).")
 CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .safetensors); format auto-detected."
 
 

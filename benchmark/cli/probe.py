@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import DataError
 from ._app import app, console, friendly_errors
-from .models import CHECKPOINT_HELP, MODEL_HELP, NAME_HELP
+from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP
 from .run import parse_roots
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ def probe_command(
     limit: Annotated[int | None, typer.Option(help="Probe the first N images only (recorded in the file).")] = None,
     skip_bad_images: Annotated[bool, typer.Option("--skip-bad-images", help="Skip undecodable/missing images.")
                                ] = False,
+    index: Annotated[str, typer.Option(help=INDEX_HELP)] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
@@ -86,7 +87,8 @@ def probe_command(
         raise DataError(f"--unit {unit!r}: expected one of {', '.join(UNITS)}")
     config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
-                       skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet)
+                       skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet,
+                       index=index)
     result = probe(model, task, config, unit=unit, lengths=parse_lengths(lengths), tolerance=tolerance,
                    checkpoint=checkpoint, label=name)
     print_probe(result)

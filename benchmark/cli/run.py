@@ -13,7 +13,7 @@ from ..errors import DataError
 from ..results import RETRIEVAL_METRICS, Result
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
-from .models import CHECKPOINT_HELP, MODEL_HELP, NAME_HELP
+from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP
 
 if TYPE_CHECKING:
     from ..runner import TaskRun
@@ -82,6 +82,7 @@ def run_command(
     bootstrap: int = typer.Option(0, help="Bootstrap samples for 95% confidence intervals (0 = off)."),
     seed: int = typer.Option(0, help="Seed for bootstrap and sampling."),
     templates: str = typer.Option(None, help="Zero-shot prompt set: imagenet80, clip, or a JSON file."),
+    index: str = typer.Option("auto", help=INDEX_HELP),
     gate: Path = typer.Option(None, "--gate", help="Baseline results (file or folder) to gate this run against."),
     tolerance: float = typer.Option(1.0, help="With --gate: allowed drop per metric, in points."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
@@ -92,7 +93,7 @@ def run_command(
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
-                       progress=not quiet)
+                       progress=not quiet, index=index)
     runs = run(model, tasks, config, checkpoint=checkpoint, label=name)
     print_results(runs)
     if gate is not None:

@@ -32,6 +32,8 @@ class EvalOptions:
     prompts: str | None = None
     #: Where classifiers are cached (classification only); None means the default cache.
     cache_dir: Path | None = None
+    #: How retrieval ranks are computed: auto, dense, chunked or faiss (metrics/retrieval.py).
+    index: str = "auto"
 
 
 #: kind ("retrieval", "classification") -> evaluate(encoder, dataset, options) -> Evaluation

@@ -30,7 +30,8 @@ def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: Eva
     timings["encode_texts"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    ranks = retrieval_ranks(images.vectors, text_emb.vectors, text_to_image, device=encoder.device)
+    ranks = retrieval_ranks(images.vectors, text_emb.vectors, text_to_image, device=encoder.device,
+                            index=options.index)
     metrics = recall_metrics(ranks)
     ci = retrieval_ci(ranks, options.bootstrap, options.seed) if options.bootstrap else {}
     timings["metrics"] = time.perf_counter() - start

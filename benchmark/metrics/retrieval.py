@@ -6,6 +6,11 @@
 Ranks are exact and deterministic: the rank of a target is the number of candidates with a higher score plus the
 number with an equal score and a lower index (ties go to the lower index). No sort, so no dependence on a sort's
 tie behaviour; similarities are computed in blocks so memory stays bounded on 25k x 5k problems.
+
+Indexes (`index=`, `--index`): "dense" computes every rank exactly as above. A top-k search ("chunked", "faiss";
+topk.py) keeps each query's k best items under the same tie rule, so ranks below k are the same and a rank of k or
+more is reported as k: hit@K for every K <= k is unchanged. "auto" is dense up to `DENSE_LIMIT` image-caption pairs
+and the chunked search above (bounded memory for million-scale galleries).
 """
 
 from __future__ import annotations
@@ -15,11 +20,26 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..errors import UnknownNameError
+from . import faiss_index  # noqa: F401 -- registers the faiss search
+from .topk import SEARCHES
+
 KS = (1, 5, 10)
+INDEXES = ("auto", "dense", *SEARCHES)
+#: Above this many image-caption pairs, "auto" searches top-k instead of ranking densely.
+DENSE_LIMIT = 1 << 30
+
+
+def check_index(name: str) -> str:
+    if name not in INDEXES:
+        raise UnknownNameError(f"unknown index {name!r} (expected one of {', '.join(INDEXES)})")
+    return name
 
 
 @dataclass
 class RetrievalRanks:
+    """Ranks from 0 (best); from a top-k search, ranks of k or more read k (images without captions: int64 max)."""
+
     i2t: np.ndarray  # int [n_images]: rank of the best-ranked caption of each image
     t2i: np.ndarray  # int [n_texts]: rank of each caption's image
     pair_i2t: np.ndarray  # int [n_texts]: rank of caption t among all captions for its own image
@@ -35,11 +55,17 @@ def _target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 
 def retrieval_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.ndarray,
-                    block_elements: int = 1 << 25, device: str | torch.device = "cpu") -> RetrievalRanks:
+                    block_elements: int = 1 << 25, device: str | torch.device = "cpu", index: str = "dense",
+                    k: int = max(KS)) -> RetrievalRanks:
     """Ranks for both directions from L2-normalised embeddings (cosine similarity).
 
     Work is done in blocks of at most `block_elements` similarities, on `device` (the GPU when there is one).
+    `index` picks dense ranks or a top-`k` search (module doc).
     """
+    if index == "auto":
+        index = "dense" if len(image_emb) * len(text_emb) <= DENSE_LIMIT else "chunked"
+    if index != "dense":
+        return topk_ranks(image_emb, text_emb, text_to_image, k, index, device)
     img = torch.as_tensor(np.ascontiguousarray(image_emb, dtype=np.float32), device=device)
     txt = torch.as_tensor(np.ascontiguousarray(text_emb, dtype=np.float32), device=device)
     gt = torch.as_tensor(np.asarray(text_to_image, dtype=np.int64), device=device)
@@ -55,6 +81,31 @@ def retrieval_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: 
     i2t = np.full(n_img, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(i2t, gt.cpu().numpy(), pair)
     return RetrievalRanks(i2t=i2t, t2i=t2i.cpu().numpy(), pair_i2t=pair)
+
+
+def topk_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.ndarray, k: int, index: str,
+               device: str | torch.device = "cpu") -> RetrievalRanks:
+    """Ranks below `k` from the `index` search's top k in each direction; k for everything further down."""
+    search = SEARCHES.get(index)
+    gt = np.asarray(text_to_image, dtype=np.int64)
+    n_img, n_txt = len(image_emb), len(text_emb)
+    if n_txt and (gt.min() < 0 or gt.max() >= n_img):
+        raise ValueError("text_to_image points outside the image list")
+    t2i = _position(search(text_emb, image_emb, k, device).indices, gt, k)
+    top_captions = search(image_emb, text_emb, k, device).indices  # [n_img, k]
+    own = gt[top_captions] == np.arange(n_img)[:, None]
+    pair = np.full(n_txt, k, dtype=np.int64)
+    rows, places = own.nonzero()
+    pair[top_captions[rows, places]] = places
+    i2t = np.full(n_img, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(i2t, gt, pair)
+    return RetrievalRanks(i2t=i2t, t2i=t2i, pair_i2t=pair)
+
+
+def _position(top: np.ndarray, targets: np.ndarray, k: int) -> np.ndarray:
+    """Where each row's target sits in its top list, or k when it is not there."""
+    found = top == targets[:, None]
+    return np.where(found.any(1), found.argmax(1), k)
 
 
 def _pair_ranks(img: torch.Tensor, txt: torch.Tensor, gt: torch.Tensor, block_elements: int) -> np.ndarray:
