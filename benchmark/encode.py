@@ -4,6 +4,9 @@ Text: captions are sorted by token length and batched. Where the model's `TextSp
 attention pooled at the end token, or masked padding), each batch is cut after its own longest caption: most of a
 248-token context is padding for typical captions. Elsewhere (SigLIP, MobileCLIP-S: bidirectional towers that
 attend padding) every batch is padded to the length the model was trained with. `trim=False` pads everywhere.
+
+Under torchrun each rank encodes its share of these batches and the shares are gathered back in order
+(distributed.py); with one process the group is rank 0 of 1.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import torch
 from .adapters.protocol import ImageTextModel, TokenBatch
 from .data.images import ImageDataset, collate
 from .datasets import Images
+from .distributed import Group
 from .errors import DataError
 from .progress import track
 
@@ -74,17 +78,19 @@ class Encoder:
     """Embeds captions and images with one adapter on one device."""
 
     def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
-                 precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True):
+                 precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True,
+                 group: Group | None = None):
         if batch_size < 1:
             raise DataError(f"batch size must be at least 1, got {batch_size}")
         if workers < 0:
             raise DataError(f"workers must be >= 0, got {workers}")
-        self.device = resolve_device(device)
+        self.group = group or Group()
+        self.device = self.group.place(resolve_device(device))
         self.dtype = resolve_dtype(precision, self.device)
         self.adapter = adapter.to(self.device)
         self.batch_size = batch_size
         self.workers = workers
-        self.progress = progress
+        self.progress = progress and self.group.main
         self.skip_bad_images = skip_bad_images
         #: Cut text batches after their longest caption where the model's text spec makes that exact.
         self.trim = trim
@@ -99,11 +105,20 @@ class Encoder:
         tokens = self.adapter.tokenize(texts, context_length)
         # Longest first: the first batch shows the peak memory at once, and each batch is cut at its own length.
         order = torch.argsort(tokens.lengths, descending=True, stable=True)
-        out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
         chunks = list(torch.split(order, self.batch_size))
-        for chunk in track(chunks, len(texts), f"encode {desc}", self.progress, unit_size=len):
-            with self._autocast():
-                out[chunk.numpy()] = self.adapter.encode_text(self.text_batch(tokens.select(chunk))).cpu().numpy()
+        share = self.group.share(len(chunks))
+        mine = chunks[share.start:share.stop]
+
+        def encode() -> tuple[np.ndarray, np.ndarray]:
+            rows = [np.zeros((0, self.adapter.embed_dim), np.float32)]
+            for chunk in track(mine, sum(map(len, mine)), f"encode {desc}", self.progress, unit_size=len):
+                with self._autocast():
+                    rows.append(self.adapter.encode_text(self.text_batch(tokens.select(chunk))).cpu().numpy())
+            return torch.cat([order[:0], *mine]).numpy(), np.concatenate(rows)
+
+        out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
+        for index, vectors in self.group.gather(encode):
+            out[index] = vectors
         return TextEmbeddings(out, tokens.raw_lengths.numpy(), tokens.truncated.numpy(),
                               context_length or self.adapter.context_length)
 
@@ -123,21 +138,32 @@ class Encoder:
         """Embeddings of the images that decode; a bad one raises DataError naming it unless skipping."""
         skip = self.skip_bad_images if skip_bad is None else skip_bad
         ids = list(ids) if ids is not None else [str(p) for p in range(len(images))]
+        # This rank's share of whole batches: the batches one process would form, so the same embeddings.
+        share = self.group.share(-(-len(images) // self.batch_size))
+        mine = range(share.start * self.batch_size, min(share.stop * self.batch_size, len(images)))
+        dataset = torch.utils.data.Subset(ImageDataset(images, self.adapter.preprocess, crop_border), mine)
         loader = torch.utils.data.DataLoader(
-            ImageDataset(images, self.adapter.preprocess, crop_border), batch_size=self.batch_size,
-            num_workers=self.workers, collate_fn=collate, pin_memory=self.device.type == "cuda")
-        vectors, kept, skipped = [], [], []
-        for idx, pixels, failures in track(loader, len(images), f"encode {desc}", self.progress,
-                                           unit_size=lambda b: len(b[0]) + len(b[2])):
-            for f in failures:
-                name = _image_name(images, f.index, ids)
-                if not skip:
-                    raise DataError(f"cannot decode image {name} ({f.reason}); pass --skip-bad-images to skip it")
-                skipped.append(f"{name}: {f.reason}")
-            if pixels is not None:
-                with self._autocast():
-                    vectors.append(self.adapter.encode_image(pixels).cpu().numpy())
-                kept.append(idx.numpy())
+            dataset, batch_size=self.batch_size, num_workers=self.workers, collate_fn=collate,
+            pin_memory=self.device.type == "cuda")
+
+        def encode() -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+            vectors, kept, skipped = [], [], []
+            for idx, pixels, failures in track(loader, len(mine), f"encode {desc}", self.progress,
+                                               unit_size=lambda b: len(b[0]) + len(b[2])):
+                for f in failures:
+                    name = _image_name(images, f.index, ids)
+                    if not skip:
+                        raise DataError(f"cannot decode image {name} ({f.reason}); pass --skip-bad-images to "
+                                        f"skip it")
+                    skipped.append(f"{name}: {f.reason}")
+                if pixels is not None:
+                    with self._autocast():
+                        vectors.append(self.adapter.encode_image(pixels).cpu().numpy())
+                    kept.append(idx.numpy())
+            return vectors, kept, skipped
+
+        vectors, kept, skipped = ([item for part in parts for item in part]
+                                  for parts in zip(*self.group.gather(encode), strict=True))
         dim = self.adapter.embed_dim
         return ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
                                np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)

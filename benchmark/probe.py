@@ -42,7 +42,7 @@ from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
 from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
 from .results import ModelInfo, result_path
-from .runner import RunConfig, environment
+from .runner import RunConfig, environment, make_encoder
 from .tasks import Task, get_task
 
 PROBE_SCHEMA_VERSION = 1
@@ -224,8 +224,7 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
-    encoder = Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
-                      skip_bad_images=config.skip_bad_images)
+    encoder = make_encoder(adapter, config)
 
     start = time.perf_counter()
     images = encoder.images(dataset.images, dataset.image_ids)

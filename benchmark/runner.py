@@ -2,6 +2,9 @@
 
 Every dataset is loaded (layout checked, files listed) before any encoding starts, so a wrong path fails in
 seconds, not after an hour of encoding. A task's result file is written only once its evaluation completed.
+
+Under torchrun every rank loads the tasks, encodes its share and computes the same metrics from the gathered
+embeddings (distributed.py); rank 0 alone writes result files and returns the runs (the others return []).
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import torch
 from . import __version__
 from .adapters import ImageTextModel, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
-from .encode import Encoder
+from .distributed import join
+from .encode import Encoder, resolve_device
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .metrics.retrieval import check_index
 from .results import Result, TaskInfo, result_path, write_result
@@ -65,19 +69,27 @@ def run(model: str | ImageTextModel | None, tasks: str | Sequence[Task], config:
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
     loaded = [(task, *_load(task, config)) for task in selected]
     adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
-    encoder = Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
-                      skip_bad_images=config.skip_bad_images)
+    encoder = make_encoder(adapter, config)
     options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir, config.index)
     runs = []
     for task, dataset, load_seconds in loaded:
         evaluation = EVALUATORS.get(task.meta.kind)(encoder, dataset, options)
         evaluation.timings = {"load": load_seconds, **evaluation.timings}
         result = build_result(adapter, task, dataset, evaluation, encoder, config)
+        if not encoder.group.main:
+            continue
         path = write_result(result, result_path(config.output, adapter.name, task.meta.name))
         runs.append(TaskRun(task.meta.name, result, path))
         if on_result:
             on_result(runs[-1])
     return runs
+
+
+def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
+    """The encoder `config` describes, on this rank's device and in its group (one process: rank 0 of 1)."""
+    group = join(resolve_device(config.device))
+    return Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
+                   skip_bad_images=config.skip_bad_images, group=group)
 
 
 def _load(task: Task, config: RunConfig) -> tuple[Dataset, float]:

@@ -69,6 +69,7 @@ def probe_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
+    from ..distributed import current
     from ..probe import UNITS, parse_lengths, probe, write_probe
     from ..report.probe_plot import compare_probes, default_compare_path
     from ..runner import RunConfig
@@ -91,6 +92,8 @@ def probe_command(
                        index=index)
     result = probe(model, task, config, unit=unit, lengths=parse_lengths(lengths), tolerance=tolerance,
                    checkpoint=checkpoint, label=name)
+    if not current().main:  # torchrun: rank 0 prints and writes
+        return
     print_probe(result)
     written = write_probe(result, output)
     for path in (written.json, written.csv, written.png):

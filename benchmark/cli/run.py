@@ -88,6 +88,7 @@ def run_command(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
     """Evaluate a model on tasks and write one result JSON per task."""
+    from ..distributed import current
     from ..runner import RunConfig, run
 
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
@@ -95,6 +96,8 @@ def run_command(
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index)
     runs = run(model, tasks, config, checkpoint=checkpoint, label=name)
+    if not current().main:  # torchrun: rank 0 prints, writes and gates
+        return
     print_results(runs)
     if gate is not None:
         from .report import gate_runs

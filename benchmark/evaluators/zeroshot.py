@@ -18,6 +18,7 @@ import numpy as np
 
 from ..atomic import atomic_open, write_json_atomic
 from ..datasets import ClassificationDataset
+from ..distributed import Group
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
 from ..provenance import ModelInfo
@@ -88,9 +89,13 @@ def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
     key = classifier_key(model, prompts, str(getattr(encoder, "dtype", "")))
     array_path, meta_path = directory / f"{key}.npy", directory / f"{key}.json"
     hit = _read_cached(array_path, meta_path, len(prompts.classnames))
-    if hit is not None:
+    # Under torchrun the ranks encode prompts together: all use their cache entries, or all build (rank 0 writes).
+    group = getattr(encoder, "group", Group())
+    if group.all(hit is not None):
         return hit
     classifier = build_classifier(encoder, prompts, model.context_length)
+    if not group.main:
+        return classifier
     # The metadata goes first: the .npy's presence is what marks an entry complete.
     write_json_atomic(meta_path, {
         "model": {f: getattr(model, f) for f in _PROVENANCE_FIELDS}, "prompts": prompts.name,
