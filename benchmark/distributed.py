@@ -90,6 +90,10 @@ class Group:
                 raise RankError(f"rank {rank} failed: {failure[0]}", failure[1])
         return [value for value, _ in outcomes]
 
+    def from_main(self, work: Callable[[], T]) -> T:
+        """Rank 0's `work()`, on every rank (the others do not run it): one decision that all ranks follow."""
+        return self.gather(work if self.main else lambda: None)[0]
+
     def all(self, flag: bool) -> bool:
         """True on every rank when `flag` is true on every rank (e.g. all ranks found a cache entry)."""
         return all(self.gather(lambda: flag))

@@ -9,10 +9,12 @@ embeddings (distributed.py); rank 0 alone writes result files and returns the ru
 
 from __future__ import annotations
 
+import glob
 import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import open_clip
@@ -23,9 +25,10 @@ from .adapters import ImageTextModel, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .distributed import join
 from .encode import Encoder, resolve_device
+from .errors import DataError, LongbenchError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .metrics.retrieval import check_index
-from .results import Result, TaskInfo, result_path, write_result
+from .results import Result, TaskInfo, read_result, result_path, write_result
 from .tasks import Task, resolve_tasks
 
 
@@ -55,34 +58,118 @@ class TaskRun:
     task: str
     result: Result
     path: Path
+    #: True when `skip_existing` kept an up-to-date result file instead of evaluating again.
+    reused: bool = False
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model of a run: a name, an adapter, a checkpoint, or a name with a checkpoint (its architecture)."""
+
+    model: str | ImageTextModel | None = None
+    checkpoint: Path | str | None = None
+    label: str | None = None
+
+
+def model_specs(models: Sequence[str], checkpoints: Sequence[str | Path], label: str | None = None
+                ) -> list[ModelSpec]:
+    """The models of `run --model ... --checkpoint ...`: each checkpoint (globs expanded, in sorted order) with the
+    one architecture given, if any, or else each model. Several checkpoints are filed under their file stems."""
+    paths = [path for pattern in checkpoints for path in _expand(str(pattern))]
+    if paths and len(models) > 1:
+        raise DataError(f"{len(models)} --model values with --checkpoint: give one architecture for the checkpoints "
+                        f"(or none, to detect it from each file)")
+    if len(paths) > 1 or len(models) > 1:
+        if label:
+            raise DataError("--name files one model's results; with several models or checkpoints each is filed "
+                            "under its own name")
+        stems: dict[str, Path] = {}
+        for path in paths:
+            if path.stem in stems:
+                raise DataError(f"checkpoints {stems[path.stem]} and {path} share the name {path.stem!r}: their "
+                                f"results would overwrite each other; rename one or evaluate them separately")
+            stems[path.stem] = path
+        if paths:
+            return [ModelSpec(models[0] if models else None, path, path.stem) for path in paths]
+        return [ModelSpec(model, None, None) for model in models]
+    return [ModelSpec(models[0] if models else None, paths[0] if paths else None, label)]
+
+
+def _expand(pattern: str) -> list[Path]:
+    if not glob.has_magic(pattern):
+        return [Path(pattern)]
+    found = sorted(Path(p) for p in glob.glob(pattern))
+    if not found:
+        raise DataError(f"--checkpoint {pattern!r}: no file matches")
+    return found
 
 
 def run(model: str | ImageTextModel | None, tasks: str | Sequence[Task], config: RunConfig | None = None, *,
         checkpoint: Path | str | None = None, label: str | None = None,
-        on_result: Callable[[TaskRun], None] | None = None) -> list[TaskRun]:
+        on_result: Callable[[TaskRun], None] | None = None, skip_existing: bool = False) -> list[TaskRun]:
     """Evaluate `model` (a name, an adapter, or None with `checkpoint`) on `tasks` (names/groups or Task objects).
 
     `label` files the results under another model name (e.g. one per fine-tuning run of the same architecture).
+    """
+    return run_models([ModelSpec(model, checkpoint, label)], tasks, config, on_result=on_result,
+                      skip_existing=skip_existing)
+
+
+def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config: RunConfig | None = None, *,
+               on_result: Callable[[TaskRun], None] | None = None, skip_existing: bool = False) -> list[TaskRun]:
+    """Evaluate each model in turn on `tasks`, the datasets loaded once for all of them.
+
+    `skip_existing` keeps a task's result file, without evaluating, when it was written for the same model
+    checkpoint (sha256), task version and data (fingerprint, limit).
     """
     config = config or RunConfig()
     check_index(config.index)
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
     loaded = [(task, *_load(task, config)) for task in selected]
-    adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
+    runs: list[TaskRun] = []
+    for spec in models:
+        adapter = spec.model if isinstance(spec.model, ImageTextModel) else load_model(spec.model, spec.checkpoint,
+                                                                                   label=spec.label)
+        runs += _evaluate(adapter, loaded, config, on_result, skip_existing)
+    return runs
+
+
+def _evaluate(adapter: ImageTextModel, loaded: list[tuple[Task, Dataset, float]], config: RunConfig,
+              on_result: Callable[[TaskRun], None] | None, skip_existing: bool) -> list[TaskRun]:
     encoder = make_encoder(adapter, config)
     options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir, config.index)
     runs = []
     for task, dataset, load_seconds in loaded:
+        path = result_path(config.output, adapter.name, task.meta.name)
+        if skip_existing:
+            # Rank 0 decides (the output folder may exist on its node only) and every rank follows.
+            kept = encoder.group.from_main(partial(_up_to_date, path, adapter, task, dataset, config))
+            if kept is not None:
+                runs += [TaskRun(task.meta.name, kept, path, reused=True)] if encoder.group.main else []
+                continue
         evaluation = EVALUATORS.get(task.meta.kind)(encoder, dataset, options)
         evaluation.timings = {"load": load_seconds, **evaluation.timings}
         result = build_result(adapter, task, dataset, evaluation, encoder, config)
         if not encoder.group.main:
             continue
-        path = write_result(result, result_path(config.output, adapter.name, task.meta.name))
-        runs.append(TaskRun(task.meta.name, result, path))
+        runs.append(TaskRun(task.meta.name, result, write_result(result, path)))
         if on_result:
             on_result(runs[-1])
     return runs
+
+
+def _up_to_date(path: Path, adapter: ImageTextModel, task: Task, dataset: Dataset, config: RunConfig) -> Result | None:
+    """The result at `path` when it was made from the same checkpoint, task version and data; else None."""
+    if not path.is_file():
+        return None
+    try:
+        existing = read_result(path)
+    except LongbenchError:
+        return None  # unreadable or of another schema: evaluate again and replace it
+    same = (existing.model.checkpoint_sha256 == adapter.provenance.checkpoint_sha256
+            and existing.task.fingerprint == dataset.fingerprint and existing.task.limit == config.limit
+            and getattr(existing.task, "task_version", None) == getattr(task.meta, "version", None))
+    return existing if same else None
 
 
 def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:

@@ -87,7 +87,9 @@ def leaderboard(
 @friendly_errors
 def gate_command(
     baseline: Annotated[Path, typer.Option("--baseline", help="Baseline result file or directory.")],
-    candidate: Annotated[Path, typer.Option("--candidate", help="Candidate result file or directory.")],
+    candidate: Annotated[list[Path], typer.Option(
+        "--candidate", help="Candidate result file or directory; repeat, or give a folder of several models, to gate "
+        "each model (e.g. every checkpoint of a run) against a one-model baseline in one table.")],
     tolerance: Annotated[float, typer.Option("--tolerance", help="Allowed drop per metric, in points.")] = 1.0,
     metrics: Annotated[list[str] | None, typer.Option("--metrics", help="Metrics to compare (repeat or a,b).")] = None,
     tasks: Annotated[list[str] | None, typer.Option("--tasks", help="Tasks to compare (repeat or a,b).")] = None,
@@ -106,7 +108,7 @@ def gate_command(
     """Compare two result sets. Exit 0: no metric dropped beyond the rule; 1: one did; 2: unusable input."""
     summary_path = None if summary is None else step_summary_path(dict(os.environ)) if summary == "-" else Path(summary)
     report = gate(
-        _load([baseline]), _load([candidate]), tolerance, _names(metrics), _names(tasks), significance, allow_missing
+        _load([baseline]), _load(candidate), tolerance, _names(metrics), _names(tasks), significance, allow_missing
     )
     _print(report)
     if summary_path is not None:

@@ -44,31 +44,34 @@ def _metrics_line(result: Result) -> str:
 def print_results(runs: list[TaskRun]) -> None:
     retrieval = [r for r in runs if r.result.kind == "retrieval"]
     other = [r for r in runs if r.result.kind != "retrieval"]
+    several = len({r.result.model.name for r in runs}) > 1
     if retrieval:
         table = Table(title="retrieval (Recall@K, %)")
-        for col in ("task", "images", "texts", *RETRIEVAL_METRICS, "truncated"):
-            table.add_column(col, justify="left" if col == "task" else "right")
+        for col in ("model", "task", "images", "texts", *RETRIEVAL_METRICS, "truncated")[0 if several else 1:]:
+            table.add_column(col, justify="left" if col in ("model", "task") else "right")
         for r in retrieval:
             res = r.result
             trunc = res.truncation
-            table.add_row(res.task.name, str(res.task.n_images), str(res.task.n_texts),
+            table.add_row(*[res.model.name] * several, res.task.name, str(res.task.n_images), str(res.task.n_texts),
                           *(f"{res.metrics[m]:.2f}" for m in RETRIEVAL_METRICS),
                           f"{trunc.n_truncated}" if trunc else "-")
         console.print(table)
     for r in other:
-        console.print(f"[bold]{r.task}[/]: {escape(_metrics_line(r.result))}", highlight=False)
+        name = f"{r.result.model.name} {r.task}" if several else r.task
+        console.print(f"[bold]{escape(name)}[/]: {escape(_metrics_line(r.result))}", highlight=False)
     for r in runs:
         for warning in r.result.task.warnings:
             console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-        console.print(f"wrote {r.path}", highlight=False)
+        console.print(f"kept {r.path} (up to date)" if r.reused else f"wrote {r.path}", highlight=False)
 
 
 @app.command("run")
 @friendly_errors
 def run_command(
     tasks: str = typer.Option(..., "--tasks", "-t", help="Tasks or groups, comma-separated (see `longbench tasks`)."),
-    model: str = typer.Option(None, "--model", "-m", help=MODEL_HELP),
-    checkpoint: Path = typer.Option(None, "--checkpoint", "-c", help=CHECKPOINT_HELP),
+    model: list[str] = typer.Option([], "--model", "-m", help=MODEL_HELP + " Repeat to evaluate several in turn."),
+    checkpoint: list[str] = typer.Option([], "--checkpoint", "-c", help=CHECKPOINT_HELP + " Repeat, or quote a "
+                                         "glob ('ckpts/*.pt'), to evaluate each in turn under its file stem."),
     name: str = typer.Option(None, "--name", help=NAME_HELP),
     data_root: Path = typer.Option(None, "--data-root", "-d", help="Folder holding the datasets' default layouts."),
     root: list[str] = typer.Option([], "--root", help="TASK=PATH: a task's folder given on its own (repeatable)."),
@@ -85,17 +88,19 @@ def run_command(
     index: str = typer.Option("auto", help=INDEX_HELP),
     gate: Path = typer.Option(None, "--gate", help="Baseline results (file or folder) to gate this run against."),
     tolerance: float = typer.Option(1.0, help="With --gate: allowed drop per metric, in points."),
+    skip_existing: bool = typer.Option(False, "--skip-existing", help="Keep a task's result file when it was made "
+                                       "from the same checkpoint, task version and data."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
 ) -> None:
-    """Evaluate a model on tasks and write one result JSON per task."""
+    """Evaluate models on tasks and write one result JSON per model and task."""
     from ..distributed import current
-    from ..runner import RunConfig, run
+    from ..runner import RunConfig, model_specs, run_models
 
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index)
-    runs = run(model, tasks, config, checkpoint=checkpoint, label=name)
+    runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return
     print_results(runs)

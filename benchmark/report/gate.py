@@ -2,7 +2,9 @@
 
 Rules (also in examples/README.md):
 - Pairing: results are paired by (model, task). When each side holds exactly one model, they are paired by task
-  alone, so a baseline of `longclip-B` can gate a candidate checkpoint that runs under another name.
+  alone, so a baseline of `longclip-B` can gate a candidate checkpoint that runs under another name. When the
+  baseline holds one model and the candidate several (the checkpoints of a training run), every candidate model
+  is gated against that baseline, in one table.
 - Unusable input raises GateInputError (exit 2): a side with no results, a requested task or metric found nowhere,
   a task or metric present on only one side (unless `allow_missing`, which reports it as `missing` and lets it
   pass), a pair measured under different protocols (task.protocol, kind or `--limit` differ), and, with
@@ -157,8 +159,11 @@ def gate(
     if tolerance < 0:
         raise GateInputError(f"--tolerance {tolerance}: expected a number of points >= 0")
     base, cand = _index(baseline, "baseline", tasks), _index(candidate, "candidate", tasks)
-    if len({m for m, _ in base}) == 1 and len({m for m, _ in cand}) == 1:
+    base_models, cand_models = {m for m, _ in base}, {m for m, _ in cand}
+    if len(base_models) == 1 and len(cand_models) == 1:
         base, cand = _by_task(base), _by_task(cand)
+    elif len(base_models) == 1:  # one baseline for every candidate model
+        base = {(model, task): record for model in cand_models for (_, task), record in base.items()}
     seen_tasks = {t for _, t in (*base, *cand)}
     for task in tasks or ():
         if task not in seen_tasks:
