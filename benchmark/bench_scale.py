@@ -3,8 +3,8 @@
 `python -m longbench.bench_scale [--budget SECONDS] [--cases 10000x5000,...]`. Each retrieval case runs in a
 subprocess of its own, so that its peak resident memory (ru_maxrss: embeddings, torch and the search together) is
 its own; a case that has not finished within the budget is reported as such, never estimated. Wall time and the
-search's CPU time (user + system, all threads) are both given: on a shared machine the CPU time is the steadier. Embeddings are
-random unit vectors (D=512); each caption is its image plus noise, so the recalls are neither 0 nor 100.
+search's CPU time (user + system, all threads) are both given: on a shared machine the CPU time is the steadier.
+Embeddings are random unit vectors (D=512); each caption is its image plus noise, so recalls are neither 0 nor 100.
 
 The data-parallel part times `longbench run` of tiny-clip on a generated COCO-format sample, once in one process
 and once under `torchrun --standalone --nproc-per-node 2` (gloo on the CPU), and checks that the metrics agree.
@@ -64,8 +64,8 @@ def measure(queries: int, gallery: int, index: str) -> dict[str, float]:
     start, cpu = time.perf_counter(), _cpu_seconds()
     metrics = recall_metrics(retrieval_ranks(images, texts, gt, index=index))
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "cpu_s": _cpu_seconds() - cpu, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "t2i_r1": metrics["t2i_r1"]}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "cpu_s": _cpu_seconds() - cpu, "peak_mib": peak, "t2i_r1": metrics["t2i_r1"]}
 
 
 def _cpu_seconds() -> float:
