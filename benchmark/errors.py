@@ -38,3 +38,11 @@ class NonFiniteError(LongbenchError):
     """
 
     exit_code = 3
+
+
+class MissingDependencyError(LongbenchError):
+    """An optional package a feature needs is not installed; the message says how to install it."""
+
+
+class RemoteCodeError(LongbenchError):
+    """A checkpoint that would run code from its repository, without --trust-remote-code and a pinned revision."""

@@ -1,0 +1,142 @@
+"""The transformers backend on tiny random checkpoints: our tokens and embeddings equal the library's own calls."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from longbench.adapters import load_model
+from longbench.cli import app
+from longbench.errors import MissingDependencyError
+from longbench.tokenizer import TokenBatch
+from tests.adapters import hf_tiny
+
+pytest.importorskip("transformers")
+transformers = sys.modules["transformers"]
+
+SHORT = ["A photo of a dog.", "two cats", "an aerial view of a harbour with many boats, at dusk"]
+LONG = ["the quick brown fox jumps over the lazy dog " * 12]
+TEXTS = SHORT + LONG
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hf")
+    return {"clip": hf_tiny.save_clip(base / "clip"), "siglip": hf_tiny.save_siglip(base / "siglip"),
+            "metaclip_2": hf_tiny.save_metaclip2(base / "metaclip2")}
+
+
+def library(folder, cls: str):
+    return (getattr(transformers, cls).from_pretrained(folder).eval(),
+            transformers.AutoTokenizer.from_pretrained(folder), transformers.AutoImageProcessor.from_pretrained(folder))
+
+
+def library_text(model, ids: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        out = model.get_text_features(input_ids=ids)
+    out = out if isinstance(out, torch.Tensor) else out.pooler_output
+    return torch.nn.functional.normalize(out, dim=-1)
+
+
+def images(n: int = 3) -> list[Image.Image]:
+    rng = np.random.default_rng(0)
+    return [Image.fromarray(rng.integers(0, 255, (40 + 7 * i, 50, 3), dtype=np.uint8)) for i in range(n)]
+
+
+@pytest.mark.parametrize("family,cls", [("clip", "CLIPModel"), ("siglip", "SiglipModel"),
+                                        ("metaclip_2", "MetaClip2Model")])
+def test_embeddings_equal_the_library_on_its_own_tokens(folders, family, cls):
+    ours = load_model(f"hf:{folders[family]}")
+    model, tok, proc = library(folders[family], cls)
+    length = ours.context_length
+    assert length == model.config.text_config.max_position_embeddings  # not the tokenizer's model_max_length
+    theirs = tok(TEXTS, padding="max_length", max_length=length, truncation=True, return_tensors="pt")["input_ids"]
+    batch = ours.tokenize(TEXTS)
+    assert torch.equal(batch.ids, theirs)  # right padding, specials kept on truncation
+    assert batch.raw_lengths.tolist() == [len(ids) for ids in tok(TEXTS)["input_ids"]]  # counted, not silent
+    assert batch.truncated.tolist()[-1] and not batch.truncated.tolist()[0]
+    assert (ours.encode_text(batch) - library_text(model, theirs)).abs().max() <= 1e-5
+
+    pixels = torch.stack([ours.preprocess(im) for im in images()])
+    assert torch.equal(pixels, proc(images=images(), return_tensors="pt")["pixel_values"])
+    with torch.no_grad():
+        expected = model.get_image_features(pixel_values=pixels)
+    expected = torch.nn.functional.normalize(expected if isinstance(expected, torch.Tensor) else
+                                             expected.pooler_output, dim=-1)
+    assert (ours.encode_image(pixels) - expected).abs().max() <= 1e-5
+
+
+def trimmed(batch: TokenBatch) -> TokenBatch:
+    n = int(batch.lengths.max())
+    return TokenBatch(batch.ids[:, :n], batch.lengths, batch.raw_lengths)
+
+
+@pytest.mark.parametrize("family,pool", [("clip", "eot_argmax"), ("metaclip_2", "eos_id")])
+def test_causal_towers_trim_exactly(folders, family, pool):
+    ours = load_model(f"hf:{folders[family]}")
+    assert ours.text_spec.causal and ours.text_spec.pool == pool and ours.text_spec.trim_exact
+    batch = ours.tokenize(SHORT)
+    assert int(batch.lengths.max()) < ours.context_length
+    assert (ours.encode_text(trimmed(batch)) - ours.encode_text(batch)).abs().max() <= 1e-5
+
+
+def test_siglip_is_padded_to_its_trained_length_and_never_trimmed(folders):
+    ours = load_model(f"hf:{folders['siglip']}")
+    spec = ours.text_spec
+    assert (spec.causal, spec.pool, spec.fixed_length, spec.trim_exact) == (False, "last", 16, False)
+    batch = ours.tokenize(SHORT[:2])
+    assert int(batch.lengths.max()) < 16
+    with pytest.raises(ValueError, match="exactly 16 tokens"):
+        ours.encode_text(trimmed(batch))
+    # Why: the tower attends its padding and reads the last position, so trimming would change the output.
+    model, _, _ = library(folders["siglip"], "SiglipModel")
+    assert (library_text(model, trimmed(batch).ids) - ours.encode_text(batch)).abs().max() > 1e-3
+    # A shorter probe context truncates there and still pads to 16.
+    short = ours.tokenize(LONG, context_length=8)
+    assert short.ids.shape == (1, 16) and int(short.lengths[0]) == 8
+
+
+def test_clip_with_an_eos_token_id_pools_there(tmp_path):
+    folder = hf_tiny.save_clip(tmp_path / "clip", eos_token_id=49407)
+    ours = load_model(f"hf:{folder}")
+    assert ours.text_spec.pool == "eos_id" and ours.text_spec.eos_id == 49407
+    model, tok, _ = library(folder, "CLIPModel")
+    theirs = tok(SHORT, padding="max_length", max_length=77, truncation=True, return_tensors="pt")["input_ids"]
+    assert (ours.encode_text(ours.tokenize(SHORT)) - library_text(model, theirs)).abs().max() <= 1e-5
+
+
+def test_provenance_names_backend_tokenizer_and_rules(folders):
+    info = load_model(f"hf:{folders['siglip']}").provenance
+    assert info.architecture == "SiglipModel" and info.context_length == 16
+    assert "local folder" in info.source
+
+
+def test_without_transformers_the_error_says_how_to_install(folders, monkeypatch):
+    monkeypatch.setitem(sys.modules, "transformers", None)  # what `import transformers` sees when not installed
+    with pytest.raises(MissingDependencyError, match=r'pip install "longbench\[hf\]"'):
+        load_model(f"hf:{folders['clip']}")
+    result = CliRunner().invoke(app, ["embed", "--model", f"hf:{folders['clip']}", "--text", "a cat", "--out",
+                                      str(folders["clip"].parent / "v.npy")])
+    assert result.exit_code == 2
+    assert 'pip install "longbench[hf]"' in result.output and "Traceback" not in result.output
+
+
+def test_a_folder_without_config_or_an_unknown_name_is_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["embed", "--model", f"hf:{tmp_path}", "--text", "a", "--out",
+                                      str(tmp_path / "v.npy")])
+    assert result.exit_code == 2 and "no config.json" in result.output
+    with pytest.raises(Exception, match="expected hf:ORG/REPO"):
+        load_model("hf:not-a-repo-name")
+
+
+def test_a_plain_checkpoint_loads_without_our_warnings(folders):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        load_model(f"hf:{folders['clip']}")
+    assert not [w for w in seen if "longbench" in str(w.filename)]
