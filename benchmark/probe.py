@@ -221,7 +221,8 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     check_index(config.index)
     task = get_task(task) if isinstance(task, str) else task
     dataset = load_one_to_one(task, config)
-    adapter = model if isinstance(model, ImageTextModel) else load_model(model, checkpoint, label=label)
+    adapter = (model if isinstance(model, ImageTextModel)
+               else load_model(model, checkpoint, label=label, trust_remote_code=config.trust_remote_code))
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
     encoder = make_encoder(adapter, config)

@@ -51,6 +51,8 @@ class RunConfig:
     progress: bool = True
     #: Retrieval ranking: auto, dense, chunked or faiss (metrics/retrieval.py); all give the same recalls.
     index: str = "auto"
+    #: Let a pinned hf: checkpoint run its repository's own code (adapters/remote.py).
+    trust_remote_code: bool = False
 
 
 @dataclass
@@ -128,8 +130,9 @@ def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config:
     loaded = [(task, *_load(task, config)) for task in selected]
     runs: list[TaskRun] = []
     for spec in models:
-        adapter = spec.model if isinstance(spec.model, ImageTextModel) else load_model(spec.model, spec.checkpoint,
-                                                                                   label=spec.label)
+        adapter = (spec.model if isinstance(spec.model, ImageTextModel)
+                   else load_model(spec.model, spec.checkpoint, label=spec.label,
+                                   trust_remote_code=config.trust_remote_code))
         runs += _evaluate(adapter, loaded, config, on_result, skip_existing)
     return runs
 

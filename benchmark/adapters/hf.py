@@ -16,7 +16,7 @@ import json
 import re
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from ..provenance import ModelInfo
 from ..registry import Registry
 from ..tokenizer import TokenBatch
 from .protocol import TextSpec
-from .registry import register_prefix
+from .registry import register_folder, register_prefix
 from .stretch import detect_stretch
 from .weights import offline
 
@@ -59,6 +59,8 @@ class Source:
     repo: str | None  # ORG/REPO, None for a local folder
     revision: str | None  # the commit the files came from (None for a local folder)
     variant: str | None = None  # `#VARIANT`: a family's mode (FG-CLIP `long`)
+    #: The checkpoint's own code runs (remote.py: only opted in and pinned).
+    remote_code: bool = False
 
     @property
     def config(self) -> dict[str, Any]:
@@ -168,10 +170,8 @@ class HFModel:
     provenance: ModelInfo
     preprocess: Callable[[Image.Image], torch.Tensor]
     #: (model, ids) -> text features, (model, pixels) -> image features: the authors' calls for this family.
-    text_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor] = field(
-        default=lambda m, ids: features(m.get_text_features(input_ids=ids)))
-    image_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor] = field(
-        default=lambda m, px: features(m.get_image_features(pixel_values=px)))
+    text_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor]
+    image_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor]
 
     def __post_init__(self) -> None:
         self.model.eval()
@@ -214,11 +214,38 @@ class HFModel:
         return F.normalize(x.float(), dim=-1)
 
 
+def default_text(model, ids: torch.Tensor) -> torch.Tensor:
+    return features(model.get_text_features(input_ids=ids))
+
+
+def default_image(model, pixels: torch.Tensor) -> torch.Tensor:
+    return features(model.get_image_features(pixel_values=pixels))
+
+
 def processor_preprocess(processor) -> Callable[[Image.Image], torch.Tensor]:
     """The checkpoint's own image processor, one image at a time (the DataLoader batches)."""
     def preprocess(image: Image.Image) -> torch.Tensor:
         return processor(images=image, return_tensors="pt")["pixel_values"][0]
     return preprocess
+
+
+def naflex_preprocess(processor) -> Callable[[Image.Image], torch.Tensor]:
+    """NaFlex (SigLIP 2): patches at the image's own aspect ratio, padded to the processor's `max_num_patches`.
+    Returned as one tensor [patches, patch_dim + 3] (pixels, patch mask, the grid's height and width) so images
+    batch like any other; naflex_image unpacks it."""
+    def preprocess(image: Image.Image) -> torch.Tensor:
+        out = processor(images=image, return_tensors="pt")
+        pixels, mask, shape = out["pixel_values"][0], out["pixel_attention_mask"][0], out["spatial_shapes"][0]
+        extra = torch.cat([mask[:, None], shape.expand(len(mask), 2)], dim=1).to(pixels.dtype)
+        return torch.cat([pixels, extra], dim=1)
+    return preprocess
+
+
+def naflex_image(model, packed: torch.Tensor) -> torch.Tensor:
+    d = packed.shape[-1] - 3
+    return features(model.get_image_features(pixel_values=packed[..., :d],
+                                             pixel_attention_mask=packed[..., d].round().long(),
+                                             spatial_shapes=packed[:, 0, d + 1:].round().long()))
 
 
 # ---------------------------------------------------------------------------------------------------- families
@@ -234,6 +261,9 @@ class Family:
     prepare: Callable[[Source, Any], None] = lambda source, config: None
     #: Checks on the loaded model.
     inspect: Callable[[Source, torch.nn.Module], None] = lambda source, model: None
+    #: image processor -> per-image preprocess, and (model, pixels) -> image features.
+    preprocess_from: Callable[[Any], Callable[[Image.Image], torch.Tensor]] = processor_preprocess
+    image_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor] = default_image
 
 
 FAMILIES: Registry[Family] = Registry("transformers model type")
@@ -292,7 +322,7 @@ def weights_rows(folder: Path, key: str = POSITION_KEY) -> int | None:
 
     for path in sorted(folder.glob("*.safetensors")):
         with safe_open(str(path), framework="pt") as fh:
-            if key in fh.keys():
+            if key in set(fh.keys()):
                 return int(fh.get_slice(key).get_shape()[0])
     return None
 
@@ -322,6 +352,8 @@ def _clip_inspect(source: Source, model) -> None:
 
 FAMILIES.add("clip", Family("CLIPModel", _clip_spec, _clip_prepare, _clip_inspect))
 FAMILIES.add("siglip", Family("SiglipModel", _siglip_spec))
+FAMILIES.add("siglip2", Family("Siglip2Model", _siglip_spec, preprocess_from=naflex_preprocess,
+                               image_features=naflex_image))
 FAMILIES.add("metaclip_2", Family("MetaClip2Model", _metaclip2_spec))
 
 
@@ -333,8 +365,9 @@ def tokenizer_description(tokenizer, template: Template, spec: TextSpec, length:
             f"right padding with {spec.pad_id}, at most {length} tokens, {padded})")
 
 
-def load_hf(spec: str, checkpoint: Path | None = None) -> HFModel:
-    """`hf:` names: a transformers checkpoint of a known family, loaded without running any code it carries."""
+def load_hf(spec: str, checkpoint: Path | None = None, *, trust_remote_code: bool = False) -> HFModel:
+    """`hf:` names: a transformers checkpoint of a known family, loaded without running any code it carries;
+    checkpoints that need their own code go to remote.py (opt-in, pinned)."""
     if checkpoint is not None:
         raise UnknownNameError(f"hf:{spec}: --checkpoint does not apply to hf: models (the folder or repo is the "
                                "checkpoint)")
@@ -343,38 +376,60 @@ def load_hf(spec: str, checkpoint: Path | None = None) -> HFModel:
     raw = source.config
     model_type = raw.get("model_type")
     if "auto_map" in raw or model_type not in FAMILIES:
-        from .remote import refuse_without_trust
+        from .remote import load_remote
 
-        refuse_without_trust(source, raw)
+        return load_remote(spec, source, raw, trust_remote_code)
+    if source.repo is None and split_name(spec)[1]:
+        raise UnknownNameError(f"{source.name}: a local folder has no revision (@... pins remote code only)")
     family = FAMILIES.get(model_type)
     config = tf.AutoConfig.from_pretrained(source.folder, trust_remote_code=False)
     family.prepare(source, config)
-    return build(source, family.model_class, config, family.text_spec, tf, inspect=family.inspect)
+    return build(source, family.model_class, config, family.text_spec, tf, inspect=family.inspect,
+                 preprocess_from=family.preprocess_from, image_features=family.image_features)
 
 
-def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=None, trust_remote_code=False,
-          **overrides) -> HFModel:
-    """Model, tokenizer and image processor from one folder; the family turns them into an HFModel."""
-    folder = source.folder
+def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=None, context_length: int | None = None,
+          preprocess_from=processor_preprocess, text_features=default_text, image_features=default_image) -> HFModel:
+    """Model, tokenizer and image processor from one folder, read the family's way."""
+    folder, trust_remote_code = source.folder, source.remote_code
     try:
-        model = getattr(tf, model_class).from_pretrained(folder, config=config, use_safetensors=True,
-                                    trust_remote_code=trust_remote_code, torch_dtype=torch.float32)
+        model, loading = _model_class(tf, model_class).from_pretrained(
+            folder, config=config, use_safetensors=True, trust_remote_code=trust_remote_code,
+            torch_dtype=torch.float32, output_loading_info=True)
         tokenizer = tf.AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
         processor = tf.AutoImageProcessor.from_pretrained(folder, trust_remote_code=trust_remote_code)
     except (OSError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{source.name}: transformers could not load it ({_first_line(exc)})") from None
+    _check_complete(source, loading)
     if inspect:
         inspect(source, model)
     template = Template.of(tokenizer)
     spec = text_spec(config, template, tokenizer)
-    length = overrides.pop("context_length", None) or config.text_config.max_position_embeddings
-    embed_dim = overrides.pop("embed_dim", None) or _embed_dim(config)
+    length = context_length or config.text_config.max_position_embeddings
     info = ModelInfo(name=source.name, architecture=model_class, context_length=length,
                      pos_embed_kind=f"custom{length}" if length != 77 else "clip77",
                      checkpoint=str(folder), source=_describe(source),
                      **_extra_info(source, tokenizer_description(tokenizer, template, spec, length), spec))
-    return HFModel(model, tokenizer, template, spec, length, embed_dim, info,
-                   overrides.pop("preprocess", None) or processor_preprocess(processor), **overrides)
+    return HFModel(model, tokenizer, template, spec, length, _embed_dim(config), info, preprocess_from(processor),
+                   text_features, image_features)
+
+
+def _model_class(tf, name: str):
+    cls = getattr(tf, name, None)
+    if cls is None:
+        raise MissingDependencyError(f"transformers {tf.__version__} has no {name}: pip install -U transformers")
+    return cls
+
+
+def _check_complete(source: Source, loading: dict[str, Any]) -> None:
+    """transformers initialises missing tensors at random and only reports it: a number from such a model would be
+    noise, so it is refused (as the strict state-dict loaders elsewhere do)."""
+    missing = sorted(loading.get("missing_keys") or [])
+    mismatched = loading.get("mismatched_keys") or []
+    if missing or mismatched:
+        first = missing[0] if missing else str(mismatched[0])
+        raise CheckpointError(f"{source.name}: the weights do not cover the model: {len(missing)} missing, "
+                              f"{len(mismatched)} of the wrong shape (first: {first})")
 
 
 def _embed_dim(config) -> int:
@@ -383,9 +438,10 @@ def _embed_dim(config) -> int:
 
 
 def _describe(source: Source) -> str:
-    if source.repo:
-        return f"transformers, https://huggingface.co/{source.repo} at {source.revision}"
-    return f"transformers, local folder {source.folder}"
+    where = (f"https://huggingface.co/{source.repo} at {source.revision}" if source.repo
+             else f"local folder {source.folder}")
+    code = f", its own code run (--trust-remote-code, pinned {source.revision})" if source.remote_code else ""
+    return f"transformers, {where}{code}"
 
 
 def _extra_info(source: Source, tokenizer: str, spec: TextSpec) -> dict[str, Any]:
@@ -401,3 +457,9 @@ def _first_line(exc: Exception) -> str:
 
 
 register_prefix("hf")(load_hf)
+
+
+@register_folder("config.json")
+def load_hf_folder(folder: Path, checkpoint: Path | None = None, *, trust_remote_code: bool = False) -> HFModel:
+    """A plain folder path holding a transformers config.json (open_clip folders are matched first)."""
+    return load_hf(str(folder), checkpoint, trust_remote_code=trust_remote_code)

@@ -16,42 +16,43 @@ from .weights import resolve_weights
 
 
 def load_model(name: str | None = None, checkpoint: Path | str | None = None, *,
-               label: str | None = None) -> ImageTextModel:
+               label: str | None = None, trust_remote_code: bool = False) -> ImageTextModel:
     """Resolve weights in order: `checkpoint`, the local weights folder, the Hugging Face Hub.
 
     `name` is a registry name (`longclip-B`), a prefixed name (`open_clip:ViT-B-16@openai`, `hf-hub:ORG/REPO`,
-    `local-dir:PATH`, `stretched:clip-B`), a model folder (see `register_folder`) or None with a checkpoint (the
-    file's stem becomes the model name; its format is detected). `label`, when given, is the name the model's
-    results are filed under instead.
+    `local-dir:PATH`, `hf:ORG/REPO`, `stretched:clip-B`), a model folder (see `register_folder`) or None with a
+    checkpoint (the file's stem becomes the model name; its format is detected). `label`, when given, is the name
+    the model's results are filed under instead. `trust_remote_code` lets a pinned `hf:` checkpoint run its
+    repository's code (adapters/remote.py); no other backend runs code from a checkpoint.
     """
-    adapter = _load(name, checkpoint)
+    adapter = _load(name, checkpoint, trust_remote_code)
     if label:
         adapter.provenance = replace(adapter.provenance, name=label)
     return adapter
 
 
-def _load(name: str | None, checkpoint: Path | str | None) -> ImageTextModel:
+def _load(name: str | None, checkpoint: Path | str | None, trust_remote_code: bool) -> ImageTextModel:
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if not name:
         if ckpt is None:
             raise UnknownNameError("give a model name (--model) or a checkpoint file (--checkpoint)")
         return load_checkpoint(ckpt, name=ckpt.stem)
     if Path(name).is_dir():
-        return _load_folder(Path(name), ckpt)
+        return _load_folder(Path(name), ckpt, trust_remote_code)
     prefix, sep, rest = name.partition(":")
     if sep:
-        return PREFIXES.get(prefix)(rest, ckpt)
-    return _load_spec(MODELS.get(name), ckpt)
+        return PREFIXES.get(prefix)(rest, ckpt, trust_remote_code=trust_remote_code)
+    return _load_spec(MODELS.get(name), ckpt, trust_remote_code)
 
 
-def _load_spec(spec: ModelSpec, checkpoint: Path | None) -> ImageTextModel:
+def _load_spec(spec: ModelSpec, checkpoint: Path | None, trust_remote_code: bool) -> ImageTextModel:
     """A registry model, filed under its registry name, with its licence in the provenance."""
     if spec.unavailable:
         raise CheckpointError(f"{spec.name} cannot be loaded: {spec.unavailable}")
     if spec.build and checkpoint is None:
         model = spec.build(spec)
     elif spec.load_as:
-        model = _load(spec.load_as, checkpoint)
+        model = _load(spec.load_as, checkpoint, trust_remote_code)
     elif checkpoint is not None:
         model = load_checkpoint(checkpoint, name=spec.name)
     else:
@@ -61,12 +62,12 @@ def _load_spec(spec: ModelSpec, checkpoint: Path | None) -> ImageTextModel:
     return model
 
 
-def _load_folder(folder: Path, checkpoint: Path | None) -> ImageTextModel:
+def _load_folder(folder: Path, checkpoint: Path | None, trust_remote_code: bool) -> ImageTextModel:
     resolver = folder_resolver(folder)
     if resolver is None:
         raise UnknownNameError(f"{folder}: a folder, but not a model folder (expected one of these files in it: "
                                f"{', '.join(FOLDERS)})")
-    return resolver(folder, checkpoint)
+    return resolver(folder, checkpoint, trust_remote_code=trust_remote_code)
 
 
 def load_checkpoint(path: Path, name: str) -> ImageTextModel:
@@ -77,16 +78,16 @@ def load_checkpoint(path: Path, name: str) -> ImageTextModel:
 
 
 def stretched_state_dict(base: str, checkpoint: Path | None, method: str = "kps", keep: int = 20,
-                         ratio: int = 4) -> tuple[dict, ClipAdapter]:
+                         ratio: int = 4, trust_remote_code: bool = False) -> tuple[dict, ClipAdapter]:
     """The Long-CLIP-format state dict of `base` stretched, and the base adapter it came from."""
-    adapter = load_model(base, checkpoint)
+    adapter = load_model(base, checkpoint, trust_remote_code=trust_remote_code)
     state = {k: v.detach().cpu() for k, v in adapter.model.state_dict().items()}
     return stretch_state_dict(state, method, keep, ratio), adapter
 
 
 def _stretched(method: str):
-    def resolve(base: str, checkpoint: Path | None) -> ImageTextModel:
-        state, adapter = stretched_state_dict(base, checkpoint, method)
+    def resolve(base: str, checkpoint: Path | None, trust_remote_code: bool = False) -> ImageTextModel:
+        state, adapter = stretched_state_dict(base, checkpoint, method, trust_remote_code=trust_remote_code)
         prov = adapter.provenance
         return adapter_from_state_dict(state, name=f"stretched{'' if method == 'kps' else '-' + method}:{base}",
                                        source=f"{method} stretch of {prov.name} on the fly",

@@ -51,8 +51,11 @@ def tagged_spec(name: str, arch: str, tag: str, description: str, licence: str) 
 
 
 @register_prefix("open_clip")
-def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
-    """`open_clip:ViT-B-16@openai` (open_clip downloads and caches) or `open_clip:ViT-B-16` + --checkpoint FILE."""
+def open_clip_model(spec: str, checkpoint: Path | None, trust_remote_code: bool = False) -> ClipAdapter:
+    """`open_clip:ViT-B-16@openai` (open_clip downloads and caches) or `open_clip:ViT-B-16` + --checkpoint FILE.
+
+    open_clip runs no code from a checkpoint, so `trust_remote_code` changes nothing here (nor in the resolvers
+    below)."""
     arch, _, tag = spec.partition("@")
     if arch not in open_clip.list_models():
         raise UnknownNameError(f"open_clip has no architecture {arch!r} (see open_clip.list_models())")
@@ -78,7 +81,7 @@ def open_clip_model(spec: str, checkpoint: Path | None) -> ClipAdapter:
 
 
 @register_prefix("hf-hub")
-def hf_hub_model(repo: str, checkpoint: Path | None) -> ClipAdapter:
+def hf_hub_model(repo: str, checkpoint: Path | None, trust_remote_code: bool = False) -> ClipAdapter:
     """`hf-hub:ORG/REPO`: an open_clip model published with its `open_clip_config.json` (open_clip downloads)."""
     _no_checkpoint(f"hf-hub:{repo}", checkpoint)
 
@@ -89,14 +92,14 @@ def hf_hub_model(repo: str, checkpoint: Path | None) -> ClipAdapter:
 
 
 @register_prefix("local-dir")
-def local_dir_model(folder: str, checkpoint: Path | None) -> ClipAdapter:
+def local_dir_model(folder: str, checkpoint: Path | None, trust_remote_code: bool = False) -> ClipAdapter:
     """`local-dir:PATH`: a folder holding `open_clip_config.json` and the weights (open_clip's own layout)."""
     _no_checkpoint(f"local-dir:{folder}", checkpoint)
     return folder_model(Path(folder), None)
 
 
 @register_folder(CONFIG_FILE)
-def folder_model(folder: Path, checkpoint: Path | None) -> ClipAdapter:
+def folder_model(folder: Path, checkpoint: Path | None, trust_remote_code: bool = False) -> ClipAdapter:
     _no_checkpoint(str(folder), checkpoint)
     if not (folder / CONFIG_FILE).is_file():
         raise UnknownNameError(f"{folder}: no {CONFIG_FILE} in this folder (expected an open_clip model folder)")

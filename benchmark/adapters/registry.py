@@ -56,8 +56,9 @@ class ModelSpec:
         return local_weights(self.local_filename, self.hf_repo, self.hf_filename)
 
 
-#: A prefix resolver gets the text after `prefix:` and the optional --checkpoint path.
-PrefixResolver = Callable[[str, "Path | None"], "ImageTextModel"]
+#: A prefix (or folder) resolver gets the text after `prefix:` (or the folder), the optional --checkpoint path and,
+#: as a keyword, `trust_remote_code` (whether the user allowed a checkpoint's own code to run; see remote.py).
+PrefixResolver = Callable[..., "ImageTextModel"]
 
 MODELS: Registry[ModelSpec] = Registry("model")
 PREFIXES: Registry[PrefixResolver] = Registry("model prefix")

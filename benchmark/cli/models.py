@@ -17,6 +17,8 @@ MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hu
 NAME_HELP = "File the results under this model name (default: the model name, or the checkpoint's file stem)."
 INDEX_HELP = ("Retrieval ranking: dense (every rank), chunked or faiss (top-10 search in bounded memory; same "
               "recalls), auto (dense up to 2^30 image-caption pairs, chunked above).")
+TRUST_HELP = ("Allow an hf: checkpoint pinned to a commit (hf:ORG/REPO@<40-hex>) to run its repository's own code "
+              "(FG-CLIP, ...). Off by default.")
 CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .safetensors); format auto-detected."
 
 
@@ -60,6 +62,7 @@ def embed_command(
     image: list[Path] = typer.Option([], "--image", "-i", help="An image file to embed (repeatable)."),
     out: Path = typer.Option(None, "--out", "-o", help="Save the vectors as .npy instead of printing them."),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_HELP),
 ) -> None:
     """Embed captions and/or images: one float32 row per input, texts first, then images."""
     import numpy as np
@@ -67,7 +70,7 @@ def embed_command(
     from ..adapters import load_model
     from ..embed import embed, save_vectors
 
-    adapter = load_model(model, checkpoint)
+    adapter = load_model(model, checkpoint, trust_remote_code=trust_remote_code)
     vectors, text_emb = embed(adapter, text, image, device)
     p = adapter.provenance
     console.print(f"{p.name}: {p.architecture}, context {p.context_length}, positions {p.pos_embed_kind}",

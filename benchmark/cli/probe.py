@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..errors import DataError
 from ._app import app, console, friendly_errors
-from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP
+from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
 from .run import parse_roots
 
 if TYPE_CHECKING:
@@ -67,6 +67,7 @@ def probe_command(
                                ] = False,
     index: Annotated[str, typer.Option(help=INDEX_HELP)] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help=TRUST_HELP)] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
     from ..distributed import current
@@ -89,7 +90,7 @@ def probe_command(
     config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet,
-                       index=index)
+                       index=index, trust_remote_code=trust_remote_code)
     result = probe(model, task, config, unit=unit, lengths=parse_lengths(lengths), tolerance=tolerance,
                    checkpoint=checkpoint, label=name)
     if not current().main:  # torchrun: rank 0 prints and writes

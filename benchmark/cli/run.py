@@ -13,7 +13,7 @@ from ..errors import DataError
 from ..results import RETRIEVAL_METRICS, Result
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
-from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP
+from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
 
 if TYPE_CHECKING:
     from ..runner import TaskRun
@@ -91,6 +91,7 @@ def run_command(
     skip_existing: bool = typer.Option(False, "--skip-existing", help="Keep a task's result file when it was made "
                                        "from the same checkpoint, task version and data."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
+    trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_HELP),
 ) -> None:
     """Evaluate models on tasks and write one result JSON per model and task."""
     from ..distributed import current
@@ -99,7 +100,7 @@ def run_command(
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
-                       progress=not quiet, index=index)
+                       progress=not quiet, index=index, trust_remote_code=trust_remote_code)
     runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return

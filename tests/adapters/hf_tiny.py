@@ -105,3 +105,17 @@ def save_metaclip2(folder: Path, seed: int = 0) -> Path:
     MetaClip2Model(config).eval().save_pretrained(folder, safe_serialization=True)
     image_processor(folder, "clip")
     return folder
+
+
+def save_siglip2(folder: Path, seed: int = 0) -> Path:
+    """NaFlex: patches at the image's aspect ratio, at most 16 per image here."""
+    from transformers import Siglip2Config, Siglip2ImageProcessor, Siglip2Model
+
+    torch.manual_seed(seed)
+    tok = bpe_tokenizer(folder, ["<pad>", "</s>", "<unk>"], "$A </s>", pad="</s>", eos="</s>")
+    vision = {k: v for k, v in VISION.items() if k != "image_size"}
+    config = Siglip2Config(text_config=dict(TEXT, vocab_size=len(tok), max_position_embeddings=16),
+                           vision_config=dict(vision, num_patches=16))
+    Siglip2Model(config).eval().save_pretrained(folder, safe_serialization=True)
+    Siglip2ImageProcessor(max_num_patches=16, patch_size=8).save_pretrained(folder)
+    return folder

@@ -29,7 +29,8 @@ TEXTS = SHORT + LONG
 def folders(tmp_path_factory):
     base = tmp_path_factory.mktemp("hf")
     return {"clip": hf_tiny.save_clip(base / "clip"), "siglip": hf_tiny.save_siglip(base / "siglip"),
-            "metaclip_2": hf_tiny.save_metaclip2(base / "metaclip2")}
+            "metaclip_2": hf_tiny.save_metaclip2(base / "metaclip2"),
+            "siglip2": hf_tiny.save_siglip2(base / "siglip2")}
 
 
 def library(folder, cls: str):
@@ -50,12 +51,15 @@ def images(n: int = 3) -> list[Image.Image]:
 
 
 @pytest.mark.parametrize("family,cls", [("clip", "CLIPModel"), ("siglip", "SiglipModel"),
-                                        ("metaclip_2", "MetaClip2Model")])
+                                        ("metaclip_2", "MetaClip2Model"), ("siglip2", "Siglip2Model")])
 def test_embeddings_equal_the_library_on_its_own_tokens(folders, family, cls):
     ours = load_model(f"hf:{folders[family]}")
     model, tok, proc = library(folders[family], cls)
     length = ours.context_length
     assert length == model.config.text_config.max_position_embeddings  # not the tokenizer's model_max_length
+    if family == "siglip2":  # transformers' Siglip2Tokenizer pads on the left; the model was trained right-padded
+        assert tok.padding_side == "left"
+    tok.padding_side = "right"
     theirs = tok(TEXTS, padding="max_length", max_length=length, truncation=True, return_tensors="pt")["input_ids"]
     batch = ours.tokenize(TEXTS)
     assert torch.equal(batch.ids, theirs)  # right padding, specials kept on truncation
@@ -64,9 +68,9 @@ def test_embeddings_equal_the_library_on_its_own_tokens(folders, family, cls):
     assert (ours.encode_text(batch) - library_text(model, theirs)).abs().max() <= 1e-5
 
     pixels = torch.stack([ours.preprocess(im) for im in images()])
-    assert torch.equal(pixels, proc(images=images(), return_tensors="pt")["pixel_values"])
+    inputs = proc(images=images(), return_tensors="pt")
     with torch.no_grad():
-        expected = model.get_image_features(pixel_values=pixels)
+        expected = model.get_image_features(**inputs)
     expected = torch.nn.functional.normalize(expected if isinstance(expected, torch.Tensor) else
                                              expected.pooler_output, dim=-1)
     assert (ours.encode_image(pixels) - expected).abs().max() <= 1e-5
