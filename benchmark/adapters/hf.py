@@ -30,12 +30,13 @@ from ..registry import Registry
 from ..tokenizer import TokenBatch
 from .protocol import TextSpec
 from .registry import register_folder, register_prefix
-from .stretch import detect_stretch
+from .stretch import detect_stretch, pos_embed_kind
 from .weights import offline
 
 INSTALL_HINT = 'pip install "longbench[hf]"'
-#: Files a transformers checkpoint needs; pickled `.bin` weights are never fetched (safetensors only).
-SNAPSHOT_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "*.tiktoken"]
+#: Files a transformers checkpoint needs: configs, tokenizer files and the model's own safetensors (pickled `.bin`
+#: weights and extra exports such as a text-encoder-only file are never fetched).
+SNAPSHOT_FILES = ["*.json", "model*.safetensors", "*.txt", "*.model", "*.tiktoken"]
 COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
@@ -320,7 +321,7 @@ def weights_rows(folder: Path, key: str = POSITION_KEY) -> int | None:
     """Rows of one tensor, read from the safetensors headers only (None when no file holds it)."""
     from safetensors import safe_open
 
-    for path in sorted(folder.glob("*.safetensors")):
+    for path in sorted(folder.glob("model*.safetensors")):
         with safe_open(str(path), framework="pt") as fh:
             if key in set(fh.keys()):
                 return int(fh.get_slice(key).get_shape()[0])
@@ -407,11 +408,19 @@ def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=No
     spec = text_spec(config, template, tokenizer)
     length = context_length or config.text_config.max_position_embeddings
     info = ModelInfo(name=source.name, architecture=model_class, context_length=length,
-                     pos_embed_kind=f"custom{length}" if length != 77 else "clip77",
+                     pos_embed_kind=_pos_kind(model, length),
                      checkpoint=str(folder), source=_describe(source),
                      **_extra_info(source, tokenizer_description(tokenizer, template, spec, length), spec))
     return HFModel(model, tokenizer, template, spec, length, _embed_dim(config), info, preprocess_from(processor),
                    text_features, image_features)
+
+
+def _pos_kind(model, length: int) -> str:
+    """For CLIP-style towers the table's kind read from its values (stretch.py); otherwise customN."""
+    table = getattr(getattr(getattr(model, "text_model", None), "embeddings", None), "position_embedding", None)
+    if isinstance(table, torch.nn.Embedding):
+        return pos_embed_kind(table.weight.detach().cpu(), has_res=False)
+    return f"custom{length}"
 
 
 def _model_class(tf, name: str):

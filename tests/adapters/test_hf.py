@@ -144,3 +144,48 @@ def test_a_plain_checkpoint_loads_without_our_warnings(folders):
         warnings.simplefilter("always")
         load_model(f"hf:{folders['clip']}")
     assert not [w for w in seen if "longbench" in str(w.filename)]
+
+
+def test_run_end_to_end_on_sample_data_with_a_local_folder(folders, tmp_path):
+    """`longbench run` with an hf: folder; every recall equals brute force on the library's own embeddings."""
+    from longbench.datasets import LoadOptions
+    from longbench.results import read_result
+    from longbench.tasks import get_task
+    from tests.metrics.test_retrieval import brute_force
+
+    task = get_task("urban1k")
+    task.write_sample(task.root(tmp_path / "data"), 6, seed=1)
+    result = CliRunner().invoke(app, ["run", "--model", f"hf:{folders['siglip']}", "--tasks", "urban1k",
+                                      "--data-root", str(tmp_path / "data"), "--output", str(tmp_path / "out"),
+                                      "--batch-size", "4", "-q", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    [path] = (tmp_path / "out").rglob("urban1k.json")
+    res = read_result(path)
+    assert res.model.architecture == "SiglipModel" and res.model.context_length == 16
+    assert res.truncation.n_truncated > 0  # Urban1k captions are far longer than 16 tokens: counted
+
+    model, tok, proc = library(folders["siglip"], "SiglipModel")
+    ds = task.load(task.root(tmp_path / "data"), LoadOptions())
+    ids = tok(list(ds.texts), padding="max_length", max_length=16, truncation=True, return_tensors="pt")["input_ids"]
+    texts = library_text(model, ids).numpy()
+    with torch.no_grad():
+        out = model.get_image_features(**proc(images=[Image.open(p).convert("RGB") for p in ds.images],
+                                              return_tensors="pt"))
+    imgs = torch.nn.functional.normalize(out if isinstance(out, torch.Tensor) else out.pooler_output, dim=-1)
+    for k in (1, 5):
+        i2t, t2i = brute_force(imgs.numpy(), texts, ds.text_to_image, k)
+        assert res.metrics[f"i2t_r{k}"] == pytest.approx(i2t, abs=1e-9)
+        assert res.metrics[f"t2i_r{k}"] == pytest.approx(t2i, abs=1e-9)
+
+
+def test_weights_that_do_not_cover_the_model_are_refused(tmp_path):
+    """transformers would initialise the missing tensor at random and only log it."""
+    from safetensors.torch import load_file, save_file
+
+    folder = hf_tiny.save_clip(tmp_path / "clip")
+    state = load_file(folder / "model.safetensors")
+    del state["text_projection.weight"]
+    save_file(state, folder / "model.safetensors", metadata={"format": "pt"})
+    result = CliRunner().invoke(app, ["embed", "--model", f"hf:{folder}", "--text", "a", "--out",
+                                      str(tmp_path / "v.npy")])
+    assert result.exit_code == 2 and "1 missing" in result.output and "text_projection.weight" in result.output
