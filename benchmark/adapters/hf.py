@@ -27,8 +27,7 @@ from PIL import Image
 from ..errors import CheckpointError, MissingDependencyError, UnknownNameError, WeightsNotFoundError
 from ..provenance import ModelInfo
 from ..registry import Registry
-from ..tokenizer import TokenBatch
-from .protocol import TextSpec
+from .protocol import TextSpec, TokenBatch, Tower
 from .registry import register_folder, register_prefix
 from .stretch import detect_stretch, pos_embed_kind
 from .weights import offline
@@ -38,6 +37,8 @@ INSTALL_HINT = 'pip install "longbench[hf]"'
 #: weights and extra exports such as a text-encoder-only file are never fetched).
 SNAPSHOT_FILES = ["*.json", "model*.safetensors", "*.txt", "*.model", "*.tiktoken"]
 COMMIT = re.compile(r"[0-9a-f]{40}")
+#: Tensors that scale similarities but no embedding.
+NOT_EMBEDDING = ("logit_scale", "logit_bias")
 
 
 def transformers():
@@ -148,7 +149,7 @@ def tokenize(tokenizer, template: Template, texts: Sequence[str], length: int, w
         ids[i, :len(row)] = torch.tensor(row, dtype=torch.long)
         lengths[i] = len(row)
         raw[i] = len(body) + len(template)
-    return TokenBatch(ids, lengths, raw)
+    return TokenBatch(ids, lengths, raw, pad_id)
 
 
 # ---------------------------------------------------------------------------------------------------- model
@@ -213,6 +214,18 @@ class HFModel:
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
         x = self.image_features(self.model, pixels.to(self.device))
         return F.normalize(x.float(), dim=-1)
+
+    def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
+        """Tensors by top-level name: `text*` feed the text tower, `vision*`/`visual*` the image tower; the logit
+        scale and bias feed neither; anything else (a layout not seen before) is counted for both, to be safe."""
+        out = {}
+        for key, value in self.model.state_dict().items():
+            head = key.split(".")[0]
+            side = "text" if head.startswith("text") else "image" if head.startswith(("vision", "visual")) else None
+            if head in NOT_EMBEDDING or (side is not None and side != tower):
+                continue
+            out[key] = value
+        return out
 
 
 def default_text(model, ids: torch.Tensor) -> torch.Tensor:

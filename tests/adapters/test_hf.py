@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.errors import MissingDependencyError
-from longbench.tokenizer import TokenBatch
 from tests.adapters import hf_tiny
 
 pytest.importorskip("transformers")
@@ -76,18 +75,13 @@ def test_embeddings_equal_the_library_on_its_own_tokens(folders, family, cls):
     assert (ours.encode_image(pixels) - expected).abs().max() <= 1e-5
 
 
-def trimmed(batch: TokenBatch) -> TokenBatch:
-    n = int(batch.lengths.max())
-    return TokenBatch(batch.ids[:, :n], batch.lengths, batch.raw_lengths)
-
-
 @pytest.mark.parametrize("family,pool", [("clip", "eot_argmax"), ("metaclip_2", "eos_id")])
 def test_causal_towers_trim_exactly(folders, family, pool):
     ours = load_model(f"hf:{folders[family]}")
     assert ours.text_spec.causal and ours.text_spec.pool == pool and ours.text_spec.trim_exact
     batch = ours.tokenize(SHORT)
     assert int(batch.lengths.max()) < ours.context_length
-    assert (ours.encode_text(trimmed(batch)) - ours.encode_text(batch)).abs().max() <= 1e-5
+    assert (ours.encode_text(batch.trimmed()) - ours.encode_text(batch)).abs().max() <= 1e-5
 
 
 def test_siglip_is_padded_to_its_trained_length_and_never_trimmed(folders):
@@ -97,10 +91,10 @@ def test_siglip_is_padded_to_its_trained_length_and_never_trimmed(folders):
     batch = ours.tokenize(SHORT[:2])
     assert int(batch.lengths.max()) < 16
     with pytest.raises(ValueError, match="exactly 16 tokens"):
-        ours.encode_text(trimmed(batch))
+        ours.encode_text(batch.trimmed())
     # Why: the tower attends its padding and reads the last position, so trimming would change the output.
     model, _, _ = library(folders["siglip"], "SiglipModel")
-    assert (library_text(model, trimmed(batch).ids) - ours.encode_text(batch)).abs().max() > 1e-3
+    assert (library_text(model, batch.trimmed().ids) - ours.encode_text(batch)).abs().max() > 1e-3
     # A shorter probe context truncates there and still pads to 16.
     short = ours.tokenize(LONG, context_length=8)
     assert short.ids.shape == (1, 16) and int(short.lengths[0]) == 8
@@ -113,6 +107,14 @@ def test_clip_with_an_eos_token_id_pools_there(tmp_path):
     model, tok, _ = library(folder, "CLIPModel")
     theirs = tok(SHORT, padding="max_length", max_length=77, truncation=True, return_tensors="pt")["input_ids"]
     assert (ours.encode_text(ours.tokenize(SHORT)) - library_text(model, theirs)).abs().max() <= 1e-5
+
+
+def test_tower_state_splits_the_weights_by_tower(folders):
+    ours = load_model(f"hf:{folders['clip']}")
+    text, image = ours.tower_state("text"), ours.tower_state("image")
+    assert "text_projection.weight" in text and "text_model.embeddings.position_embedding.weight" in text
+    assert "visual_projection.weight" in image and not set(text) & set(image)
+    assert set(text) | set(image) | {"logit_scale"} == set(ours.model.state_dict())
 
 
 def test_provenance_names_backend_tokenizer_and_rules(folders):
