@@ -201,13 +201,13 @@ class HFModel:
 
     @torch.no_grad()
     def encode_text(self, tokens: TokenBatch) -> torch.Tensor:
-        """No attention mask is ever passed: causal towers read nothing after the pooled token, and SigLIP-style
-        towers were trained attending their padding (a mask would change their output)."""
-        ids = tokens.ids
-        fixed = self.text_spec.fixed_length
-        if fixed and ids.shape[1] != fixed:
-            raise ValueError(f"{self.name} reads exactly {fixed} tokens (padding included), got {ids.shape[1]}")
-        x = self.text_features(self.model, ids.to(self.device))
+        """A model with a fixed length always reads exactly that many tokens: a narrower batch is padded back
+        (SigLIP-style towers attend their padding; FG-CLIP's code is run on the width its authors use). No
+        attention mask is passed: causal towers read nothing after the pooled token, and SigLIP-style towers were
+        trained without one (a mask would change their output)."""
+        if self.text_spec.fixed_length:
+            tokens = tokens.padded(self.text_spec.fixed_length)
+        x = self.text_features(self.model, tokens.ids.to(self.device))
         return F.normalize(x.float(), dim=-1)
 
     @torch.no_grad()

@@ -106,10 +106,12 @@ def test_pinned_and_trusted_runs_the_authors_calls(remote_folder, mode, length, 
     pin = code_digest(remote_folder)
     ours = load_model(f"hf:{remote_folder}@{pin}#{mode}", trust_remote_code=True)
     assert type(ours.model).__name__ == "FGCLIPModel"  # the folder's own code ran
-    assert ours.context_length == length and not ours.text_spec.trim_exact  # padded as the authors do
+    assert ours.context_length == length and ours.text_spec.fixed_length == length  # padded as the authors do
     batch = ours.tokenize(CAPTIONS)
     assert batch.ids.shape == (2, length) and bool(batch.truncated[1]) == (length == 77)
-    assert (ours.encode_text(batch) - authors(remote_folder, CAPTIONS, length, short)).abs().max() <= 1e-5
+    expected = authors(remote_folder, CAPTIONS, length, short)
+    assert (ours.encode_text(batch) - expected).abs().max() <= 1e-5
+    assert (ours.encode_text(batch.trimmed()) - expected).abs().max() <= 1e-5  # run at the authors' width anyway
     assert pin in ours.provenance.source and "--trust-remote-code" in ours.provenance.source
 
 
