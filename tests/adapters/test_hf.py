@@ -139,6 +139,8 @@ def test_a_folder_without_config_or_an_unknown_name_is_one_line(tmp_path):
     assert result.exit_code == 2 and "no config.json" in result.output
     with pytest.raises(Exception, match="expected hf:ORG/REPO"):
         load_model("hf:not-a-repo-name")
+    result = CliRunner().invoke(app, ["embed", "--model", "hf:some-org/not-in-the-cache", "--text", "a"])
+    assert result.exit_code == 2 and "could not get the checkpoint" in result.output  # offline: one line
 
 
 def test_a_plain_checkpoint_loads_without_our_warnings(folders):
