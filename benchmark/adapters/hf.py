@@ -423,7 +423,9 @@ def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=No
     info = ModelInfo(name=source.name, architecture=model_class, context_length=length,
                      pos_embed_kind=_pos_kind(model, length),
                      checkpoint=str(folder), source=_describe(source),
-                     **_extra_info(source, tokenizer_description(tokenizer, template, spec, length), spec))
+                     backend="transformers-remote-code" if source.remote_code else "transformers",
+                     revision=source.revision, tokenizer=tokenizer_description(tokenizer, template, spec, length),
+                     text_spec=spec.to_dict())
     return HFModel(model, tokenizer, template, spec, length, _embed_dim(config), info, preprocess_from(processor),
                    text_features, image_features)
 
@@ -464,13 +466,6 @@ def _describe(source: Source) -> str:
              else f"local folder {source.folder}")
     code = f", its own code run (--trust-remote-code, pinned {source.revision})" if source.remote_code else ""
     return f"transformers, {where}{code}"
-
-
-def _extra_info(source: Source, tokenizer: str, spec: TextSpec) -> dict[str, Any]:
-    """The ModelInfo fields the protocol added (backend, revision, tokenizer, text spec), where present."""
-    fields = set(getattr(ModelInfo, "__dataclass_fields__", {}))
-    extra = {"backend": "transformers", "revision": source.revision, "tokenizer": tokenizer, "text_spec": spec}
-    return {k: v for k, v in extra.items() if k in fields}
 
 
 def _first_line(exc: Exception) -> str:

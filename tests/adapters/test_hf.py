@@ -120,7 +120,10 @@ def test_tower_state_splits_the_weights_by_tower(folders):
 def test_provenance_names_backend_tokenizer_and_rules(folders):
     info = load_model(f"hf:{folders['siglip']}").provenance
     assert info.architecture == "SiglipModel" and info.context_length == 16
-    assert "local folder" in info.source
+    assert info.backend == "transformers" and info.revision is None and "local folder" in info.source
+    assert "suffix [1]" in info.tokenizer and "right padding with 1" in info.tokenizer
+    assert info.text_spec == {"causal": False, "pad_masked": False, "pool": "last", "pad_id": 1, "eos_id": 1,
+                              "fixed_length": 16, "trim_exact": False}
 
 
 def test_without_transformers_the_error_says_how_to_install(folders, monkeypatch):
@@ -167,6 +170,7 @@ def test_run_end_to_end_on_sample_data_with_a_local_folder(folders, tmp_path):
     res = read_result(path)
     assert res.model.architecture == "SiglipModel" and res.model.context_length == 16
     assert res.truncation.n_truncated > 0  # Urban1k captions are far longer than 16 tokens: counted
+    assert res.model.backend == "transformers" and res.model.text_spec["fixed_length"] == 16
 
     model, tok, proc = library(folders["siglip"], "SiglipModel")
     ds = task.load(task.root(tmp_path / "data"), LoadOptions())

@@ -112,7 +112,8 @@ def test_pinned_and_trusted_runs_the_authors_calls(remote_folder, mode, length, 
     expected = authors(remote_folder, CAPTIONS, length, short)
     assert (ours.encode_text(batch) - expected).abs().max() <= 1e-5
     assert (ours.encode_text(batch.trimmed()) - expected).abs().max() <= 1e-5  # run at the authors' width anyway
-    assert pin in ours.provenance.source and "--trust-remote-code" in ours.provenance.source
+    info = ours.provenance
+    assert info.backend == "transformers-remote-code" and info.revision == pin and "--trust-remote-code" in info.source
 
 
 def test_an_unknown_mode_is_one_line(remote_folder):
