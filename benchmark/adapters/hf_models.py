@@ -18,7 +18,8 @@ LONGCLIP = "unstated on the card (a conversion of Long-CLIP-L, Apache-2.0)"
 def _hf(name: str, repo: str, description: str, architecture: str, context: int, resolution: int | None,
         licence: str) -> None:
     register_model(ModelSpec(name=name, description=description, architecture=architecture, context_length=context,
-                             backend="transformers", licence=licence, resolution=resolution, load_as=f"hf:{repo}"))
+                             backend="transformers", licence=licence, resolution=resolution, load_as=f"hf:{repo}",
+                             hf_repo=repo, hf_filename="model.safetensors"))
 
 
 def _listed(name: str, repo: str, description: str, architecture: str, context: int, resolution: int | None,

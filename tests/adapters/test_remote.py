@@ -119,3 +119,12 @@ def test_pinned_and_trusted_runs_the_authors_calls(remote_folder, mode, length, 
 def test_an_unknown_mode_is_one_line(remote_folder):
     with pytest.raises(Exception, match="no mode 'medium'"):
         load_model(f"hf:{remote_folder}@{code_digest(remote_folder)}#medium", trust_remote_code=True)
+
+
+def test_the_cli_flag_with_a_pin_runs_it(remote_folder, tmp_path):
+    name = f"hf:{remote_folder}@{code_digest(remote_folder)}#long"
+    result = CliRunner().invoke(app, ["embed", "--model", name, "--text", "a cat", "--out", str(tmp_path / "v.npy")])
+    assert result.exit_code == 2 and "--trust-remote-code" in result.output
+    result = CliRunner().invoke(app, ["embed", "--model", name, "--trust-remote-code", "--text", "a cat", "--out",
+                                      str(tmp_path / "v.npy")])
+    assert result.exit_code == 0, result.output
