@@ -30,8 +30,8 @@ class ClipAdapter:
     def __init__(self, model: torch.nn.Module, preprocess: Callable[[Image.Image], torch.Tensor],
                  provenance: ModelInfo, tokenizer: Tokenizer | None = None):
         self.model = model.eval()
-        self.tower = open_clip_text.text_tower(model, provenance.name)
         self.tokenizer = tokenizer or ClipBpe()
+        self.tower = open_clip_text.text_tower(model, provenance.name, getattr(self.tokenizer, "context_length", None))
         self.text_spec: TextSpec = self.tower.spec(self.tokenizer.pad_id)
         self.preprocess = preprocess
         self.provenance = replace(provenance, tokenizer=self.tokenizer.name, text_spec=self.text_spec.to_dict())

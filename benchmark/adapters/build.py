@@ -56,10 +56,11 @@ def load_weights(model: CLIP, state: dict[str, torch.Tensor], source: str, arch_
 def wrap(model: torch.nn.Module, preprocess, *, has_res: bool, name: str, architecture: str, source: str,
          checkpoint: str | None, sha256: str | None, tokenizer: Tokenizer | None = None, **info) -> ClipAdapter:
     """The open_clip model as a ClipAdapter; `info` holds further ModelInfo fields (licence, revision)."""
-    tower = text_tower(model, name)
-    table = tower.module.positional_embedding.detach()[: tower.context_length]
+    tower = text_tower(model, name, getattr(tokenizer, "context_length", None))
+    table = tower.position_table
+    kind = None if table is None else pos_embed_kind(table, has_res)
     provenance = ModelInfo(name=name, architecture=architecture, context_length=tower.context_length,
-                           pos_embed_kind=pos_embed_kind(table, has_res), checkpoint=checkpoint,
+                           pos_embed_kind=kind, checkpoint=checkpoint,
                            checkpoint_sha256=sha256, source=source, backend="open_clip", **info)
     return ClipAdapter(model, preprocess, provenance, tokenizer)
 

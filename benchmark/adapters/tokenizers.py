@@ -45,6 +45,8 @@ class OpenClipTokenizer:
         from open_clip.tokenizer import SimpleTokenizer
 
         self.tok = tok
+        #: The context open_clip's config gives the tokenizer (a Hugging Face text tower's own table is longer).
+        self.context_length = int(tok.context_length)
         if isinstance(tok, SimpleTokenizer):
             if tok.reduction_fn is not None:
                 raise CheckpointError(f"{name}: the tokenizer reduces (samples) tokens instead of truncating: "

@@ -16,6 +16,8 @@ from safetensors.torch import save_file
 
 VISION = {"image_size": 32, "layers": 1, "width": 64, "patch_size": 8}
 CLIP_TEXT = {"context_length": 77, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2}
+#: Replaced by the path of a tiny Hugging Face text model written beside the config.
+HF_TEXT = "<hf_text>"
 WORDS = ["a", "cat", "dog", "on", "the", "mat", "red", "sofa", "two", "birds", "word", "asleep", "in", "afternoon",
          "sun", "and", "of", "with", "by", "door", "street", "light"]
 
@@ -47,7 +49,23 @@ FAMILIES = {
               "multimodal_cfg": {"context_length": 76, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1,
                                  "attn_pooler_heads": 2}},
              {}, None),
+    # A Hugging Face text model (XLM-RoBERTa / NLLB style): padding masked, mean over real tokens. The HF model is
+    # written beside the config and named by path (`hf_model_name`).
+    "hf-text": ({"embed_dim": 32, "custom_text": True, "vision_cfg": VISION,
+                 "text_cfg": {"context_length": 24, "hf_model_name": HF_TEXT, "hf_tokenizer_name": "local",
+                              "hf_pooler_type": "mean_pooler", "hf_proj_type": "linear"}},
+                {}, {"unk": "<unk>", "eos": "</s>", "pad": "<pad>", "bos": "<s>",
+                     "order": ["<pad>", "<s>", "</s>", "<unk>"]}),
 }
+
+
+def write_hf_text_model(folder: Path) -> str:
+    from transformers import BertConfig, BertModel
+
+    config = BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64, pad_token_id=0)
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder / "hf_text")
+    return str(folder / "hf_text")
 
 
 def write_tokenizer(folder: Path, special: dict) -> None:
@@ -73,6 +91,8 @@ def write_family(folder: Path, family: str, seed: int = 0) -> Path:
     model_cfg, preprocess_cfg, special = FAMILIES[family]
     model_cfg = copy.deepcopy(model_cfg)
     folder.mkdir(parents=True, exist_ok=True)
+    if model_cfg["text_cfg"].get("hf_model_name") == HF_TEXT:
+        model_cfg["text_cfg"]["hf_model_name"] = write_hf_text_model(folder)
     torch.manual_seed(seed)
     model = open_clip.create_model(f"local-dir:{_write_config(folder, model_cfg, preprocess_cfg)}")
     for name, param in model.named_parameters():

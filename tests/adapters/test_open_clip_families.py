@@ -31,6 +31,7 @@ SPECS = {
     "mobileclip-s": (False, "eot_argmax", False, 77),
     "metaclip2": (True, "eos_id", True, None),
     "coca": (True, "last", False, 76),
+    "hf-text": (False, "mean", True, None),
 }
 
 
