@@ -59,8 +59,7 @@ class OpenClipTokenizer:
             self.pad_id = int(hf.pad_token_id)
             clean = _clean_fn(tok)
             self.name = f"open_clip {type(tok).__name__} ({hf.name_or_path}, clean={clean.__name__})"
-            self._count = lambda texts: [len(ids) for ids in hf([clean(t) for t in texts], truncation=False,
-                                                                 verbose=False)["input_ids"]]
+            self._count = _hf_counter(tok, clean)
 
     def __call__(self, texts: Sequence[str], context_length: int) -> TokenBatch:
         texts = list(texts)
@@ -73,6 +72,17 @@ class OpenClipTokenizer:
         ids = self.tok(texts, context_length=context_length).long()
         raw = torch.tensor(self._count(texts), dtype=torch.long)
         return TokenBatch(ids, raw.clamp(max=context_length), raw, self.pad_id)
+
+
+def _hf_counter(tok, clean: Callable[[str], str]) -> Callable[[list[str]], list[int]]:
+    """Tokens per caption before truncation, special tokens included, as the tokenizer lays them out."""
+    hf = tok.tokenizer
+    if getattr(tok, "tokenizer_mode", "") == "clips":
+        # CLIPS mode: BOS + text + EOS, padding, and a CLS in the last position.
+        return lambda texts: [len(ids) + 3 for ids in hf([clean(t) for t in texts], add_special_tokens=False,
+                                                          truncation=False, verbose=False)["input_ids"]]
+    return lambda texts: [len(ids) for ids in hf([clean(t) for t in texts], truncation=False,
+                                                 verbose=False)["input_ids"]]
 
 
 def _clean_fn(tok) -> Callable[[str], str]:

@@ -54,8 +54,8 @@ FAMILIES = {
     "hf-text": ({"embed_dim": 32, "custom_text": True, "vision_cfg": VISION,
                  "text_cfg": {"context_length": 24, "hf_model_name": HF_TEXT, "hf_tokenizer_name": "local",
                               "hf_pooler_type": "mean_pooler", "hf_proj_type": "linear"}},
-                {}, {"unk": "<unk>", "eos": "</s>", "pad": "<pad>", "bos": "<s>",
-                     "order": ["<pad>", "<s>", "</s>", "<unk>"]}),
+                {}, {"unk": "<unk>", "eos": "</s>", "pad": "<pad>", "bos": "<s>", "cls": "<cls>",
+                     "order": ["<pad>", "<s>", "</s>", "<unk>", "<cls>"]}),
 }
 
 
@@ -82,7 +82,8 @@ def write_tokenizer(folder: Path, special: dict) -> None:
     tokens = [(t, vocab[t]) for t in (bos, eos) if t]
     tok.post_processor = processors.TemplateProcessing(single=single, special_tokens=tokens)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token=special["unk"], eos_token=eos,
-                                   pad_token=special["pad"], **({"bos_token": bos} if bos else {}))
+                                   pad_token=special["pad"], **({"bos_token": bos} if bos else {}),
+                                   **({"cls_token": special["cls"]} if "cls" in special else {}))
     fast.save_pretrained(folder)
 
 

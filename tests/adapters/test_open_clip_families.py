@@ -102,6 +102,17 @@ def test_the_siglip_tokenizer_canonicalises_and_counts_truncation(folders):
     assert "canonicalize" in adapter.provenance.tokenizer
 
 
+def test_clips_mode_counts_its_three_special_tokens(folders):
+    from open_clip.tokenizer import HFTokenizer
+
+    from longbench.adapters.tokenizers import OpenClipTokenizer
+
+    tok = HFTokenizer(str(folders["hf-text"]), context_length=8, tokenizer_mode="clips")
+    batch = OpenClipTokenizer(tok, "clips")(["a cat", "a cat on the mat by the door"], 8)
+    assert torch.equal(batch.ids, tok(["a cat", "a cat on the mat by the door"]))
+    assert batch.raw_lengths.tolist() == [5, 11] and batch.truncated.tolist() == [False, True]
+
+
 def test_a_plain_folder_path_is_an_open_clip_model(folders):
     folder = folders["siglip"]
     adapter = load_model(str(folder))
