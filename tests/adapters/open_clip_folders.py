@@ -49,6 +49,21 @@ FAMILIES = {
               "multimodal_cfg": {"context_length": 76, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 1,
                                  "attn_pooler_heads": 2}},
              {}, None),
+    # EVA02-CLIP: timm EVA02 image tower (its smallest variant), OpenAI-style causal CLIP text tower.
+    "eva02": ({"embed_dim": 32, "custom_text": True,
+               "vision_cfg": {"image_size": 224, "timm_model_name": "eva02_tiny_patch14_224",
+                              "timm_model_pretrained": False, "timm_pool": "token", "timm_proj": "linear"},
+               "text_cfg": CLIP_TEXT}, {}, None),
+    # SigLIP's image side: a timm ViT with attention-pool ("map") head and no projection.
+    "siglip-timm": ({"embed_dim": 192, "init_logit_bias": -10, "custom_text": True,
+                     "vision_cfg": {"image_size": 224, "timm_model_name": "vit_tiny_patch16_224",
+                                    "timm_model_pretrained": False, "timm_pool": "map", "timm_proj": "none"},
+                     "text_cfg": {"context_length": 16, "vocab_size": 64, "width": 64, "heads": 2, "layers": 2,
+                                  "no_causal_mask": True, "pool_type": "last", "proj_bias": True, "pad_id": 1,
+                                  "hf_tokenizer_name": "local", "tokenizer_kwargs": {"clean": "canonicalize"}}},
+                    {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "interpolation": "bicubic",
+                     "resize_mode": "squash"},
+                    {"unk": "<unk>", "eos": "</s>", "pad": "</s>", "bos": None, "order": ["<unk>", "</s>"]}),
     # A Hugging Face text model (XLM-RoBERTa / NLLB style): padding masked, mean over real tokens. The HF model is
     # written beside the config and named by path (`hf_model_name`).
     "hf-text": ({"embed_dim": 32, "custom_text": True, "vision_cfg": VISION,

@@ -32,6 +32,8 @@ SPECS = {
     "metaclip2": (True, "eos_id", True, None),
     "coca": (True, "last", False, 76),
     "hf-text": (False, "mean", True, None),
+    "eva02": (True, "eot_argmax", True, None),
+    "siglip-timm": (False, "last", False, 16),
 }
 
 
