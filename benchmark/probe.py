@@ -33,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import tokenizer
 from .adapters import ImageTextModel, load_model
 from .atomic import write_json_atomic
 from .datasets import LoadOptions, RetrievalDataset
@@ -181,10 +180,12 @@ def load_one_to_one(task: Task, config: RunConfig) -> RetrievalDataset:
     return dataset
 
 
-def _default_max(texts: Sequence[str], unit: str, context_length: int) -> int:
-    longest = max(tokenizer.count_tokens(texts)) if unit == "tokens" else max(len(t.split()) for t in texts)
-    # A word is at least one token, so past `context` words the tokenizer's cut makes every length the same.
-    return max(2 if unit == "tokens" else 1, min(context_length, longest))
+def _default_max(adapter: ImageTextModel, texts: Sequence[str], unit: str) -> int:
+    """Up to the longest caption, in the model's own tokens (or words), and never past its context."""
+    if unit == "words":
+        # A word is at least one token, so past `context` words the tokenizer's cut makes every length the same.
+        return max(1, min(adapter.context_length, max(len(t.split()) for t in texts)))
+    return max(2, min(adapter.context_length, int(adapter.tokenize(texts).raw_lengths.max())))
 
 
 def _embed(encoder: Encoder, texts: list[str], unit: str, n: int | None) -> TextEmbeddings:
@@ -233,7 +234,7 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     texts, text_to_image = drop_captions_of_skipped(dataset, images.kept)
     if not texts:
         raise DataError(f"{task.meta.name}: no image could be decoded, nothing to probe")
-    chosen = chosen or auto_lengths(_default_max(texts, unit, context))
+    chosen = chosen or auto_lengths(_default_max(adapter, texts, unit))
 
     start = time.perf_counter()
     full_ranks = retrieval_ranks(images.vectors, _embed(encoder, texts, unit, None).vectors, text_to_image,

@@ -164,3 +164,12 @@ def test_run_end_to_end_on_a_siglip_style_folder(folders, tmp_path):
     assert saved["model"]["backend"] == "open_clip"
     assert saved["model"]["text_spec"]["fixed_length"] == 16 and saved["model"]["text_spec"]["trim_exact"] is False
     assert saved["model"]["tokenizer"].startswith("open_clip HFTokenizer")
+
+
+def test_the_probe_counts_lengths_in_the_model_own_tokens(folders):
+    from longbench.probe import _default_max
+    from longbench.tokenizer import count_tokens
+
+    adapter = load_model(f"local-dir:{folders['siglip']}")
+    texts = ["word " * 10, "a cat"]
+    assert _default_max(adapter, texts, "tokens") == 11 != max(count_tokens(texts))  # 10 words + eos; CLIP BPE: 12
