@@ -62,3 +62,12 @@ def test_a_siglip_tag_squashes_with_inception_normalisation():
     settings = tag_settings(open_clip.get_pretrained_cfg("ViT-B-16-SigLIP", "webli"))
     assert settings["force_quick_gelu"] is False
     assert settings["image_resize_mode"] == "squash" and tuple(settings["image_mean"]) == (0.5, 0.5, 0.5)
+
+
+def test_a_tag_named_with_a_local_checkpoint_applies_its_settings_too(tagged_tiny, tmp_path):
+    path = tmp_path / "mine.pt"
+    torch.save(tagged_tiny.state_dict(), path)
+    adapter = load_model("open_clip:lb-tiny-gelu@qg", path)
+    assert {type(m) for m in adapter.model.modules() if isinstance(m, (QuickGELU, torch.nn.GELU))} == {QuickGELU}
+    gelu = load_model("open_clip:lb-tiny-gelu", path)  # no tag: the architecture's own activation
+    assert not any(isinstance(m, QuickGELU) for m in gelu.model.modules())
