@@ -71,6 +71,9 @@ class Dci(_DciTask):
         captions = [lotlip_caption(f"{r.short}\n{r.extra}") for r in records]
         return build_dataset(self, root, self._items(root, records, captions), options)
 
+    def status(self, root: Path) -> TaskStatus:
+        return status_by_loading(self, root, [_dci.SPLITS, _dci.ANNOTATIONS])
+
 
 class _ExtraCaption(_DciTask):
     """Extra caption only, every annotation file in sorted order."""

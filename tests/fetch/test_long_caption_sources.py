@@ -129,3 +129,13 @@ def test_sources_only_name_registered_tasks():
     for _, source in SOURCES.items():
         for task in (*source.tasks, *(place.task for part in source.parts for place in part.places)):
             get_task(task)
+
+
+def test_verify_decodes_the_pooled_iiw_images_including_fallbacks(tmp_path):
+    task = get_task("iiw")
+    task.write_sample(tmp_path / "imageinwords", 6)
+    (tmp_path / "imageinwords" / "docci_aar" / "aar_train_04601.jpg").write_bytes(b"not a jpeg")
+    result = runner.invoke(app, ["data", "verify", "iiw", "-d", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "iiw: damaged 6/612 images, 6/612 texts" in result.output
+    assert "aar_train_04601.jpg" in result.output
