@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,8 @@ class Item:
     image_id: str
     path: Path
     captions: list[str]
+    #: Added to the "image not found" error (e.g. where this particular image comes from).
+    missing_hint: str = ""
 
 
 @dataclass
@@ -43,6 +45,18 @@ class Notes:
 def one_line(text: str) -> str:
     """Strip and replace each newline by a space (Long-CLIP's `.replace("\\n", " ")`, CRLF counted once)."""
     return text.strip().replace("\r\n", "\n").replace("\r", "\n").replace("\n", " ")
+
+
+def lotlip_caption(text: str) -> str:
+    """LoTLIP's `split_caption` re-joined with ". " (its DCI and IIW loaders; FLAIR's too), side effects included.
+
+    Every newline, `</s>` and period is a sentence break: pieces are stripped, empty ones dropped, and the rest
+    joined with ". ". So the final period disappears and "3.5" becomes "3. 5", exactly as in the reference code.
+    """
+    return ". ".join(piece.strip() for piece in _LOTLIP_BREAKS.split(text) if piece.strip())
+
+
+_LOTLIP_BREAKS = re.compile(r"\n|</s>|[.]")
 
 
 def stem_key(stem: str) -> tuple[int, int, str]:
@@ -71,7 +85,8 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
         elif options.skip_bad_images:
             skipped.append(item.image_id)
         else:
-            raise DataError(f"{name}: image {item.path} not found (use --skip-bad-images to drop it)")
+            raise DataError(f"{name}: image {item.path} not found{item.missing_hint} "
+                            f"(use --skip-bad-images to drop it)")
     notes.counts["missing_images"] = len(skipped)
     if skipped:
         notes.warnings.append(f"{name}: {len(skipped)} missing images skipped with their captions")
@@ -147,7 +162,8 @@ def status_by_loading(task: Task, root: Path, required: Sequence[str]) -> TaskSt
     except DataError as err:
         return TaskStatus("incomplete", root, {}, expected, str(err))
     found = {"images": len(data.images), "texts": len(data.texts)}
-    state = "found" if found == expected else "incomplete"
+    # Only the published counts are compared (some protocols publish an image count but no caption count).
+    state = "found" if all(found.get(key) == value for key, value in expected.items()) else "incomplete"
     detail = "" if state == "found" else f"found {found}, expected {expected}"
     return TaskStatus(state, root, found, expected, detail)
 
@@ -158,6 +174,63 @@ def read_json(path: Path, name: str) -> Any:
             return json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise DataError(f"{name}: {path} is not valid UTF-8 JSON ({err})") from None
+
+
+def read_jsonl(path: Path, name: str) -> list[dict[str, Any]]:
+    """Every non-blank line of a JSON-lines file as an object; a bad line is a DataError naming its number."""
+    rows = []
+    try:
+        with path.open(encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise DataError(f"{name}: {path}: line {number} is not valid JSON ({err.msg})") from None
+                if not isinstance(row, dict):
+                    raise DataError(f"{name}: {path}: line {number}: expected a JSON object")
+                rows.append(row)
+    except UnicodeDecodeError as err:
+        raise DataError(f"{name}: {path} is not valid UTF-8 ({err.reason})") from None
+    return rows
+
+
+def string_field(row: dict[str, Any], key: str, where: str) -> str:
+    """`row[key]` when it is a string, else a DataError naming the field and where the row is."""
+    value = row.get(key)
+    if not isinstance(value, str):
+        found = "nothing" if value is None else type(value).__name__
+        raise DataError(f"{where}: expected a string {key!r}, found {found}")
+    return value
+
+
+def flair_items(task: Task, path: Path, image_path: Callable[[str, str], Path]) -> list[Item]:
+    """FLAIR's fine-grained annotation file: `{"annotations": [{"image_id", "image", "caption", "caption_id"}]}`.
+
+    One caption per row; rows sharing an `image_id` are one image. Images keep the order of their first row
+    (FLAIR's `extract_unique_img_list_from_data_list`), captions the file order. `image_path(image, where)` maps
+    the row's `image` to a file.
+    """
+    source = f"{task.meta.name}: {path}"
+    data = read_json(path, task.meta.name)
+    rows = data.get("annotations") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise DataError(f"{source}: expected a JSON object with an 'annotations' list (FLAIR's format)")
+    items: dict[Any, Item] = {}
+    for index, row in enumerate(rows):
+        where = f"{source}: annotations[{index}]"
+        if not isinstance(row, dict) or "image_id" not in row:
+            raise DataError(f"{where}: expected an object with 'image_id', 'image' and 'caption'")
+        image, caption = string_field(row, "image", where), string_field(row, "caption", where)
+        item = items.get(row["image_id"])
+        if item is None:
+            item = items[row["image_id"]] = Item(str(Path(image).with_suffix("").as_posix()),
+                                                 image_path(image, where), [])
+        elif image_path(image, where) != item.path:
+            raise DataError(f"{where}: image_id {row['image_id']} names {image!r}, an earlier row another image")
+        item.captions.append(caption)
+    return list(items.values())
 
 
 _NEXT_CHAR = re.compile(r"\s*(\S)")

@@ -42,6 +42,9 @@ class TaskMeta:
     groups: tuple[str, ...] = ()
     #: A warning copied into every result of this task (e.g. train/test overlap).
     warning: str | None = None
+    #: Shares of captions over 77 and over 248 CLIP tokens (SOT and EOT counted) as published in the research
+    #: notes, shown by `longbench tasks` when the files are not at hand; None where no figure was published.
+    truncation_profile: tuple[float, float] | None = None
 
 
 @dataclass

@@ -109,7 +109,8 @@ def _meta(name: str, entries: int, groups: tuple[str, ...], warning: str | None)
 @register_task
 class ShareGPT4V1k(_ShareGPT4V):
     entries = 1000
-    meta = _meta("sharegpt4v-1k", 1000, ("long_retrieval", "retrieval"), None)
+    meta = _meta("sharegpt4v-1k", 1000,
+                 ("long_retrieval", "retrieval", "long_retrieval_2025", "long_retrieval_all"), None)
 
 
 @register_task

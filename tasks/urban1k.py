@@ -101,7 +101,7 @@ class Urban1k(_Urban):
         split="every pair in Urban1k.zip (image/1..1000.jpg, caption/1..1000.txt)",
         expected={"images": 1000, "texts": 1000},
         pitfalls=_PITFALLS,
-        groups=("long_retrieval", "retrieval"),
+        groups=("long_retrieval", "retrieval", "long_retrieval_2025", "long_retrieval_all"),
     )
 
 

@@ -118,19 +118,26 @@ def _counts(found: dict[str, int], expected: dict[str, int]) -> str:
 @app.command("tasks")
 @friendly_errors
 def tasks_command(
-    data_root: Path = typer.Option(None, "--data-root", "-d", help="Check which tasks' files are present here."),
+    data_root: Path = typer.Option(None, "--data-root", "-d", help="Check which tasks' files are present here, and "
+                                   "measure their truncation profiles from them."),
 ) -> None:
-    """List tasks, groups and protocols, and whether their files are present under --data-root."""
+    """List tasks, groups, protocols (whose paper each follows), licences, truncation profiles and files present."""
+    from ..truncation_profile import truncation_profile
+
     table = Table(title="tasks")
-    for col in ("task", "kind", "groups", "protocol", "files"):
-        table.add_column(col, ratio=3 if col == "protocol" else 1)
+    for col, ratio in (("task", 1), ("kind", 1), ("groups", 1), ("protocol", 3), ("licence", 1),
+                       ("captions > 77 / > 248 tokens", 1), ("files", 1)):
+        table.add_column(col, ratio=ratio)
     for task in all_tasks():
         meta = task.meta
-        present = "-"
+        present, root = "-", None
         if data_root is not None:
-            status = task.status(task.root(data_root))
+            root = task.root(data_root)
+            status = task.status(root)
             present = f"[{STATE_STYLE[status.state]}]{status.state}[/] {_counts(status.found, status.expected)}"
-        table.add_row(meta.name, meta.kind, ", ".join(meta.groups), escape(meta.protocol), present)
+        profile = truncation_profile(task, root).describe() if meta.kind == "retrieval" else "-"
+        table.add_row(meta.name, meta.kind, ", ".join(meta.groups), escape(meta.protocol), escape(meta.licence),
+                      profile, present)
     console.print(table)
     console.print("Layouts and downloads: `longbench data status`.")
     for group, names in sorted(GROUPS.items()):

@@ -99,6 +99,50 @@ CIFAR100 = Part("cifar100-python", "https://www.cs.toronto.edu/~kriz/cifar-100-p
 SHAREGPT4V = Part("sharegpt4v-json", f"{_HF}/Lin-Chen/ShareGPT4V/resolve/main/{_SHAREGPT4V_JSON}", _SHAREGPT4V_JSON,
                   "file", (Place(_SHAREGPT4V_JSON, "sharegpt4v-1k", _SHAREGPT4V_JSON),))
 
+# DOCCI: public GCS objects; no checksum is published, so the server's Content-Length is the check.
+_DOCCI = "https://storage.googleapis.com/docci/data"
+_DESCRIPTIONS = "docci_descriptions.jsonlines"
+DOCCI_DESCRIPTIONS = Part("docci-descriptions", f"{_DOCCI}/{_DESCRIPTIONS}", _DESCRIPTIONS, "file",
+                          (Place(_DESCRIPTIONS, "docci", _DESCRIPTIONS),))
+DOCCI_IMAGES = Part("docci-images", f"{_DOCCI}/docci_images.tar.gz", "docci_images.tar.gz", "tar",
+                    (Place("images", "docci", "images"),))
+# Files of a GitHub repository at a pinned commit, checked against sha256 and size measured on those commits.
+_RAW = "https://raw.githubusercontent.com"
+_IIW_COMMIT = "96d393777e2528becd8a7afa1389eb4b65084793"  # google/imageinwords; its datasets/ last changed in c8746bd
+_FLAIR_COMMIT = "0f9ce05886d1ee0aa2c628653104cce77a1fff14"  # ExplainableML/flair
+
+
+def _iiw_part(subset: str, sha256: str, size: int) -> Part:
+    return Part(f"iiw-{subset.lower()}", f"{_RAW}/google/imageinwords/{_IIW_COMMIT}/datasets/{subset}/data.jsonl",
+                f"iiw-{subset}-data.jsonl", "file",
+                (Place(f"iiw-{subset}-data.jsonl", "iiw", f"{subset}/data.jsonl"),), Expect(sha256=sha256, size=size))
+
+
+IIW_PARTS = (
+    _iiw_part("DOCCI_Test", "f422b726c1af21a5154282cf8790ce110e03d5c94457d77d7002a50f17c984d1", 208_145),
+    _iiw_part("IIW-400", "88809dde73731208fa98f72430225a9122c8f7e3c4ebcde98e255d62c5f203f2", 980_175),
+    _iiw_part("DCI_Test", "59ec2a3b5c3885a3313b73656d57db2bf9861d48e4414b0692833ba9380a2cf1", 168_998),
+    Part("iiw-fg-annotations",
+         f"{_RAW}/ExplainableML/flair/{_FLAIR_COMMIT}/datasets/imageinwords/test_annotations.json",
+         "iiw-test_annotations.json", "file", (Place("iiw-test_annotations.json", "iiw-fg", "test_annotations.json"),),
+         Expect(sha256="e8d302f5e483134324ed473b70eeb73ec97bb92e04db3d996e7ba127f526770e", size=1_643_242)),
+)
+# Over 4 MB, not in the copy of FLAIR's repository that was read: pinned by commit, checked by Content-Length only.
+DOCCI_FG = Part("docci-fg-annotations",
+                f"{_RAW}/ExplainableML/flair/{_FLAIR_COMMIT}/datasets/docci/annotations/test_annotations.json",
+                "docci-test_annotations.json", "file",
+                (Place("docci-test_annotations.json", "docci-fg", "annotations/test_annotations.json"),))
+# DCI's download.py checked 9caff10c... when released (2023-12-14) and d865c244... since its commit 5e89393
+# "Update download.py checksum" (2024-06-03): the tarball was re-uploaded, and third-party manifests still carry the
+# old value. The publisher's current value is pinned.
+DCI_ANNOTATIONS = Part("dci-annotations", "https://dl.fbaipublicfiles.com/densely_captioned_images/dci.tar.gz",
+                       "dci.tar.gz", "tar",
+                       (Place("densely_captioned_images/annotations", "dci", "densely_captioned_images/annotations"),
+                        Place("densely_captioned_images/splits.json", "dci", "densely_captioned_images/splits.json")),
+                       Expect(sha256="d865c244150168d3f25daaad0bf5b70b2123cf3e83ca7b0e207d5b26943c5fc7"))
+_SA1B = "https://ai.meta.com/datasets/segment-anything-downloads/"
+_DCI_TASKS = ("dci", "dci-long", "dci-fgclip", "dci-fgclip2")
+
 _COCO_LICENCE = "annotations CC-BY-4.0; images under their Flickr licences (COCO terms of use)"
 _CIFAR_LICENCE = "no explicit licence; cite Krizhevsky 2009"
 _FLICKR_FORM = ("https://shannon.cs.illinois.edu/DenotationGraph/ (fill in the request form; the reply links "
@@ -123,6 +167,19 @@ for _source in (
                 "download the sa_*.tar shards that hold the images the first 1,000 (or 10,000) entries name, and "
                 "unpack them so that <data-root>/sharegpt4v/data/<entry 'image' field> exists "
                 "(e.g. data/sam/images/sa_1.jpg)"),
+    Source("docci", "DOCCI descriptions and images (Google Cloud Storage, 7.6 GB of images)",
+           (DOCCI_DESCRIPTIONS, DOCCI_IMAGES), ("docci",), "CC-BY-4.0"),
+    Source("docci-fg", f"FLAIR's DOCCI sentence file (ExplainableML/flair@{_FLAIR_COMMIT[:8]})", (DOCCI_FG,),
+           ("docci-fg",), "CC-BY-4.0 (DOCCI); FLAIR's file from its repository",
+           note="images: `longbench data fetch docci` puts them in docci/images/, which docci-fg shares"),
+    Source("iiw", f"ImageInWords jsonl files (google/imageinwords@{_IIW_COMMIT[:8]}) and FLAIR's IIW sentence file",
+           IIW_PARTS, ("iiw", "iiw-fg"), "CC-BY-4.0",
+           note="images are not in these files: `longbench data fetch iiw-images` prints how to fill docci/, "
+                "docci_aar/ and dci/"),
+    Source("dci", "DCI annotations and splits.json from dci.tar.gz (the photos are SA-1B, behind a licence form)",
+           (DCI_ANNOTATIONS,), _DCI_TASKS, "CC-BY-NC-4.0",
+           note="photos are SA-1B shard sa_000138.tar behind a licence click-through: `longbench data fetch "
+                "dci-photos` prints the steps"),
 ):
     SOURCES.add(_source.name, _source)
 
@@ -146,6 +203,16 @@ for _manual in (
     Manual("urban-200", "the Long-CLIP authors (https://github.com/beichenzbc/Long-CLIP; not publicly released "
            "as a download)", "the 200-pair Urban set (superseded by Urban1k: `longbench data fetch urban1k`)",
            "put it under <root>/ as image/<n>.jpg and caption/<n>.txt", ("urban-200",)),
+    Manual("dci-photos", f"{_SA1B} (accept the SA-1B licence; the page then lists the shard links)",
+           "sa_000138.tar (one SA-1B shard: JPEGs and their mask .json files)",
+           "extract the JPEGs of sa_000138.tar into <root>/densely_captioned_images/photos/ so that "
+           "photos/sa_1545038.jpg exists (the mask .json files are not needed)", ("dci",)),
+    Manual("iiw-images", f"https://google.github.io/docci (DOCCI images, public) and {_SA1B} (DCI photos, licence)",
+           "docci_images.tar.gz and docci_images_aar.tar.gz (DOCCI), sa_000138.tar (SA-1B shard of DCI)",
+           "copy or link the images the jsonl files name: <root>/docci/test_NNNNN.jpg from DOCCI's images/, "
+           "<root>/docci_aar/aar_test_NNNNN.jpg from the AAR archive (a missing aar_test_N is read as aar_train_N, "
+           "as LoTLIP does), <root>/dci/sa_N.jpg from the DCI photos (4 of them are outside DCI's splits but in "
+           "sa_000138.tar)", ("iiw",)),
 ):
     MANUAL.add(_manual.name, _manual)
 

@@ -20,15 +20,16 @@ class DataStatusRow:
 
 
 def obtain_hint(task: Task) -> str:
-    """How to get a task's data: the fetch command, or where to get it by hand (account-only datasets)."""
+    """How to get a task's data: the fetch command and/or where to get it by hand (parts behind a licence form)."""
     name = task.meta.name
-    manual = manual_for_task(name)
-    if manual is not None:
-        return f"by hand from {manual.site} (`longbench data fetch {manual.name}` prints the steps)"
+    hints = []
     source = source_for_task(name)
     if source is not None:
-        return f"longbench data fetch {source.name}" + (f"; {source.note}" if source.note else "")
-    return task.meta.source
+        hints.append(f"longbench data fetch {source.name}" + (f"; {source.note}" if source.note else ""))
+    manual = manual_for_task(name)
+    if manual is not None:
+        hints.append(f"by hand from {manual.site} (`longbench data fetch {manual.name}` prints the steps)")
+    return "; ".join(hints) or task.meta.source
 
 
 def data_status(data_root: Path, tasks: Sequence[Task] | None = None) -> list[DataStatusRow]:

@@ -48,6 +48,11 @@ DATASETS: tuple[Dataset, ...] = (
         (Protocol("urban1k"), Protocol("urban-200", "a", "Urban-200 (the original 200 pairs), not Urban1k")),
     ),
     Dataset("Long retrieval", "ShareGPT4V-1k", "retrieval", (Protocol("sharegpt4v-1k"),)),
+    # The long-caption sets of Long-CLIP's successors: each "DCI" protocol is its own column, never an alternative.
+    Dataset("Long retrieval", "DOCCI", "retrieval", (Protocol("docci"),)),
+    Dataset("Long retrieval", "DCI", "retrieval", (Protocol("dci"),)),
+    Dataset("Long retrieval", "Long-DCI", "retrieval", (Protocol("dci-long"),)),
+    Dataset("Long retrieval", "IIW", "retrieval", (Protocol("iiw"),)),
     Dataset(
         "Short retrieval",
         "COCO",

@@ -198,7 +198,8 @@ def _reference_block(references: list[ReferenceSource]) -> list[str]:
     ]
     for source in references:
         protocols = "; ".join(f"`{t}`: {d}" for t, d in sorted(source.protocols.items()))
-        out += [f"### Reported: {source.title}", "", f"Source: <{source.url}>. {source.note}", ""]
+        kind = " (secondary transcription)" if source.secondary else ""
+        out += [f"### Reported{kind}: {source.title}", "", f"Source: <{source.url}>. {source.note}", ""]
         out += [f"Protocols: {protocols}.", "", _reference_table(source)]
         unshown = sorted({t for r in source.rows for t in r.values if _dataset_of(t) is None})
         if unshown:

@@ -33,6 +33,8 @@ class ReferenceSource:
     note: str
     protocols: dict[str, str]  # task -> how the source describes its protocol
     rows: tuple[ReferenceRow, ...]
+    #: Transcribed from a secondary source (a review page, a paper note), not from the paper itself.
+    secondary: bool = False
 
 
 def load_references(path: Path | None = None) -> list[ReferenceSource]:
@@ -70,4 +72,5 @@ def _source(data: dict[str, Any]) -> ReferenceSource:
         note=str(data.get("note", "")),
         protocols={str(k): str(v) for k, v in data["protocols"].items()},
         rows=rows,
+        secondary=bool(data.get("secondary", False)),
     )

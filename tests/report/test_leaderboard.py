@@ -42,11 +42,13 @@ def test_main_table_has_grouped_columns_in_order(tmp_path, write, write_probe):
     assert _table(text, "Model")[0] == [
         "Model", "Licence",
         "Urban1k I2T", "Urban1k T2I", "ShareGPT4V-1k I2T", "ShareGPT4V-1k T2I",
+        "DOCCI I2T", "DOCCI T2I", "DCI I2T", "DCI T2I", "Long-DCI I2T", "Long-DCI T2I", "IIW I2T", "IIW T2I",
         "COCO I2T", "COCO T2I", "Flickr30k I2T", "Flickr30k T2I",
         "ImageNet", "CIFAR-10", "CIFAR-100", "ObjectNet",
         "Eff. length (tokens)", "Eff. length (words)", "Mean rank",
     ]  # fmt: skip
-    assert "**Long retrieval**: Urban1k, ShareGPT4V-1k; **Short retrieval**: COCO, Flickr30k; **Zero-shot**" in text
+    assert ("**Long retrieval**: Urban1k, ShareGPT4V-1k, DOCCI, DCI, Long-DCI, IIW; **Short retrieval**: COCO, "
+            "Flickr30k; **Zero-shot**") in text
     licences = {r[0]: r[1] for r in _table(text, "Model")[1:]}
     assert licences == {"longclip-B": "Apache-2.0", "clip-B": "MIT", "toy": MISSING}  # as the result files record
 
@@ -174,3 +176,30 @@ def test_the_repository_leaderboard_is_what_the_command_generates(tmp_path):
     assert result.exit_code == 0, result.output
     committed = Path(__file__).resolve().parents[2] / "leaderboard.md"
     assert committed.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+
+
+def test_each_dci_variant_keeps_its_own_column(tmp_path, write):
+    """A dci-long or dci-fgclip result never fills the DCI column, and reported dci-long numbers sit only under
+    Long-DCI: the three "DCI" protocols are never mixed."""
+    write("r", "clip-B", "dci-long", retrieval(35.5, 33.5))
+    write("r", "clip-L", "dci-fgclip", retrieval(30.0, 29.0))
+    text = build_leaderboard(load_results(tmp_path / "r"), load_references())
+    rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
+    assert rows["clip-B"]["Long-DCI I2T"] == "35.5 (1)" and rows["clip-B"]["DCI I2T"] == "–"
+    assert all(value == "–" for key, value in rows["clip-L"].items() if key != "Model")
+    himo = _table(text.split("### Reported: HiMo-CLIP")[1], "Model (as reported)")
+    clip = dict(zip(himo[0], next(r for r in himo[1:] if r[1] == "`clip-B`"), strict=True))
+    assert clip["Long-DCI I2T"] == "35.0" and clip["Long-DCI T2I"] == "33.1"
+    assert clip["DCI I2T"] == clip["DCI T2I"] == "–"
+    lotlip = _table(text.split("### Reported: LoTLIP")[1], "Model (as reported)")
+    clip = dict(zip(lotlip[0], next(r for r in lotlip[1:] if r[1] == "`clip-B`"), strict=True))
+    assert clip["DCI I2T"] == "45.5" and clip["Long-DCI I2T"] == "–" and clip["IIW T2I"] == "87.6"
+    assert "| himo-clip-table1 | clip-B | dci-long | i2t_r1 | 35.5 | 35.0 | +0.5 |" in text
+
+
+def test_secondary_transcriptions_are_labelled(tmp_path):
+    (tmp_path / "r").mkdir()
+    text = build_leaderboard(load_results(tmp_path / "r"), load_references())
+    assert "### Reported (secondary transcription): DeBias-CLIP" in text
+    assert "### Reported (secondary transcription): LLM2CLIP (Huang et al.), Table 2" in text
+    assert "### Reported: LoTLIP" in text and "### Reported: HiMo-CLIP" in text

@@ -16,7 +16,7 @@ from longbench.registry import Registry
 from longbench.tasks import GROUPS, Task, TaskMeta, all_tasks, get_task, load_plugins, resolve_tasks
 
 RETRIEVAL = ["urban1k", "urban-200", "sharegpt4v-1k", "sharegpt4v-10k", "coco", "coco-karpathy", "flickr30k",
-             "flickr30k-full"]
+             "flickr30k-full", "docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "iiw", "iiw-fg"]
 
 
 def _names(spec: str) -> list[str]:

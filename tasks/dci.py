@@ -1,0 +1,181 @@
+"""DCI (Densely Captioned Images): the three incompatible "DCI" retrieval protocols of the literature, one task each.
+
+- `dci` (LoTLIP, FLAIR): every image of splits.json, summary + extra caption, LoTLIP's sentence normalisation;
+- `dci-long` (TULIP's Long-DCI, HiMo-CLIP): extra caption only, files sorted, empty extra captions skipped;
+- `dci-fgclip` / `dci-fgclip2` (FG-CLIP v1 / 2): extra caption only, every annotation file, empty ones kept
+  (v2 lower-cases). They differ from `dci-long` only when an extra caption is empty (dci-long drops the image).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import ClassVar
+
+from longbench.data.paths import safe_join
+from longbench.datasets import LoadOptions, RetrievalDataset
+from longbench.errors import DataError
+
+from . import _dci, register_task
+from ._captions import Item, Notes, build_dataset, lotlip_caption, status_by_loading
+from .base import Task, TaskMeta, TaskStatus
+
+_ALL = ("long_retrieval_all",)
+_IMAGES = 7805
+_THREE = ("Three incompatible 'DCI' numbers circulate: dci (summary + extra, LoTLIP-normalised; CLIP-B/16 about "
+          "45/43 R@1), dci-long (extra only; about 35/33) and dci-fgclip (extra only, FG-CLIP): never compare them.")
+_PHOTOS = ("Photos are SA-1B shard sa_000138.tar only, behind SA-1B's licence click-through; they are not in "
+           "dci.tar.gz.")
+
+
+def _meta(name: str, description: str, protocol: str, split: str, pitfalls: tuple[str, ...],
+          groups: tuple[str, ...] = _ALL) -> TaskMeta:
+    return TaskMeta(name=name, kind="retrieval", family="dci", description=description, protocol=protocol,
+                    subdir="dci", layout=_dci.LAYOUT, source=_dci.SOURCE, licence=_dci.LICENCE, split=split,
+                    expected={"images": _IMAGES, "texts": _IMAGES}, pitfalls=(*pitfalls, _THREE, _PHOTOS),
+                    groups=groups)
+
+
+class _DciTask(Task):
+    def status(self, root: Path) -> TaskStatus:
+        return status_by_loading(self, root, [_dci.ANNOTATIONS])
+
+    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
+        _dci.write_sample(root, n, seed)
+
+    def _items(self, root: Path, records: list[_dci.Record], captions: list[str]) -> list[Item]:
+        return [Item(r.path.name.removesuffix("-data.json"), _dci.photo(root, r.image, f"{self.meta.name}: {r.path}"),
+                     [caption]) for r, caption in zip(records, captions, strict=True)]
+
+
+@register_task
+class Dci(_DciTask):
+    meta = _meta(
+        "dci", "DCI, LoTLIP protocol: 7,805 SA-1B photos with dense human descriptions (summary + extra caption)",
+        "every image of splits.json (train, valid, test in file order), short_caption + '\\n' + extra_caption split "
+        "on newlines, '</s>' and periods and re-joined with '. ', 1:1 (LoTLIP dataloaders/dci_retrieval.py; FLAIR)",
+        f"all files listed in {_dci.SPLITS} (7,599 train + 98 valid + 108 test), in that order",
+        ("LoTLIP's normalisation is kept with its side effects: the final period disappears and '3.5' becomes "
+         "'3. 5'; newlines become sentence breaks.",
+         "Not the DCI paper's own sDCI test (summaries + negatives): that is a different benchmark."),
+        groups=("long_retrieval_2025", *_ALL),
+    )
+
+    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        if not (root / _dci.SPLITS).is_file():
+            raise self.missing(root, _dci.SPLITS)
+        files = _dci.split_files(self.meta.name, root)
+        files = files[: options.limit] if options.limit is not None else files
+        where = f"{self.meta.name}: {_dci.SPLITS}"
+        records = [_dci.read_record(self.meta.name, safe_join(root / _dci.ANNOTATIONS, f, where)) for f in files]
+        captions = [lotlip_caption(f"{r.short}\n{r.extra}") for r in records]
+        return build_dataset(self, root, self._items(root, records, captions), options)
+
+    def status(self, root: Path) -> TaskStatus:
+        return status_by_loading(self, root, [_dci.SPLITS, _dci.ANNOTATIONS])
+
+
+class _ExtraCaption(_DciTask):
+    """Extra caption only, every annotation file in sorted order."""
+
+    skip_empty: ClassVar[bool]
+    lower: ClassVar[bool] = False
+
+    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        if not (root / _dci.ANNOTATIONS).is_dir():
+            raise self.missing(root, f"folder {_dci.ANNOTATIONS}/")
+        notes = Notes()
+        records: list[_dci.Record] = []
+        empty: list[_dci.Record] = []
+        for path in _dci.annotation_files(root):
+            if options.limit is not None and len(records) == options.limit:
+                break  # the files after the first N kept are never parsed (they carry large masks)
+            record = _dci.read_record(self.meta.name, path)
+            if not record.extra:
+                empty.append(record)
+                if self.skip_empty:
+                    continue
+            records.append(record)
+        notes.counts["empty_extra_captions"] = len(empty)
+        if empty:
+            what = "skipped, as TULIP does" if self.skip_empty else "kept as empty text, as FG-CLIP does"
+            notes.warnings.append(f"{self.meta.name}: {len(empty)} empty extra_caption(s) {what}: "
+                                  + ", ".join(r.path.name for r in empty[:5]))
+        captions = [r.extra.lower() if self.lower else r.extra for r in records]
+        return build_dataset(self, root, self._items(root, records, captions), options, notes)
+
+
+@register_task
+class DciLong(_ExtraCaption):
+    skip_empty = True
+    meta = _meta(
+        "dci-long", "Long-DCI (TULIP): DCI photos with the extra caption alone",
+        "extra_caption only, annotations/*.json in sorted order, empty extra captions skipped, 1:1 (TULIP "
+        "data_prep/dci_long_part.py + eval/dci_long.py; HiMo-CLIP); reads TULIP's dci_long.csv when the "
+        "annotations folder is absent",
+        f"every {_dci.ANNOTATIONS}/*.json with a non-empty extra_caption, sorted by name (or the rows of "
+        f"{_dci.LONG_CSV})",
+        ("The extra caption does not contain the one-sentence summary (short_caption).",
+         f"{_dci.LONG_CSV} (HF mderakhshani/Long-DCI) is tab-separated with 'filepath' and 'title'; pandas quotes "
+         "captions that hold newlines. Its images are read from the photos folder, not the csv's folder as in TULIP.",
+         "The HF card says 7,805 pairs; whether any extra caption is empty (and dropped) is unverified."),
+    )
+
+    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        if not (root / _dci.ANNOTATIONS).is_dir() and (root / _dci.LONG_CSV).is_file():
+            return self._load_csv(root, options)
+        return super().load(root, options)
+
+    def _load_csv(self, root: Path, options: LoadOptions) -> RetrievalDataset:
+        path = root / _dci.LONG_CSV
+        try:
+            with path.open(encoding="utf-8", newline="") as f:
+                rows = list(csv.DictReader(f, delimiter="\t"))
+        except (UnicodeDecodeError, csv.Error) as err:
+            raise DataError(f"{self.meta.name}: {path} is not a readable UTF-8 tab-separated file ({err})") from None
+        if rows and not {"filepath", "title"} <= set(rows[0]):
+            raise DataError(f"{self.meta.name}: {path}: expected the columns 'filepath' and 'title' (tab-separated), "
+                            f"found {', '.join(map(str, rows[0]))}")
+        items = []
+        for number, row in enumerate(rows, 2):
+            where = f"{self.meta.name}: {path}: line {number}"
+            if row["filepath"] is None or row["title"] is None:
+                raise DataError(f"{where}: expected 2 tab-separated fields")
+            items.append(Item(Path(row["filepath"]).stem, _dci.photo(root, row["filepath"], where), [row["title"]]))
+        return build_dataset(self, root, items, options)
+
+    def status(self, root: Path) -> TaskStatus:
+        if not (root / _dci.ANNOTATIONS).is_dir() and (root / _dci.LONG_CSV).is_file():
+            return status_by_loading(self, root, [_dci.LONG_CSV])
+        return super().status(root)
+
+
+_FGCLIP = ("FG-CLIP's scripts walk annotations/ with os.listdir (arbitrary order) and keep empty extra captions; "
+           "here the order is sorted, which changes no recall but makes per-image reports reproducible.",
+           "Differs from dci-long only if an extra caption is empty (dci-long drops that image).",
+           "FG-CLIP v1 squashes images to 224x224 instead of the model's resize-and-crop; this task uses the "
+           "model's own preprocessing.")
+
+
+@register_task
+class DciFgclip(_ExtraCaption):
+    skip_empty = False
+    meta = _meta(
+        "dci-fgclip", "DCI as FG-CLIP (v1) evaluates it: extra caption only, every annotation file",
+        "extra_caption only, every annotations/*.json (sorted), empty captions kept, 1:1 "
+        "(FG-CLIP fgclip/eval/dci_retrieval.py @b08f665)",
+        f"every {_dci.ANNOTATIONS}/*.json, sorted by name", _FGCLIP,
+    )
+
+
+@register_task
+class DciFgclip2(_ExtraCaption):
+    skip_empty = False
+    lower = True
+    meta = _meta(
+        "dci-fgclip2", "DCI as FG-CLIP 2 evaluates it: lower-cased extra caption, every annotation file",
+        "extra_caption.lower() only, every annotations/*.json (sorted), empty captions kept, 1:1 "
+        "(FG-CLIP 2 fgclip2/eval/dci_retrieval.py @b1af1cd)",
+        f"every {_dci.ANNOTATIONS}/*.json, sorted by name",
+        (*_FGCLIP[:2], "FG-CLIP 2 evaluates with max_length 196 and sigmoid scores (ranking unchanged)."),
+    )

@@ -1,0 +1,30 @@
+"""The long-caption tasks (DOCCI, DCI variants, IIW, FLAIR's sentence sets) through `run`, each metric equal to an
+independent computation (embeddings one item at a time, brute-force recall)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from longbench.runner import RunConfig, run
+from longbench.tasks import resolve_tasks
+from tests.test_run import independent_metrics
+
+TASKS = ["docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "iiw", "iiw-fg"]
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    for task in resolve_tasks(",".join(TASKS)):
+        task.write_sample(task.root(root), 5, seed=5)
+    return root
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_long_caption_task_equals_an_independent_computation(task, data_root, tmp_path):
+    [done] = run("tiny-clip", task, RunConfig(data_root=data_root, output=tmp_path, batch_size=3, progress=False))
+    assert done.result.task.name == task and done.result.task.subset
+    for name, value in independent_metrics("tiny-clip", task, data_root).items():
+        assert done.result.metrics[name] == pytest.approx(value, abs=1e-9), name
