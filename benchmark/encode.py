@@ -22,6 +22,15 @@ from .adapters.protocol import ImageTextModel, TokenBatch
 from .data.images import ImageDataset, collate
 from .datasets import Images
 from .distributed import Group
+from .embedding_cache import (
+    Batch,
+    EmbeddingCache,
+    image_batch_key,
+    image_fingerprints,
+    image_settings_key,
+    text_batch_key,
+    text_settings_key,
+)
 from .errors import DataError
 from .progress import track
 
@@ -79,7 +88,7 @@ class Encoder:
 
     def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
                  precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True,
-                 group: Group | None = None):
+                 group: Group | None = None, cache: EmbeddingCache | None = None):
         if batch_size < 1:
             raise DataError(f"batch size must be at least 1, got {batch_size}")
         if workers < 0:
@@ -94,6 +103,8 @@ class Encoder:
         self.skip_bad_images = skip_bad_images
         #: Cut text batches after their longest caption where the model's text spec makes that exact.
         self.trim = trim
+        #: Batches already encoded (embedding_cache.py) are read from here, new ones written; None: no cache.
+        self.cache = cache
 
     def _autocast(self):
         if self.dtype == torch.float32:
@@ -108,12 +119,12 @@ class Encoder:
         chunks = list(torch.split(order, self.batch_size))
         share = self.group.share(len(chunks))
         mine = chunks[share.start:share.stop]
+        settings = text_settings_key(self.adapter, self.dtype, self.device) if self.cache else ""
 
         def encode() -> tuple[np.ndarray, np.ndarray]:
             rows = [np.zeros((0, self.adapter.embed_dim), np.float32)]
             for chunk in track(mine, sum(map(len, mine)), f"encode {desc}", self.progress, unit_size=len):
-                with self._autocast():
-                    rows.append(self.adapter.encode_text(self.text_batch(tokens.select(chunk))).cpu().numpy())
+                rows.append(self._cached_text_batch(self.text_batch(tokens.select(chunk)), settings))
             return torch.cat([order[:0], *mine]).numpy(), np.concatenate(rows)
 
         out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
@@ -133,33 +144,52 @@ class Encoder:
             return batch.trimmed()
         return batch.padded(self.adapter.text_spec.fixed_length or self.adapter.context_length)
 
+    def _cached_text_batch(self, batch: TokenBatch, settings: str) -> np.ndarray:
+        if self.cache is None:
+            return self._encode_text(batch)
+        # Keyed by the batch exactly as the tower gets it (ids at its width, and lengths for masked towers).
+        key = text_batch_key(settings, batch.ids, batch.lengths)
+        hit = self.cache.get("text", key, len(batch), self.adapter.embed_dim)
+        if hit is not None:
+            return hit.vectors
+        vectors = self._encode_text(batch)
+        self.cache.put("text", key, Batch(vectors, np.arange(len(batch)), []))
+        return vectors
+
+    def _encode_text(self, batch: TokenBatch) -> np.ndarray:
+        with self._autocast():
+            return self.adapter.encode_text(batch).cpu().numpy()
+
     def images(self, images: Images, ids: Sequence[str] | None = None, skip_bad: bool | None = None,
                crop_border: int = 0, desc: str = "images") -> ImageEmbeddings:
         """Embeddings of the images that decode; a bad one raises DataError naming it unless skipping."""
         skip = self.skip_bad_images if skip_bad is None else skip_bad
         ids = list(ids) if ids is not None else [str(p) for p in range(len(images))]
-        # This rank's share of whole batches: the batches one process would form, so the same embeddings.
-        share = self.group.share(-(-len(images) // self.batch_size))
-        mine = range(share.start * self.batch_size, min(share.stop * self.batch_size, len(images)))
-        dataset = torch.utils.data.Subset(ImageDataset(images, self.adapter.preprocess, crop_border), mine)
-        loader = torch.utils.data.DataLoader(
-            dataset, batch_size=self.batch_size, num_workers=self.workers, collate_fn=collate,
-            pin_memory=self.device.type == "cuda")
+        # The batches one process forms (this rank's share of them): cached ones are read, the others decoded and
+        # encoded as they were, so the embeddings are the same whatever the cache held and however many ranks.
+        plan = [list(range(s, min(s + self.batch_size, len(images)))) for s in range(0, len(images), self.batch_size)]
+        share = self.group.share(len(plan))
+        plan = plan[share.start:share.stop]
 
         def encode() -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+            cached, keys = self._cached_image_batches(images, plan, crop_border)
+            missing = [chunk for b, chunk in enumerate(plan) if cached[b] is None]
+            # Only the missing batches are decoded (no worker starts when every batch is cached).
+            loader = iter(torch.utils.data.DataLoader(
+                ImageDataset(images, self.adapter.preprocess, crop_border), batch_sampler=missing,
+                num_workers=self.workers, collate_fn=collate, pin_memory=self.device.type == "cuda") if missing else ())
             vectors, kept, skipped = [], [], []
-            for idx, pixels, failures in track(loader, len(mine), f"encode {desc}", self.progress,
-                                               unit_size=lambda b: len(b[0]) + len(b[2])):
-                for f in failures:
-                    name = _image_name(images, f.index, ids)
+            for b, chunk in track(list(enumerate(plan)), sum(map(len, plan)), f"encode {desc}", self.progress,
+                                  unit_size=lambda item: len(item[1])):
+                batch = cached[b] if cached[b] is not None else self._encode_image_batch(next(loader), chunk[0],
+                                                                                          skip, keys[b])
+                for position, reason in batch.failures:
+                    name = _image_name(images, chunk[position], ids)
                     if not skip:
-                        raise DataError(f"cannot decode image {name} ({f.reason}); pass --skip-bad-images to "
-                                        f"skip it")
-                    skipped.append(f"{name}: {f.reason}")
-                if pixels is not None:
-                    with self._autocast():
-                        vectors.append(self.adapter.encode_image(pixels).cpu().numpy())
-                    kept.append(idx.numpy())
+                        raise DataError(f"cannot decode image {name} ({reason}); pass --skip-bad-images to skip it")
+                    skipped.append(f"{name}: {reason}")
+                vectors.append(batch.vectors)
+                kept.append(batch.kept + chunk[0])
             return vectors, kept, skipped
 
         vectors, kept, skipped = ([item for part in parts for item in part]
@@ -167,6 +197,32 @@ class Encoder:
         dim = self.adapter.embed_dim
         return ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
                                np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+
+    def _cached_image_batches(self, images: Images, plan: list[list[int]],
+                              crop_border: int) -> tuple[list[Batch | None], list[str | None]]:
+        if self.cache is None:
+            return [None] * len(plan), [None] * len(plan)
+        settings = image_settings_key(self.adapter, self.dtype, self.device, crop_border)
+        items = image_fingerprints(images)
+        keys = [image_batch_key(settings, [items[i] for i in chunk]) for chunk in plan]
+        dim = self.adapter.embed_dim
+        return [self.cache.get("image", key, len(chunk), dim) for key, chunk in zip(keys, plan, strict=True)], keys
+
+    def _encode_image_batch(self, loaded, start: int, skip: bool, key: str | None) -> Batch:
+        """One decoded batch encoded; written to the cache unless a failure stops the run."""
+        idx, pixels, failures = loaded
+        if failures and not skip:  # raised by the caller, naming the first bad image; nothing is written
+            return Batch(np.zeros((0, self.adapter.embed_dim), np.float32), np.zeros(0, np.int64),
+                         [(f.index - start, f.reason) for f in failures])
+        if pixels is not None:
+            with self._autocast():
+                vectors = self.adapter.encode_image(pixels).cpu().numpy()
+        else:
+            vectors = np.zeros((0, self.adapter.embed_dim), np.float32)
+        batch = Batch(vectors, idx.numpy().astype(np.int64) - start, [(f.index - start, f.reason) for f in failures])
+        if self.cache is not None and key is not None:
+            self.cache.put("image", key, batch)
+        return batch
 
 
 def _image_name(images: Images, index: int, ids: Sequence[str]) -> str:

@@ -24,6 +24,7 @@ from . import __version__
 from .adapters import ImageTextModel, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .distributed import join
+from .embedding_cache import EmbeddingCache
 from .encode import Encoder, resolve_device
 from .errors import DataError, LongbenchError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
@@ -47,7 +48,13 @@ class RunConfig:
     bootstrap: int = 0
     seed: int = 0
     templates: str | None = None
+    #: Cache root (embeddings/ and classifiers/ under it); None: $LONGBENCH_CACHE or ~/.cache/longbench.
     cache_dir: Path | None = None
+    #: Read and write cached embeddings and classifiers (embedding_cache.py); False encodes everything afresh.
+    cache: bool = True
+    #: Cut text batches after their longest caption where exact (the default); False pads every batch to the
+    #: model's full context, the reference path kept for verification and benchmarks.
+    trim: bool = True
     progress: bool = True
     #: Retrieval ranking: auto, dense, chunked or faiss (metrics/retrieval.py); all give the same recalls.
     index: str = "auto"
@@ -140,9 +147,12 @@ def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config:
 def _evaluate(adapter: ImageTextModel, loaded: list[tuple[Task, Dataset, float]], config: RunConfig,
               on_result: Callable[[TaskRun], None] | None, skip_existing: bool) -> list[TaskRun]:
     encoder = make_encoder(adapter, config)
-    options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir, config.index)
+    options = EvalOptions(config.bootstrap, config.seed, config.templates,
+                          config.cache_dir / "classifiers" if config.cache_dir else None, config.index, config.cache)
     runs = []
     for task, dataset, load_seconds in loaded:
+        if encoder.cache:
+            encoder.cache.reset_counts()
         path = result_path(config.output, adapter.name, task.meta.name)
         if skip_existing:
             # Rank 0 decides (the output folder may exist on its node only) and every rank follows.
@@ -179,7 +189,8 @@ def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
     """The encoder `config` describes, on this rank's device and in its group (one process: rank 0 of 1)."""
     group = join(resolve_device(config.device))
     return Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
-                   skip_bad_images=config.skip_bad_images, group=group)
+                   skip_bad_images=config.skip_bad_images, trim=config.trim, group=group,
+                   cache=EmbeddingCache(config.cache_dir) if config.cache else None)
 
 
 def _load(task: Task, config: RunConfig) -> tuple[Dataset, float]:
@@ -215,4 +226,6 @@ def environment(encoder: Encoder) -> dict[str, str]:
     if encoder.device.type == "cuda":
         device += f" ({torch.cuda.get_device_name(encoder.device)})"
     return {"longbench": __version__, "torch": torch.__version__, "open_clip": open_clip.__version__,
-            "python": platform.python_version(), "device": device, "dtype": str(encoder.dtype).replace("torch.", "")}
+            "python": platform.python_version(), "device": device, "dtype": str(encoder.dtype).replace("torch.", ""),
+            "text_batches": "trimmed" if encoder.trims else "full context",
+            "embedding_cache": encoder.cache.summary() if encoder.cache else "off"}

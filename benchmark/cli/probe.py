@@ -11,8 +11,9 @@ from rich.table import Table
 
 from ..errors import DataError
 from ._app import app, console, friendly_errors
+from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
 from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
-from .run import parse_roots
+from .run import NO_TRIM_HELP, parse_roots
 
 if TYPE_CHECKING:
     from ..probe import ProbeResult
@@ -68,6 +69,9 @@ def probe_command(
     index: Annotated[str, typer.Option(help=INDEX_HELP)] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     trust_remote_code: Annotated[bool, typer.Option("--trust-remote-code", help=TRUST_HELP)] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help=CACHE_DIR_HELP)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help=NO_CACHE_HELP)] = False,
+    no_trim: Annotated[bool, typer.Option("--no-trim", help=NO_TRIM_HELP)] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
     from ..distributed import current
@@ -90,7 +94,8 @@ def probe_command(
     config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet,
-                       index=index, trust_remote_code=trust_remote_code)
+                       index=index, trust_remote_code=trust_remote_code,
+                       cache_dir=cache_dir, cache=not no_cache, trim=not no_trim)
     result = probe(model, task, config, unit=unit, lengths=parse_lengths(lengths), tolerance=tolerance,
                    checkpoint=checkpoint, label=name)
     if not current().main:  # torchrun: rank 0 prints and writes

@@ -13,11 +13,13 @@ from ..errors import DataError
 from ..results import RETRIEVAL_METRICS, Result
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
+from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
 from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
 
 if TYPE_CHECKING:
     from ..runner import TaskRun
 
+NO_TRIM_HELP = "Pad every text batch to the model's full context (the reference path; same metrics, slower)."
 STATE_STYLE = {"found": "green", "incomplete": "yellow", "missing": "red"}
 
 
@@ -92,6 +94,9 @@ def run_command(
                                        "from the same checkpoint, task version and data."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help=TRUST_HELP),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
+    no_trim: bool = typer.Option(False, "--no-trim", help=NO_TRIM_HELP),
 ) -> None:
     """Evaluate models on tasks and write one result JSON per model and task."""
     from ..distributed import current
@@ -100,7 +105,8 @@ def run_command(
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
-                       progress=not quiet, index=index, trust_remote_code=trust_remote_code)
+                       progress=not quiet, index=index, trust_remote_code=trust_remote_code,
+                       cache_dir=cache_dir, cache=not no_cache, trim=not no_trim)
     runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return

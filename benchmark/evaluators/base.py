@@ -34,6 +34,8 @@ class EvalOptions:
     cache_dir: Path | None = None
     #: How retrieval ranks are computed: auto, dense, chunked or faiss (metrics/retrieval.py).
     index: str = "auto"
+    #: False: classifiers are built afresh, never read from or written to the cache.
+    cache: bool = True
 
 
 #: kind ("retrieval", "classification") -> evaluate(encoder, dataset, options) -> Evaluation

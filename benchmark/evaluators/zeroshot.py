@@ -108,12 +108,13 @@ def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
 
 def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, prompts: str | None = None,
                             cache_dir: Path | None = None, bootstrap: int = 0, seed: int = 0,
-                            task_name: str | None = None, skip_bad: bool | None = None) -> Evaluation:
+                            task_name: str | None = None, skip_bad: bool | None = None,
+                            use_cache: bool = True) -> Evaluation:
     """Zero-shot top-1/top-5/mean-per-class-recall of `encoder` on `dataset`.
 
     prompts: a prompt-set name or JSON file (default: the dataset's own default set). task_name selects the
     task-specific prompts of the `clip` set (default: the dataset's `task`). skip_bad: drop images that do not
-    decode (None: the encoder's setting).
+    decode (None: the encoder's setting). use_cache: False builds the classifier without reading or writing the cache.
     """
     timings: dict[str, float] = {}
     task = task_name or dataset.task
@@ -121,7 +122,7 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
                              default=dataset.default_prompts)
 
     start = time.perf_counter()
-    classifier = cached_classifier(encoder, chosen, _provenance(encoder), cache_dir)
+    classifier = cached_classifier(encoder, chosen, _provenance(encoder) if use_cache else None, cache_dir)
     timings["encode_texts"] = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -206,4 +207,4 @@ def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
 @register_evaluator("classification")
 def evaluate(encoder: Any, dataset: ClassificationDataset, options: EvalOptions) -> Evaluation:
     return evaluate_classification(encoder, dataset, prompts=options.prompts, cache_dir=options.cache_dir,
-                                   bootstrap=options.bootstrap, seed=options.seed)
+                                   bootstrap=options.bootstrap, seed=options.seed, use_cache=options.cache)

@@ -1,0 +1,40 @@
+"""`longbench cache info|clear`: the embedding cache's size, and deleting it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from ._app import app, console, friendly_errors
+
+CACHE_DIR_HELP = "Cache root (embeddings/, classifiers/); default $LONGBENCH_CACHE or ~/.cache/longbench."
+NO_CACHE_HELP = "Encode everything afresh: no cached embeddings or classifiers are read or written."
+
+cache_app = typer.Typer(help="The embedding cache: info, clear.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+def _describe(info) -> str:
+    return ", ".join(f"{kind} {info.files[kind]} batches ({info.bytes[kind] / 1e6:.1f} MB)" for kind in info.files)
+
+
+@cache_app.command("info")
+@friendly_errors
+def info_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
+    """Where the embedding cache is and how much it holds."""
+    from ..embedding_cache import cache_info
+
+    info = cache_info(cache_dir)
+    console.print(f"{escape(str(info.root))}: {_describe(info)}", highlight=False)
+
+
+@cache_app.command("clear")
+@friendly_errors
+def clear_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
+    """Delete every cached embedding (classifiers and weights are left alone)."""
+    from ..embedding_cache import clear_cache
+
+    info = clear_cache(cache_dir)
+    console.print(f"deleted {escape(str(info.root))}: {_describe(info)}", highlight=False)

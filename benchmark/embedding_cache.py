@@ -1,0 +1,213 @@
+"""The embedding cache: one file per encoded batch, keyed by everything that determines its numbers.
+
+A batch's embeddings depend (in their last bits) on which items were encoded together, so the cache stores whole
+batches, exactly as the encoder forms them, rather than single items: a cached run then gives bit-for-bit the
+numbers of an uncached one, and a run that was interrupted resumes from its last written batch (each file is
+written atomically as its batch completes; the missing batches form the same batches again).
+
+Keys (sha256):
+- images: the image tower's weights, the preprocessing (its description and the border crop), the dtype and device
+  type, and per image its file's absolute path, size and modification time (nanoseconds) -- a stat, not a read of
+  every file, so a warm run stays cheap; a rewritten file gets a new modification time. Array images (CIFAR) are
+  keyed by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image batches.
+- texts: the text tower's weights (the effective positional table included), its text spec, the dtype and device
+  type, and the batch exactly as the tower gets it (ids at the batch's width, trimmed or padded, and lengths): the
+  ids stand for the tokenizer, its version, the context length, the truncation and the trim mode at once.
+Both include the backend and architecture name from the provenance (build settings that are not weights, such as
+QuickGELU, are named there), never the model's name, so differently named models with one tower share it.
+
+Tower digests are computed once per model load (remembered per adapter until a weight is modified in place).
+Files are named by their key, so processes writing disjoint batches of one cache never collide, and two writing
+the same batch write the same bytes. A file that does not load, or whose key, shape, dtype or count is not what
+was asked for, is treated as missing: recomputed and overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import weakref
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .atomic import atomic_open
+
+#: Bump when what a batch's numbers depend on changes in a way the keys do not show.
+CACHE_VERSION = 1
+KINDS = ("image", "text")
+
+
+def default_cache_root() -> Path:
+    """`$LONGBENCH_CACHE`, or ~/.cache/longbench (the classifiers and embeddings folders live under it)."""
+    root = os.environ.get("LONGBENCH_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "longbench"
+
+
+@dataclass
+class Batch:
+    """One encoded batch: vectors of the items that encoded, their positions in the batch, and the failures."""
+
+    vectors: np.ndarray  # float32 [n_kept, D]
+    kept: np.ndarray  # int64 [n_kept], positions within the batch
+    failures: list[tuple[int, str]]  # (position within the batch, reason) of items that could not be decoded
+
+
+class EmbeddingCache:
+    """Batches of embeddings under `<root>/embeddings/<kind>/<key[:2]>/<key>.npz`."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root is not None else default_cache_root()
+        self.folder = self.root / "embeddings"
+        self.reset_counts()
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / key[:2] / f"{key}.npz"
+
+    def get(self, kind: str, key: str, size: int, dim: int) -> Batch | None:
+        """The batch stored under `key` if it is well-formed for `size` items of dimension `dim`, else None."""
+        batch = self._read(self._path(kind, key), key, size, dim)
+        counter = self.hits if batch is not None else self.misses
+        counter[kind] += 1
+        return batch
+
+    def put(self, kind: str, key: str, batch: Batch) -> None:
+        with atomic_open(self._path(kind, key), "wb") as fh:
+            np.savez(fh, key=np.array(key), vectors=np.ascontiguousarray(batch.vectors, dtype=np.float32),
+                     kept=np.asarray(batch.kept, dtype=np.int64),
+                     failed=np.array([p for p, _ in batch.failures], dtype=np.int64),
+                     reasons=np.array([r for _, r in batch.failures], dtype=str))
+
+    @staticmethod
+    def _read(path: Path, key: str, size: int, dim: int) -> Batch | None:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                stored = {name: data[name] for name in ("key", "vectors", "kept", "failed", "reasons")}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None  # absent, truncated or not an npz of ours: recomputed
+        vectors, kept, failed = stored["vectors"], stored["kept"], stored["failed"]
+        well_formed = (str(stored["key"]) == key and vectors.dtype == np.float32 and vectors.ndim == 2
+                       and vectors.shape == (len(kept), dim) and kept.dtype == np.int64 and failed.dtype == np.int64
+                       and len(kept) + len(failed) == size and len(stored["reasons"]) == len(failed)
+                       and np.array_equal(np.sort(np.concatenate([kept, failed])), np.arange(size))
+                       and bool(np.isfinite(vectors).all()))
+        if not well_formed:
+            return None
+        return Batch(vectors, kept, list(zip(failed.tolist(), stored["reasons"].tolist(), strict=True)))
+
+    def reset_counts(self) -> None:
+        self.hits = dict.fromkeys(KINDS, 0)
+        self.misses = dict.fromkeys(KINDS, 0)
+
+    def summary(self) -> str:
+        return ", ".join(f"{kind} batches {self.hits[kind]} cached / {self.hits[kind] + self.misses[kind]}"
+                         for kind in KINDS)
+
+
+# --- keys ---------------------------------------------------------------------------------------------------
+
+def _sha(*parts: Any) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def image_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device, crop_border: int) -> str:
+    prov = adapter.provenance
+    return _sha("image", CACHE_VERSION, prov.backend, prov.architecture, tower_digest(adapter, "image"),
+                describe_preprocess(adapter.preprocess), crop_border, str(dtype), device.type)
+
+
+def text_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device) -> str:
+    prov = adapter.provenance
+    return _sha("text", CACHE_VERSION, prov.backend, prov.architecture, prov.text_spec,
+                tower_digest(adapter, "text"), str(dtype), device.type)
+
+
+def image_batch_key(settings: str, items: Sequence[bytes]) -> str:
+    return _sha(settings, *items)
+
+
+def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor) -> str:
+    ids = ids.to(torch.int64).cpu().contiguous()
+    return _sha(settings, list(ids.shape), ids.numpy().tobytes(), lengths.to(torch.int64).cpu().numpy().tobytes())
+
+
+def image_fingerprints(images: Any) -> list[bytes]:
+    """Per image: its array bytes, or its file's absolute path, size and modification time (see the module doc)."""
+    if isinstance(images, np.ndarray):
+        return [hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest() for image in images]
+    out = []
+    for path in images:
+        absolute = os.path.abspath(path)
+        try:
+            st = os.stat(absolute)
+            stamp = f"{st.st_size}:{st.st_mtime_ns}"
+        except OSError:
+            stamp = "missing"  # a missing file's failure is cached with its batch, until the file appears
+        out.append(f"{absolute}\0{stamp}".encode("utf-8", "surrogatepass"))
+    return out
+
+
+def describe_preprocess(preprocess: Any) -> str:
+    """The transform's description without memory addresses (plain functions print as `<function f at 0x..>`)."""
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(preprocess))
+
+
+# --- tower digests ------------------------------------------------------------------------------------------
+
+_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def tower_digest(adapter: Any, tower: str) -> str:
+    """sha256 of one tower's tensors (`adapter.tower_state`: names, dtypes, shapes, bytes), remembered per adapter.
+
+    It is recomputed when any of those tensors was modified in place (a training step) or replaced.
+    """
+    state = adapter.tower_state(tower)
+    stamp = tuple((name, t.data_ptr(), t._version) for name, t in sorted(state.items()))
+    memo = _DIGESTS.setdefault(adapter, {})
+    if tower not in memo or memo[tower][0] != stamp:
+        h = hashlib.sha256()
+        for name, t in sorted(state.items()):
+            flat = t.detach().contiguous().reshape(-1)
+            h.update(f"{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
+            h.update(flat.view(torch.uint8).cpu().numpy().tobytes() if flat.numel() else b"")
+        memo[tower] = (stamp, h.hexdigest())
+    return memo[tower][1]
+
+
+# --- info and clear -----------------------------------------------------------------------------------------
+
+@dataclass
+class CacheInfo:
+    root: Path
+    files: dict[str, int]
+    bytes: dict[str, int]
+
+
+def cache_info(root: Path | None = None) -> CacheInfo:
+    cache = EmbeddingCache(root)
+    files, sizes = {}, {}
+    for kind in KINDS:
+        found = list((cache.folder / kind).glob("*/*.npz"))
+        files[kind] = len(found)
+        sizes[kind] = sum(p.stat().st_size for p in found)
+    return CacheInfo(cache.folder, files, sizes)
+
+
+def clear_cache(root: Path | None = None) -> CacheInfo:
+    """Delete the embeddings folder (nothing else under the cache root); returns what was there."""
+    info = cache_info(root)
+    shutil.rmtree(info.root, ignore_errors=True)
+    return info
