@@ -23,6 +23,7 @@ from .data.images import ImageDataset, collate
 from .datasets import Images
 from .distributed import Group
 from .errors import DataError
+from .finite import excerpt, require_finite
 from .progress import track
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
@@ -79,7 +80,7 @@ class Encoder:
 
     def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
                  precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True,
-                 group: Group | None = None):
+                 group: Group | None = None, skip_hint: str = "; pass --skip-bad-images to skip it"):
         if batch_size < 1:
             raise DataError(f"batch size must be at least 1, got {batch_size}")
         if workers < 0:
@@ -94,6 +95,8 @@ class Encoder:
         self.skip_bad_images = skip_bad_images
         #: Cut text batches after their longest caption where the model's text spec makes that exact.
         self.trim = trim
+        #: Appended to a decoding error: how the caller's command skips a bad image ("" where it cannot).
+        self.skip_hint = skip_hint
 
     def _autocast(self):
         if self.dtype == torch.float32:
@@ -119,6 +122,8 @@ class Encoder:
         out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
         for index, vectors in self.group.gather(encode):
             out[index] = vectors
+        # On the gathered rows, so every rank (and any later cache) sees the same verdict.
+        require_finite(out, self.adapter.name, "text tower", lambda row: f"caption {row} {excerpt(texts[row])}")
         return TextEmbeddings(out, tokens.raw_lengths.numpy(), tokens.truncated.numpy(),
                               context_length or self.adapter.context_length)
 
@@ -153,8 +158,7 @@ class Encoder:
                 for f in failures:
                     name = _image_name(images, f.index, ids)
                     if not skip:
-                        raise DataError(f"cannot decode image {name} ({f.reason}); pass --skip-bad-images to "
-                                        f"skip it")
+                        raise DataError(f"cannot decode image {name} ({f.reason}){self.skip_hint}")
                     skipped.append(f"{name}: {f.reason}")
                 if pixels is not None:
                     with self._autocast():
@@ -164,9 +168,15 @@ class Encoder:
 
         vectors, kept, skipped = ([item for part in parts for item in part]
                                   for parts in zip(*self.group.gather(encode), strict=True))
+        if skipped and not kept:
+            raise DataError(f"{desc}: no images left to evaluate: all {len(skipped)} failed to decode "
+                            f"(first: {skipped[0]})")
         dim = self.adapter.embed_dim
-        return ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
-                               np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+        result = ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
+                                 np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+        require_finite(result.vectors, self.adapter.name, "image tower",
+                       lambda row: f"image {_image_name(images, int(result.kept[row]), ids)}")
+        return result
 
 
 def _image_name(images: Images, index: int, ids: Sequence[str]) -> str:

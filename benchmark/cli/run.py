@@ -96,6 +96,10 @@ def run_command(
     from ..distributed import current
     from ..runner import RunConfig, model_specs, run_models
 
+    if gate is not None:  # a bad tolerance must fail now, not after the evaluation
+        from ..report.gate import check_tolerance
+
+        check_tolerance(tolerance)
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
