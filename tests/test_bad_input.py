@@ -9,9 +9,14 @@ and append a `Case` to CASES.
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import re
+import shutil
 import sys
+import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +147,137 @@ def embed_bad_image(tmp: Path) -> list[str]:
     return ["embed", "--model", "tiny-clip", "--image", str(bad), "--device", "cpu"]
 
 
+def edit_json(path: Path, change: Callable[[object], None]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def objectnet_folder_escape(tmp: Path) -> list[str]:
+    args = run_args(tmp, "objectnet")
+    base = tmp / "data" / "objectnet" / "objectnet-1.0"
+    outside = tmp / "outside"
+    outside.mkdir()
+    shutil.copy(next((base / "images" / "backpack").iterdir()), outside / "x.png")
+    edit_json(base / "mappings" / "folder_to_objectnet_label.json",
+              lambda d: d.update({"../../../../outside": d.pop("backpack")}))
+    return args
+
+
+def coco_image_id_list(tmp: Path) -> list[str]:
+    args = run_args(tmp, "coco")
+    edit_json(tmp / "data" / "coco" / "annotations" / "captions_val2017.json",
+              lambda d: d["annotations"][0].update(image_id=[d["annotations"][0]["image_id"]]))
+    return args
+
+
+def coco_image_id_list_status(command: list[str]) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        coco_image_id_list(tmp)
+        return [*command, "--data-root", str(tmp / "data")]
+    return setup
+
+
+def coco_file_twice(tmp: Path) -> list[str]:
+    args = run_args(tmp, "coco")
+    edit_json(tmp / "data" / "coco" / "annotations" / "captions_val2017.json",
+              lambda d: d["images"][1].update(file_name=d["images"][0]["file_name"]))
+    return args
+
+
+def karpathy_file_twice(tmp: Path) -> list[str]:
+    args = run_args(tmp, "flickr30k")
+    path = tmp / "data" / "flickr30k" / "dataset_flickr30k.json"
+    edit_json(path, lambda d: d["images"][-1].update(filename=d["images"][-2]["filename"]))
+    return args
+
+
+def sharegpt4v_repeat(tmp: Path) -> list[str]:
+    args = run_args(tmp, "sharegpt4v-1k")
+    edit_json(tmp / "data" / "sharegpt4v" / "share-captioner_coco_lcs_sam_1246k_1107.json",
+              lambda d: d[2].update(image=d[0]["image"]))
+    return args
+
+
+def cifar_labels(value: object) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        args = run_args(tmp, "cifar10")
+        path = tmp / "data" / "cifar10" / "cifar-10-batches-py" / "test_batch"
+        with open(path, "rb") as fh:
+            batch = pickle.load(fh, encoding="bytes")
+        batch[b"labels"] = value
+        with open(path, "wb") as fh:
+            pickle.dump(batch, fh, protocol=2)  # what a re-export with Python 3 writes
+        return args
+    return setup
+
+
+def fifo_caption(tmp: Path) -> list[str]:
+    args = run_args(tmp, "urban1k")
+    caption = tmp / "data" / "Urban1k" / "caption" / "2.txt"
+    caption.unlink()
+    os.mkfifo(caption)
+    return args
+
+
+def symlink_out(task: str, inside: str) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        args = run_args(tmp, task)
+        target = next(p for p in sorted((tmp / "data").rglob(inside)) if p.is_file())
+        outside = tmp / "outside" / target.name
+        outside.parent.mkdir()
+        shutil.move(target, outside)
+        target.symlink_to(outside)
+        return args
+    return setup
+
+
+def imagenet_all_undecodable(tmp: Path) -> list[str]:
+    args = run_args(tmp, "imagenet", "--skip-bad-images")
+    for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
+        image.write_bytes(b"not an image")
+    return args
+
+
+def bad_checkpoint(content: bytes | Callable[[Path], None]) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        path = tmp / "model.pt"
+        content(path) if callable(content) else path.write_bytes(content)
+        return run_args(tmp, "urban1k", model=["--checkpoint", str(path)])
+    return setup
+
+
+def fake_zip(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("docs/readme.txt", "hello")
+
+
+def torchscript(path: Path) -> None:
+    from longbench.adapters.build import build_model
+    from longbench.adapters.tiny import TINY
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.jit.script(build_model(TINY).eval()).save(str(path))
+
+
+def custom_text_clip(path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file({"text.transformer.resblocks.0.attn.in_proj_weight": torch.zeros(3, 1)}, str(path))
+
+
+def open_clip_training_checkpoint(path: Path) -> None:
+    torch.save({"epoch": 3, "state_dict": {f"module.{k}": v for k, v in tiny_state_dict().items()}}, path)
+
+
+def odd_vision_width(path: Path) -> None:
+    from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
+
+    vision = CLIPVisionCfg(layers=1, width=32, patch_size=8, image_size=32, head_width=32)
+    torch.save(CLIP(64, vision, CLIPTextCfg(vocab_size=49408, width=128, heads=2, layers=1)).state_dict(), path)
+
+
 CASES = [
     Case("nan-image-tower", "a checkpoint whose image tower gives NaN (e.g. `visual.proj` is NaN)",
          "error naming the model, the tower and the first image; no result written", 3,
@@ -179,14 +315,70 @@ CASES = [
     Case("embed-bad-image", "`embed --image` of a file that is not an image",
          "error naming the file (no `--skip-bad-images` hint: embed has none)", 2,
          r"cannot decode image .*bad\.jpg \([^)]*\)$", embed_bad_image),
+    Case("objectnet-folder-escape", "ObjectNet mapping file naming a folder `../../../../outside`",
+         "refused: class folders must stay inside the images folder", 2,
+         r"_label\.json: folder of a mapped class: image path '\.\./\.\./\.\./\.\./outside' must stay inside",
+         objectnet_folder_escape),
+    Case("coco-image-id-list", "COCO annotation whose `image_id` is a list",
+         "one-line error naming the annotation", 2, r"annotations\[0\]: expected an object with an integer 'image_id'",
+         coco_image_id_list),
+    Case("coco-image-id-list-data-status", "the same file, in `data status`",
+         "listed: coco shown as incomplete with the problem, every other task still listed", 0,
+         r"coco .*incomplete(.|\n)*problem: coco: .*annotations\[0\]",
+         coco_image_id_list_status(["data", "status"])),
+    Case("coco-image-id-list-tasks", "the same file, in `tasks --data-root`",
+         "listed: coco shown as incomplete with the problem", 0, r"coco .*incomplete 0/5000 images",
+         coco_image_id_list_status(["tasks"])),
+    Case("coco-file-twice", "two COCO image ids naming one file", "refused (each image must be listed once)", 2,
+         r"is listed under image ids \d+ and \d+", coco_file_twice),
+    Case("karpathy-file-twice", "two Karpathy test entries naming one file", "refused (each image appears once)",
+         2, r"images\[\d+\] and images\[\d+\] are both flickr30k-images/", karpathy_file_twice),
+    Case("sharegpt4v-repeated-image", "a ShareGPT4V entry repeating an earlier entry's image",
+         "kept, as Long-CLIP's protocol reads the file, but counted (`repeated_images`) and warned", 0,
+         r"warning: sharegpt4v-1k: 1 entries repeat an earlier entry's image", sharegpt4v_repeat, writes=True),
+    Case("cifar-labels-strings", "CIFAR labels as strings", "refused, naming the first", 2,
+         r"'labels'\[0\] is '\d', expected an integer class index", cifar_labels(["1", "2", "3"])),
+    Case("cifar-labels-int", "CIFAR labels as a single int", "refused", 2,
+         r"expected 'labels' to be a list of 3 integer labels \(one per image\), found int", cifar_labels(7)),
+    Case("cifar-labels-float", "CIFAR labels as floats with a fraction (2.0 is read as 2)",
+         "refused, never truncated", 2, r"'labels'\[1\] is 2\.5, expected an integer", cifar_labels([1.0, 2.5, 3.0])),
+    Case("fifo-caption", "a FIFO (named pipe) in `caption/` (also devices and sockets, in any data folder)",
+         "refused by name (never opened, so never hangs)", 2, r"caption/2\.txt is a FIFO \(named pipe\); only regular "
+         r"files are read", fifo_caption),
+    Case("symlink-out-urban", "an image that is a symlink leading outside the task folder",
+         "refused like a `..` path (the task folder itself may be a symlink)", 2,
+         r"image/1\.jpg is a symlink leading outside the data folder", symlink_out("urban1k", "1.jpg")),
+    Case("symlink-out-imagenet", "an ImageNet image symlinked outside the data root", "refused", 2,
+         r"\.JPEG is a symlink leading outside", symlink_out("imagenet", "*.JPEG")),
+    Case("symlink-out-annotations", "a COCO annotation file symlinked outside the task folder", "refused", 2,
+         r"captions_val2017\.json is a symlink leading outside", symlink_out("coco", "captions_val2017.json")),
+    Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
+         "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
+    Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,
+         r"not a checkpoint: it starts with b'", bad_checkpoint(bytes(range(7, 250)))),
+    Case("checkpoint-fake-zip", "a zip that is not a PyTorch file, as checkpoint", "says so, listing its content", 2,
+         r"a zip archive but not a PyTorch checkpoint \(no <name>/data\.pkl inside; it holds docs/readme\.txt\)",
+         bad_checkpoint(fake_zip)),
+    Case("checkpoint-torchscript", "an OpenAI TorchScript archive", "refused (TorchScript can carry code), pointing "
+         "at the safetensors copies (`--model clip-B`)", 2, r"a TorchScript archive .* refused.*--model clip-B",
+         bad_checkpoint(torchscript)),
+    Case("checkpoint-custom-text-clip", "an open_clip CustomTextCLIP checkpoint without `--model`",
+         "refused with the fix `--model open_clip:ARCH`", 2, r"CustomTextCLIP.*--model open_clip:ARCH",
+         bad_checkpoint(custom_text_clip)),
+    Case("checkpoint-open-clip-training", "an open_clip training checkpoint without `--model`",
+         "refused with the fix (its GELU/QuickGELU is not in the file)", 2,
+         r"open_clip training checkpoint.*--model open_clip:ARCH", bad_checkpoint(open_clip_training_checkpoint)),
+    Case("checkpoint-odd-width", "a checkpoint whose vision width is not a multiple of 64",
+         "one line (the head count cannot be read from the file)", 2, r"vision width 32 is not a multiple of 64",
+         bad_checkpoint(odd_vision_width)),
 ]
 
 
 # --- the checks ---------------------------------------------------------------------------------------------
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in folder.rglob("*") if p.is_file()}
+    return {str(p.relative_to(folder)): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_symlink() or p.is_file()}
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")

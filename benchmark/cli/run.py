@@ -131,8 +131,10 @@ def tasks_command(
         meta = task.meta
         present = "-"
         if data_root is not None:
-            status = task.status(task.root(data_root))
+            status = task.checked_status(task.root(data_root))
             present = f"[{STATE_STYLE[status.state]}]{status.state}[/] {_counts(status.found, status.expected)}"
+            if status.state == "incomplete" and status.detail:
+                present += f"\n{escape(status.detail)}"
         table.add_row(meta.name, meta.kind, ", ".join(meta.groups), escape(meta.protocol), present)
     console.print(table)
     console.print("Layouts and downloads: `longbench data status`.")

@@ -124,14 +124,15 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     chosen = resolve_prompts(prompts or dataset.default_prompts, task, dataset.classnames,
                              default=dataset.default_prompts)
 
-    start = time.perf_counter()
-    classifier = cached_classifier(encoder, chosen, _provenance(encoder), cache_dir)
-    timings["encode_texts"] = time.perf_counter() - start
-
+    # Images first: a dataset whose images all fail stops before ImageNet's 80,000 prompts are encoded.
     start = time.perf_counter()
     images = encoder.images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
                             crop_border=dataset.crop_border, desc=f"{dataset.task} images")
     timings["encode_images"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    classifier = cached_classifier(encoder, chosen, _provenance(encoder), cache_dir)
+    timings["encode_texts"] = time.perf_counter() - start
 
     start = time.perf_counter()
     labels = dataset.labels[np.asarray(images.kept, dtype=np.int64)]
