@@ -386,7 +386,8 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 def test_bad_input_through_the_cli(case: Case, tmp_path: Path):
     args = case.setup(tmp_path)
     before = snapshot(tmp_path)
-    result = runner.invoke(app, args, env={"COLUMNS": "1000"})
+    # The caches inside the test folder too, so that "nothing written" covers the classifier cache.
+    result = runner.invoke(app, args, env={"COLUMNS": "1000", "LONGBENCH_CACHE": str(tmp_path / "cache")})
     output = result.output.strip()
     assert result.exit_code == case.exit_code, output
     assert re.search(case.message, output, re.MULTILINE), output

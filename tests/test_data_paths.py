@@ -56,3 +56,15 @@ def test_symlinks_may_stay_inside_but_not_leave_the_root(tmp_path):
     (root / "sibling.jpg").symlink_to(tmp_path / "root2" / "x.jpg")
     with pytest.raises(DataError, match="leading outside"):
         is_data_file(root / "sibling.jpg", root)
+
+
+def test_a_fifo_as_a_user_data_file_is_refused_not_read(tmp_path):
+    from typer.testing import CliRunner
+
+    from longbench.cli import app
+
+    os.mkfifo(tmp_path / "captions.jsonl")
+    result = CliRunner().invoke(app, ["run", "--model", "tiny-clip", "--tasks", f"jsonl:{tmp_path / 'captions.jsonl'}",
+                                      "--output", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 2 and "captions.jsonl is a FIFO" in result.output, result.output
+    assert not (tmp_path / "out").exists()

@@ -37,6 +37,14 @@ def is_data_file(path: Path, root: Path) -> bool:
 
     Raises DataError naming `path` when it is a FIFO, device, socket or folder, or a symlink leading outside `root`.
     """
+    if not is_regular_file(path):
+        return False
+    require_inside(path, root)
+    return True
+
+
+def is_regular_file(path: Path) -> bool:
+    """True for a regular file, False when nothing is there; DataError naming anything else (a FIFO, a device)."""
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -46,7 +54,6 @@ def is_data_file(path: Path, root: Path) -> bool:
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         raise DataError(f"{path} is {kind}; only regular files are read from a data folder")
-    require_inside(path, root)
     return True
 
 
