@@ -137,7 +137,8 @@ def _check_torch_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise CheckpointError(f"{path}: a damaged zip archive ({_first_line(exc)})") from None
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint: a damaged zip archive "
+                              f"({_first_line(exc)})") from None
     if any(re.match(r"[^/]+/code/", name) for name in names):
         raise CheckpointError(
             f"{path}: a TorchScript archive (OpenAI's original ViT-*.pt files are): refused, because TorchScript "
