@@ -250,13 +250,13 @@ def infer_architecture(state: dict[str, torch.Tensor], source: str) -> Architect
         )
     except (KeyError, ValueError, IndexError) as exc:
         raise CheckpointError(f"{source}: tensor shapes do not describe a CLIP ViT ({_first_line(exc)})") from None
-    for tower, width in (("vision", arch.vision_width), ("text", arch.text_width)):
-        # Head counts are not stored in a state dict; OpenAI-style towers use 64-wide heads (heads = width // 64).
-        if width % HEAD_WIDTH:
-            raise CheckpointError(
-                f"{source}: {tower} width {width} is not a multiple of {HEAD_WIDTH}, so its attention head count "
-                "cannot be read from the file (OpenAI-style towers use 64-wide heads); if open_clip has its "
-                "architecture, load it with --model open_clip:ARCH --checkpoint FILE")
+    # Head counts are not stored in a state dict: the image tower gets width // 64 heads (OpenAI's convention), which
+    # is 0 below 64 (open_clip then fails deep inside torch) and not the trained count for other non-multiples.
+    if arch.vision_width % HEAD_WIDTH:
+        raise CheckpointError(
+            f"{source}: vision width {arch.vision_width} is not a multiple of {HEAD_WIDTH}, so its attention head "
+            "count cannot be read from the file (OpenAI-style towers use 64-wide heads); if open_clip has its "
+            "architecture, load it with --model open_clip:ARCH --checkpoint FILE")
     return arch
 
 
