@@ -21,7 +21,7 @@ def embed(adapter: ImageTextModel, texts: Sequence[str] = (), images: Sequence[P
     for path in images:
         if not Path(path).is_file():
             raise DataError(f"image file not found: {path}")
-    encoder = Encoder(adapter, device=device, progress=False)
+    encoder = Encoder(adapter, device=device, progress=False, skip_hint="")  # embed has no --skip-bad-images
     text_emb = encoder.texts(list(texts)) if texts else None
     rows = [text_emb.vectors] if text_emb else []
     if images:

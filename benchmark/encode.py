@@ -32,6 +32,7 @@ from .embedding_cache import (
     text_settings_key,
 )
 from .errors import DataError
+from .finite import excerpt, require_finite
 from .progress import track
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
@@ -88,7 +89,8 @@ class Encoder:
 
     def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
                  precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True,
-                 group: Group | None = None, cache: EmbeddingCache | None = None):
+                 group: Group | None = None, cache: EmbeddingCache | None = None,
+                 skip_hint: str = "; pass --skip-bad-images to skip it"):
         if batch_size < 1:
             raise DataError(f"batch size must be at least 1, got {batch_size}")
         if workers < 0:
@@ -105,6 +107,8 @@ class Encoder:
         self.trim = trim
         #: Batches already encoded (embedding_cache.py) are read from here, new ones written; None: no cache.
         self.cache = cache
+        #: Appended to a decoding error: how the caller's command skips a bad image ("" where it cannot).
+        self.skip_hint = skip_hint
 
     def _autocast(self):
         if self.dtype == torch.float32:
@@ -130,6 +134,8 @@ class Encoder:
         out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
         for index, vectors in self.group.gather(encode):
             out[index] = vectors
+        # On the gathered rows, so every rank (and any later cache) sees the same verdict.
+        require_finite(out, self.adapter.name, "text tower", lambda row: f"caption {row} {excerpt(texts[row])}")
         return TextEmbeddings(out, tokens.raw_lengths.numpy(), tokens.truncated.numpy(),
                               context_length or self.adapter.context_length)
 
@@ -186,7 +192,7 @@ class Encoder:
                 for position, reason in batch.failures:
                     name = _image_name(images, chunk[position], ids)
                     if not skip:
-                        raise DataError(f"cannot decode image {name} ({reason}); pass --skip-bad-images to skip it")
+                        raise DataError(f"cannot decode image {name} ({reason}){self.skip_hint}")
                     skipped.append(f"{name}: {reason}")
                 vectors.append(batch.vectors)
                 kept.append(batch.kept + chunk[0])
@@ -194,9 +200,15 @@ class Encoder:
 
         vectors, kept, skipped = ([item for part in parts for item in part]
                                   for parts in zip(*self.group.gather(encode), strict=True))
+        if skipped and not kept:
+            raise DataError(f"{desc}: no images left to evaluate: all {len(skipped)} failed to decode "
+                            f"(first: {skipped[0]})")
         dim = self.adapter.embed_dim
-        return ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
-                               np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+        result = ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
+                                 np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+        require_finite(result.vectors, self.adapter.name, "image tower",
+                       lambda row: f"image {_image_name(images, int(result.kept[row]), ids)}")
+        return result
 
     def _cached_image_batches(self, images: Images, plan: list[list[int]],
                               crop_border: int) -> tuple[list[Batch | None], list[str | None]]:

@@ -28,9 +28,12 @@ from .embedding_cache import EmbeddingCache
 from .encode import Encoder, resolve_device
 from .errors import DataError, LongbenchError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
+from .finite import require_finite_metrics
+from .metrics.bootstrap import check_bootstrap
 from .metrics.retrieval import check_index
+from .prompts import resolve_prompts
 from .results import Result, TaskInfo, read_result, result_path, write_result
-from .tasks import Task, resolve_tasks
+from .tasks import Task, get_task, resolve_tasks
 
 
 @dataclass
@@ -60,6 +63,9 @@ class RunConfig:
     index: str = "auto"
     #: Let a pinned hf: checkpoint run its repository's own code (adapters/remote.py).
     trust_remote_code: bool = False
+
+    def __post_init__(self) -> None:
+        check_bootstrap(self.bootstrap, self.seed)
 
 
 @dataclass
@@ -134,7 +140,10 @@ def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config:
     config = config or RunConfig()
     check_index(config.index)
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
+    for name in config.roots:
+        get_task(name)  # an unknown task's --root is a typo, not something to ignore
     loaded = [(task, *_load(task, config)) for task in selected]
+    check_templates(config.templates, [dataset for _, dataset, _ in loaded])
     runs: list[TaskRun] = []
     for spec in models:
         adapter = (spec.model if isinstance(spec.model, ImageTextModel)
@@ -162,6 +171,7 @@ def _evaluate(adapter: ImageTextModel, loaded: list[tuple[Task, Dataset, float]]
                 continue
         evaluation = EVALUATORS.get(task.meta.kind)(encoder, dataset, options)
         evaluation.timings = {"load": load_seconds, **evaluation.timings}
+        require_finite_metrics(evaluation.metrics, evaluation.ci, adapter.name, task.meta.name)
         result = build_result(adapter, task, dataset, evaluation, encoder, config)
         if not encoder.group.main:
             continue
@@ -191,6 +201,21 @@ def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
     return Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
                    skip_bad_images=config.skip_bad_images, trim=config.trim, group=group,
                    cache=EmbeddingCache(config.cache_dir) if config.cache else None)
+
+
+def check_templates(templates: str | None, datasets: Sequence[Dataset]) -> None:
+    """`--templates` checked against every zero-shot task before anything is encoded or written.
+
+    Given with no zero-shot task selected it is an error: it would be silently ignored.
+    """
+    if templates is None:
+        return
+    zero_shot = [d for d in datasets if isinstance(d, ClassificationDataset)]
+    if not zero_shot:
+        raise DataError(f"--templates {templates}: prompt templates are used by zero-shot tasks only, and none of "
+                        f"the selected tasks is one (see `longbench tasks`)")
+    for dataset in zero_shot:
+        resolve_prompts(templates, dataset.task, dataset.classnames, default=dataset.default_prompts)
 
 
 def _load(task: Task, config: RunConfig) -> tuple[Dataset, float]:

@@ -9,7 +9,7 @@ import torch
 from .adapters.loading import stretched_state_dict
 from .adapters.stretch import METHODS
 from .atomic import atomic_open
-from .errors import DataError
+from .errors import DataError, NonFiniteError
 
 
 def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:
@@ -19,6 +19,9 @@ def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:
     """
     out = Path(out)
     tensors = {k: v.detach().cpu().contiguous() for k, v in state.items()}
+    bad = next((k for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()), None)
+    if bad is not None:
+        raise NonFiniteError(f"{bad} holds NaN/Inf ({_tower(bad)}); a broken checkpoint is not written to {out}")
     with atomic_open(out, "wb") as fh:
         if out.suffix == ".safetensors":
             from safetensors.torch import save
@@ -27,6 +30,10 @@ def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:
         else:
             torch.save(tensors, fh)
     return out
+
+
+def _tower(key: str) -> str:
+    return "image tower" if key.startswith("visual.") else "text tower" if key != "logit_scale" else "logit scale"
 
 
 def stretch_checkpoint(model: str | None, checkpoint: Path | None, out: Path, method: str = "kps", keep: int = 20,

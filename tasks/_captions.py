@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from longbench.data.fingerprint import fingerprint
-from longbench.data.paths import safe_join
+from longbench.data.paths import is_data_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -80,7 +80,7 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
     kept: list[Item] = []
     skipped: list[str] = []
     for item in chosen:
-        if item.path.is_file():
+        if is_data_file(item.path, root):
             kept.append(item)
         elif options.skip_bad_images:
             skipped.append(item.image_id)
@@ -129,6 +129,7 @@ def karpathy_items(task: Task, root: Path, annotations: Path, image_folder: str 
     if not isinstance(entries, list):
         raise DataError(f"{source}: expected a JSON object with an 'images' list (Karpathy format)")
     items = []
+    seen: dict[Path, int] = {}
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("split"), str):
             raise DataError(f"{source}: images[{index}]: expected an object with a 'split' string")
@@ -143,6 +144,10 @@ def karpathy_items(task: Task, root: Path, annotations: Path, image_folder: str 
                 isinstance(s, dict) and isinstance(s.get("raw"), str) for s in sentences):
             raise DataError(f"{source}: images[{index}]: expected 'sentences' to be a list of {{'raw': str}}")
         path = safe_join(root, f"{folder}/{filename}", f"{source}: images[{index}]")
+        if path in seen:  # two gallery entries of one image: each would count as wrong for the other's captions
+            raise DataError(f"{source}: images[{index}] and images[{seen[path]}] are both {folder}/{filename}; "
+                            "each image must appear once in the split")
+        seen[path] = index
         items.append(Item(Path(filename).stem, path, [one_line(s["raw"]) for s in sentences]))
     return items
 

@@ -88,6 +88,15 @@ class Task(ABC):
     def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
         """Write a small dataset of about `n` images in the task's real on-disk format under `root`."""
 
+    def checked_status(self, root: Path) -> TaskStatus:
+        """`status`, never raising: a task whose files cannot even be checked shows as incomplete with the reason,
+        so one malformed dataset (or a plugin's bug) cannot hide the state of every other task in a listing."""
+        try:
+            return self.status(root)
+        except Exception as exc:  # noqa: BLE001 -- a listing must list; the reason is shown in the row
+            reason = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
+            return TaskStatus("incomplete", Path(root), expected=self.meta.expected, detail=f"cannot check: {reason}")
+
     def missing(self, root: Path, what: str) -> DataError:
         """The one-line error for a missing file or folder: what was expected and where to get it."""
         return DataError(

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from longbench.data.fingerprint import fingerprint
+from longbench.data.paths import is_data_file
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
@@ -47,6 +48,24 @@ def _text(value: Any) -> str:
     return value.decode("latin1") if isinstance(value, bytes) else str(value)
 
 
+def _integer_labels(labels: Any, n: int, path: Path, key: str) -> np.ndarray:
+    """One integer label per image. Floats are accepted only when whole (3.0), never truncated (3.7 is an error)."""
+    if not isinstance(labels, list | tuple | np.ndarray) or np.ndim(labels) != 1 or len(labels) != n:
+        found = f"{len(labels)} values" if isinstance(labels, list | tuple | np.ndarray) else type(labels).__name__
+        raise DataError(f"{path}: expected '{key}' to be a list of {n} integer labels (one per image), found {found}")
+    values = np.asarray(labels)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind == "f":
+        whole = np.isfinite(values) & (values == np.round(values))
+    else:  # strings, booleans, None, mixed objects
+        whole = np.array([isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in labels])
+    bad = int(np.argmin(whole)) if not whole.all() else None
+    if bad is not None:
+        raise DataError(f"{path}: '{key}'[{bad}] is {labels[bad]!r}, expected an integer class index")
+    return values.astype(np.int64)
+
+
 class Cifar(Task):
     fmt: CifarFormat
 
@@ -57,7 +76,7 @@ class Cifar(Task):
     def load(self, root: Path, options: LoadOptions) -> ClassificationDataset:
         batch_path, meta_path = self.files(root)
         for path in (batch_path, meta_path):
-            if not path.is_file():
+            if not is_data_file(path, root):
                 raise self.missing(root, f"{self.fmt.folder}/{path.name}")
         classnames = self._classnames(meta_path)
         images, labels, image_ids = self._batch(batch_path, len(classnames))
@@ -84,9 +103,7 @@ class Cifar(Task):
         data, labels = batch.get("data"), batch.get(self.fmt.labels_key)
         if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072:
             raise DataError(f"{path}: expected 'data' as a uint8 array [N, 3072] (32x32 RGB, channels first)")
-        if labels is None or len(labels) != len(data):
-            raise DataError(f"{path}: expected '{self.fmt.labels_key}' with one label per image ({len(data)})")
-        labels = np.asarray(labels, dtype=np.int64)
+        labels = _integer_labels(labels, len(data), path, self.fmt.labels_key)
         if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
             raise DataError(f"{path}: labels must lie in 0..{n_classes - 1}")
         images = np.ascontiguousarray(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
@@ -96,7 +113,7 @@ class Cifar(Task):
         return images, labels, ids
 
     def status(self, root: Path) -> TaskStatus:
-        present = [p.is_file() for p in self.files(root)]
+        present = [is_data_file(p, root) for p in self.files(root)]
         state = "found" if all(present) else "incomplete" if any(present) else "missing"
         return TaskStatus(state, Path(root), found={"files": sum(present)}, expected={"files": 2},
                           detail=f"{self.fmt.folder}/{self.fmt.batch} and {self.fmt.folder}/{self.fmt.meta}")

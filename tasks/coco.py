@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from longbench.data.paths import safe_join
+from longbench.data.paths import is_data_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -39,18 +39,24 @@ def _val2017_items(task: Task, root: Path, path: Path, notes: Notes) -> list[Ite
             or not isinstance(data.get("annotations"), list):
         raise DataError(f"{source}: expected a COCO captions file with 'images' and 'annotations' lists")
     files: dict[int, str] = {}
+    ids_of_file: dict[str, int] = {}
     for index, image in enumerate(data["images"]):
-        if not isinstance(image, dict) or not isinstance(image.get("id"), int) \
-                or not isinstance(image.get("file_name"), str):
+        if not isinstance(image, dict) or not _is_id(image.get("id")) or not isinstance(image.get("file_name"), str):
             raise DataError(f"{source}: images[{index}]: expected an object with integer 'id' and 'file_name'")
         if image["id"] in files:
             raise DataError(f"{source}: images[{index}]: image id {image['id']} is listed twice")
+        # One file under two ids would be two gallery entries of one image, each "wrong" for the other's captions.
+        if image["file_name"] in ids_of_file:
+            raise DataError(f"{source}: images[{index}]: file {image['file_name']!r} is listed under image ids "
+                            f"{ids_of_file[image['file_name']]} and {image['id']}; each image must be listed once")
         files[image["id"]] = image["file_name"]
+        ids_of_file[image["file_name"]] = image["id"]
     captions: dict[int, list[str]] = {image_id: [] for image_id in files}
     orphans = 0
     for index, ann in enumerate(data["annotations"]):
-        if not isinstance(ann, dict) or not isinstance(ann.get("caption"), str) or "image_id" not in ann:
-            raise DataError(f"{source}: annotations[{index}]: expected an object with 'image_id' and 'caption'")
+        if not isinstance(ann, dict) or not isinstance(ann.get("caption"), str) or not _is_id(ann.get("image_id")):
+            raise DataError(f"{source}: annotations[{index}]: expected an object with an integer 'image_id' and a "
+                            f"'caption' string, found {_excerpt(ann)}")
         if ann["image_id"] in captions:
             captions[ann["image_id"]].append(one_line(ann["caption"]))
         else:
@@ -61,6 +67,15 @@ def _val2017_items(task: Task, root: Path, path: Path, notes: Notes) -> list[Ite
     return [Item(Path(files[image_id]).stem,
                  safe_join(root / "val2017", files[image_id], f"{source}: image id {image_id}"),
                  captions[image_id]) for image_id in sorted(files)]
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _excerpt(value: object) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:80] + "..."
 
 
 @register_task
@@ -90,7 +105,7 @@ class Coco(Task):
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         path = root / ANNOTATIONS
-        if not path.is_file():
+        if not is_data_file(path, root):
             raise self.missing(root, ANNOTATIONS)
         if not (root / "val2017").is_dir():
             raise self.missing(root, "folder val2017/")
@@ -155,7 +170,7 @@ class CocoKarpathy(Task):
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         path = root / KARPATHY
-        if not path.is_file():
+        if not is_data_file(path, root):
             raise self.missing(root, KARPATHY)
         notes = Notes()
         items = first_captions(self, karpathy_items(self, root, path, None), _CAPTIONS_PER_IMAGE, notes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from longbench.data.paths import safe_join
+from longbench.data.paths import is_data_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -60,7 +60,7 @@ class Flickr30k(Task):
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         path = root / KARPATHY
-        if not path.is_file():
+        if not is_data_file(path, root):
             raise self.missing(root, KARPATHY)
         notes = Notes()
         items = first_captions(self, karpathy_items(self, root, path, IMAGES), _CAPTIONS_PER_IMAGE, notes)
@@ -117,7 +117,7 @@ class Flickr30kFull(Task):
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         path = root / TOKENS
-        if not path.is_file():
+        if not is_data_file(path, root):
             raise self.missing(root, TOKENS)
         notes = Notes()
         items = first_captions(self, _token_items(self, root, path), _CAPTIONS_PER_IMAGE, notes)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from longbench.data.fingerprint import fingerprint
+from longbench.data.paths import is_data_file
 from longbench.data.synthetic import write_image
 from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
@@ -36,10 +37,14 @@ def imagenet_classnames() -> list[str]:
     return list(IMAGENET_CLASSNAMES)
 
 
-def image_files(folder: Path) -> list[Path]:
-    """Image files directly in `folder`, sorted by name (hidden files and other suffixes ignored)."""
+def image_files(folder: Path, root: Path) -> list[Path]:
+    """Image files directly in `folder`, sorted by name (hidden files and other suffixes ignored).
+
+    An entry with an image suffix that is not a regular file inside `root` (a FIFO, a symlink leading out) is an
+    error naming it, not silently left out.
+    """
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES)
+                  if not p.name.startswith(".") and p.suffix.lower() in IMAGE_SUFFIXES and is_data_file(p, root))
 
 
 def _class_folders(val: Path) -> list[Path]:
@@ -78,7 +83,7 @@ class ImageNet(Task):
             if folder.name not in index:
                 raise DataError(f"{self.meta.name}: folder {folder} is not one of the 1,000 ImageNet-1k wnids "
                                 f"(expected layout: {self.meta.layout})")
-            files = image_files(folder)
+            files = image_files(folder, val)
             paths.extend(files)
             labels.extend([index[folder.name]] * len(files))
         if not paths:
@@ -102,7 +107,7 @@ class ImageNet(Task):
             return TaskStatus("missing", Path(root), expected=self.meta.expected, detail=f"{val} not found")
         known = set(imagenet_wnids())
         folders = [f for f in _class_folders(val) if f.name in known]
-        found = {"images": sum(len(image_files(f)) for f in folders), "classes": len(folders)}
+        found = {"images": sum(len(image_files(f, val)) for f in folders), "classes": len(folders)}
         state = "found" if found == self.meta.expected else "incomplete"
         return TaskStatus(state, Path(root), found=found, expected=self.meta.expected)
 
@@ -122,7 +127,7 @@ class ImageNet(Task):
         return val
 
     def _no_images(self, val: Path) -> DataError:
-        flat = image_files(val)
+        flat = image_files(val, val)
         if flat:
             return DataError(f"{self.meta.name}: {val} holds {len(flat)} images directly but no wnid folders; "
                              f"sort them into val/<wnid>/ folders (e.g. with valprep.sh)")

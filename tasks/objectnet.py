@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from longbench.data.fingerprint import fingerprint
+from longbench.data.paths import is_data_file, safe_join
 from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
@@ -59,11 +60,11 @@ class ObjectNet(Task):
         labels: list[int] = []
         missing = []
         for label, folder in enumerate(folders):
-            class_dir = images_dir / folder
+            class_dir = self._class_dir(root, images_dir, folder)
             if not class_dir.is_dir():
                 missing.append(folder)
                 continue
-            files = image_files(class_dir)
+            files = image_files(class_dir, images_dir)
             paths.extend(files)
             labels.extend([label] * len(files))
         if not paths:
@@ -105,10 +106,15 @@ class ObjectNet(Task):
             images_dir = self._images_dir(root)
         except DataError as exc:
             return TaskStatus("missing", Path(root), expected=self.meta.expected, detail=str(exc))
-        present = [images_dir / f for f in folders if (images_dir / f).is_dir()]
-        found = {"classes": len(present), "images": sum(len(image_files(d)) for d in present)}
+        present = [d for f in folders if (d := self._class_dir(root, images_dir, f)).is_dir()]
+        found = {"classes": len(present), "images": sum(len(image_files(d, images_dir)) for d in present)}
         state = "found" if found["classes"] == self.meta.expected["classes"] else "incomplete"
         return TaskStatus(state, Path(root), found=found, expected=self.meta.expected)
+
+    def _class_dir(self, root: Path, images_dir: Path, folder: str) -> Path:
+        """A class folder named by the mapping file, which must stay inside the images folder."""
+        mapping = Path(root) / "objectnet-1.0" / "mappings" / FOLDER_TO_LABEL
+        return safe_join(images_dir, folder, f"{self.meta.name}: {mapping}: folder of a mapped class")
 
     def _images_dir(self, root: Path) -> Path:
         images_dir = Path(root) / "objectnet-1.0" / "images"
@@ -117,7 +123,7 @@ class ObjectNet(Task):
         return images_dir
 
     def _read_mapping(self, root: Path, path: Path) -> dict[str, str]:
-        if not path.is_file():
+        if not is_data_file(path, root):
             raise self.missing(root, f"mapping file objectnet-1.0/mappings/{path.name}")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

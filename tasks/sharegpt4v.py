@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from longbench.data.paths import safe_join
+from longbench.data.paths import is_data_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -14,6 +14,7 @@ from longbench.errors import DataError
 from . import register_task
 from ._captions import (
     Item,
+    Notes,
     build_dataset,
     json_list_head,
     long_caption,
@@ -47,13 +48,27 @@ def _caption(entry: Any, index: int, source: str) -> str:
     return one_line(value)
 
 
+def _repeats(items: list[Item], name: str) -> Notes:
+    """Entries whose image an earlier entry already has: kept (the protocol is the file's first N entries, as
+    Long-CLIP reads them) but counted and warned about, since identical gallery images make retrieval ambiguous."""
+    notes = Notes()
+    first: dict[Path, int] = {}
+    repeats = [f"entry {i} repeats entry {first[item.path]} ({item.image_id})" for i, item in enumerate(items)
+               if first.setdefault(item.path, i) != i]
+    notes.counts["repeated_images"] = len(repeats)
+    if repeats:
+        notes.warnings.append(f"{name}: {len(repeats)} entries repeat an earlier entry's image (kept, as in the "
+                              f"published protocol): {'; '.join(repeats[:3])}{' ...' if len(repeats) > 3 else ''}")
+    return notes
+
+
 class _ShareGPT4V(Task):
     #: How many entries from the head of the file form the task.
     entries: ClassVar[int]
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         path = root / ANNOTATIONS
-        if not path.is_file():
+        if not is_data_file(path, root):
             raise self.missing(root, ANNOTATIONS)
         source = f"{self.meta.name}: {path}"
         n = min(self.entries, options.limit or self.entries)
@@ -63,7 +78,7 @@ class _ShareGPT4V(Task):
             image = entry.get("image")
             image_path = safe_join(root / "data", image, f"{source}: entry {index}")
             items.append(Item(str(image), image_path, [caption]))
-        return build_dataset(self, root, items, options)
+        return build_dataset(self, root, items, options, _repeats(items, self.meta.name))
 
     def status(self, root: Path) -> TaskStatus:
         return status_by_loading(self, root, [ANNOTATIONS])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from longbench.data.paths import is_data_file
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -32,7 +33,9 @@ _PITFALLS = (
 )
 
 
-def _read_caption(path: Path, name: str) -> str:
+def _read_caption(path: Path, root: Path, name: str) -> str:
+    if not is_data_file(path, root):  # a FIFO would block forever; a dangling symlink is "not found"
+        raise DataError(f"{name}: caption file {path} not found")
     try:
         return one_line(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as err:
@@ -59,7 +62,7 @@ class _Urban(Task):
         stems = sorted(images.keys() & captions.keys(), key=stem_key)
         # Captions are read only for the images kept by `limit`.
         stems = stems[: options.limit] if options.limit is not None else stems
-        items = [Item(stem, images[stem], [_read_caption(captions[stem], name)]) for stem in stems]
+        items = [Item(stem, images[stem], [_read_caption(captions[stem], root, name)]) for stem in stems]
         empty = [item.image_id for item in items if not item.captions[0]]
         notes.counts["empty_captions"] = len(empty)
         notes.counts["unpaired_files"] = len(unpaired)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from longbench.data.paths import safe_join
+from longbench.data.paths import is_regular_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -124,6 +124,8 @@ def _group(rows: Rows, root: Path, name: str, notes: Notes) -> list[Item]:
 
 
 def _read_text(path: Path, name: str) -> str:
+    if not is_regular_file(path):  # a FIFO would block the read forever: refused by name
+        raise DataError(f"{name}: {path} not found")
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:

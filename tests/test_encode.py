@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from longbench.adapters import load_model
 from longbench.data.synthetic import MODES, write_image
@@ -82,3 +83,23 @@ def test_border_crop_and_images_too_small_for_it():
     assert open_rgb(img, crop_border=1).size == (3, 2)
     with pytest.raises(ValueError, match="too small to crop a 1-px border"):
         open_rgb(np.zeros((2, 2, 3), dtype=np.uint8), crop_border=1)
+
+
+def test_non_finite_embeddings_are_an_error_naming_the_tower_and_item(tmp_path):
+    from longbench.adapters import load_model
+    from longbench.encode import Encoder
+    from longbench.errors import NonFiniteError
+
+    adapter = load_model("tiny-clip")
+    with torch.no_grad():
+        adapter.model.text_projection[:, 3] = float("nan")
+    encoder = Encoder(adapter, "cpu", batch_size=2, progress=False)
+    with pytest.raises(NonFiniteError, match=r"tiny-clip: the text tower produced NaN/Inf for caption 0 'a cat'"):
+        encoder.texts(["a cat", "a dog"])
+    adapter = load_model("tiny-clip")
+    with torch.no_grad():
+        adapter.model.visual.proj.fill_(float("inf"))
+    encoder = Encoder(adapter, "cpu", batch_size=2, progress=False)
+    with pytest.raises(NonFiniteError, match=r"image tower produced NaN/Inf for image #0 \(a\)"):
+        encoder.images(np.zeros((2, 32, 32, 3), np.uint8), ["a", "b"])
+    assert NonFiniteError.exit_code == 3

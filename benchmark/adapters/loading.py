@@ -36,7 +36,7 @@ def _load(name: str | None, checkpoint: Path | str | None, trust_remote_code: bo
     if not name:
         if ckpt is None:
             raise UnknownNameError("give a model name (--model) or a checkpoint file (--checkpoint)")
-        return load_checkpoint(ckpt, name=ckpt.stem)
+        return load_checkpoint(ckpt, name=ckpt.stem, named=False)
     if Path(name).is_dir():
         return _load_folder(Path(name), ckpt, trust_remote_code)
     prefix, sep, rest = name.partition(":")
@@ -70,9 +70,19 @@ def _load_folder(folder: Path, checkpoint: Path | None, trust_remote_code: bool)
     return resolver(folder, checkpoint, trust_remote_code=trust_remote_code)
 
 
-def load_checkpoint(path: Path, name: str) -> ImageTextModel:
-    """Any supported checkpoint file, format and architecture detected from its contents."""
+def load_checkpoint(path: Path, name: str, named: bool = True) -> ImageTextModel:
+    """Any supported checkpoint file, format and architecture detected from its contents.
+
+    `named`: a model name said what the file is. Without one, an open_clip training checkpoint is refused: open_clip
+    trains most ViTs with GELU, OpenAI's and Long-CLIP's with QuickGELU, and the file does not say which, so loading
+    it as OpenAI-style could silently give other numbers.
+    """
     ckpt = read_checkpoint(path)
+    if not named and ckpt.container == "open_clip checkpoint":
+        raise CheckpointError(
+            f"{path}: an open_clip training checkpoint, which does not record its activation (GELU or QuickGELU): "
+            "name its architecture with --model open_clip:ARCH --checkpoint FILE (e.g. open_clip:ViT-B-16, or "
+            "open_clip:ViT-B-16-quickgelu for a fine-tune of OpenAI's weights)")
     return adapter_from_state_dict(ckpt.state_dict, name=name, source=ckpt.container, checkpoint=str(ckpt.path),
                                    sha256=ckpt.sha256)
 

@@ -60,6 +60,8 @@ def status_command(
         state = row.status.state
         where = row.status.root.relative_to(root) if row.status.root.is_relative_to(root) else row.status.root
         about = f"layout: {where}/ {row.layout}\nlicence: {row.licence}\nget it: {row.obtain}"
+        if state == "incomplete" and row.status.detail:
+            about += f"\nproblem: {row.status.detail}"
         table.add_row(row.task, f"[{STATE_STYLE[state]}]{state}[/]", _counts(row.status.found, row.status.expected),
                       escape(about))
     console.print(table)

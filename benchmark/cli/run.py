@@ -102,6 +102,10 @@ def run_command(
     from ..distributed import current
     from ..runner import RunConfig, model_specs, run_models
 
+    if gate is not None:  # a bad tolerance must fail now, not after the evaluation
+        from ..report.gate import check_tolerance
+
+        check_tolerance(tolerance)
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
                        device=device, workers=workers, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
@@ -139,8 +143,10 @@ def tasks_command(
         present, root = "-", None
         if data_root is not None:
             root = task.root(data_root)
-            status = task.status(root)
+            status = task.checked_status(root)
             present = f"[{STATE_STYLE[status.state]}]{status.state}[/] {_counts(status.found, status.expected)}"
+            if status.state == "incomplete" and status.detail:
+                present += f"\n{escape(status.detail)}"
         profile = truncation_profile(task, root).describe() if meta.kind == "retrieval" else "-"
         table.add_row(meta.name, meta.kind, ", ".join(meta.groups), escape(meta.protocol), escape(meta.licence),
                       profile, present)

@@ -1,10 +1,22 @@
-"""Paths that come from data files (JSON fields, token files) are hostile until checked."""
+"""Paths that come from data files (JSON fields, token files) or data folders are hostile until checked.
+
+- `safe_join`: a relative path from an annotation file, kept lexically inside its root (no absolute path, no `..`).
+- `is_data_file`: what may be opened. Only regular files are read (reading a FIFO blocks forever, a device never
+  ends), and a symlink that leads outside the task's root is refused like a `..` path in an annotation file. The
+  task root itself may be a symlink (it is resolved first): point `--data-root`/`--root` at the real folder.
+"""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path, PurePosixPath
 
 from ..errors import DataError
+
+#: What a non-regular file is, by its stat mode, for the error message.
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
 def safe_join(root: Path, relative: str, source: str) -> Path:
@@ -18,3 +30,36 @@ def safe_join(root: Path, relative: str, source: str) -> Path:
     if rel.is_absolute() or ".." in rel.parts or (rel.parts and ":" in rel.parts[0]):
         raise DataError(f"{source}: image path {relative!r} must stay inside {root}")
     return Path(root, *rel.parts)
+
+
+def is_data_file(path: Path, root: Path) -> bool:
+    """True for a regular file that resolves inside `root`; False when nothing is there (a broken symlink too).
+
+    Raises DataError naming `path` when it is a FIFO, device, socket or folder, or a symlink leading outside `root`.
+    """
+    if not is_regular_file(path):
+        return False
+    require_inside(path, root)
+    return True
+
+
+def is_regular_file(path: Path) -> bool:
+    """True for a regular file, False when nothing is there; DataError naming anything else (a FIFO, a device)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:  # a symlink loop, a permission error: say so rather than "not found"
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise DataError(f"{path} is {kind}; only regular files are read from a data folder")
+    return True
+
+
+def require_inside(path: Path, root: Path) -> None:
+    """DataError unless `path`, symlinks resolved, lies inside `root` (also resolved)."""
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+        raise DataError(f"{path} is a symlink leading outside the data folder {root} (to {real}); "
+                        "point --data-root or --root at the real folder instead")

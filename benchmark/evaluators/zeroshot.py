@@ -19,6 +19,7 @@ import numpy as np
 from ..atomic import atomic_open, write_json_atomic
 from ..datasets import ClassificationDataset
 from ..distributed import Group
+from ..finite import require_finite
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
 from ..provenance import ModelInfo
@@ -76,7 +77,10 @@ def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None)
         raw_lengths.append(np.asarray(emb.token_lengths))
         truncated.append(np.asarray(emb.truncated, dtype=bool))
     truncation = _truncation(np.concatenate(raw_lengths), np.concatenate(truncated), context_length)
-    return Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
+    classifier = Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
+    require_finite(classifier.weights, _model_name(encoder), "classifier (class weights from prompts)",
+                   lambda row: f"class {row} {prompts.classnames[row]!r}")
+    return classifier
 
 
 def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
@@ -121,18 +125,21 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     chosen = resolve_prompts(prompts or dataset.default_prompts, task, dataset.classnames,
                              default=dataset.default_prompts)
 
-    start = time.perf_counter()
-    classifier = cached_classifier(encoder, chosen, _provenance(encoder) if use_cache else None, cache_dir)
-    timings["encode_texts"] = time.perf_counter() - start
-
+    # Images first: a dataset whose images all fail stops before ImageNet's 80,000 prompts are encoded.
     start = time.perf_counter()
     images = encoder.images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
                             crop_border=dataset.crop_border, desc=f"{dataset.task} images")
     timings["encode_images"] = time.perf_counter() - start
 
     start = time.perf_counter()
+    classifier = cached_classifier(encoder, chosen, _provenance(encoder) if use_cache else None, cache_dir)
+    timings["encode_texts"] = time.perf_counter() - start
+
+    start = time.perf_counter()
     labels = dataset.labels[np.asarray(images.kept, dtype=np.int64)]
-    ranked = _rank(_normalise(np.asarray(images.vectors, dtype=np.float32)), classifier.weights, labels)
+    kept_ids = [dataset.image_ids[i] for i in images.kept]
+    ranked = _rank(_normalise(np.asarray(images.vectors, dtype=np.float32)), classifier.weights, labels,
+                   _model_name(encoder), kept_ids)
     metrics = classification_metrics(ranked)
     ci = classification_ci(ranked, bootstrap, seed) if bootstrap else {}
     timings["metrics"] = time.perf_counter() - start
@@ -149,16 +156,23 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     )
 
 
-def _rank(image_vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> Ranked:
+def _rank(image_vectors: np.ndarray, weights: np.ndarray, labels: np.ndarray, model: str,
+          image_ids: list[str]) -> Ranked:
+    """Rank and top-1 of every image; NaN/Inf logits are an error naming the first such image."""
     ranks, predictions = [], []
     for start in range(0, len(labels), LOGIT_BLOCK):
         logits = 100.0 * image_vectors[start:start + LOGIT_BLOCK] @ weights.T
+        require_finite(logits, model, "zero-shot logits", lambda row, start=start: f"image {image_ids[start + row]}")
         r, p = rank_logits(logits, labels[start:start + LOGIT_BLOCK])
         ranks.append(r)
         predictions.append(p)
     empty = np.zeros(0, dtype=np.int64)
     return Ranked(np.concatenate(ranks) if ranks else empty, np.concatenate(predictions) if predictions else empty,
                   labels, len(weights))
+
+
+def _model_name(encoder: Any) -> str:
+    return str(getattr(getattr(encoder, "adapter", None), "name", "the model"))
 
 
 def _provenance(encoder: Any) -> ModelInfo | None:
@@ -188,7 +202,8 @@ def _read_cached(array_path: Path, meta_path: Path, n_classes: int) -> Classifie
         weights = np.load(array_path, allow_pickle=False)
     except (OSError, ValueError):
         return None
-    if weights.ndim != 2 or len(weights) != n_classes or weights.dtype != np.float32:
+    # A non-finite entry is damage (a NaN model never gets this far: build_classifier refuses it): rebuild.
+    if weights.ndim != 2 or len(weights) != n_classes or weights.dtype != np.float32 or not np.isfinite(weights).all():
         return None
     truncation = None
     try:

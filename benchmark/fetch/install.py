@@ -180,5 +180,5 @@ def fetch(name: str, data_root: Path, source: str | None = None, progress: Progr
         report.parts.append(fetch_part(part, location, data_root, progress, force, retries))
     for task_name in src.tasks:
         task = get_task(task_name)
-        report.statuses[task_name] = task.status(task.root(data_root))
+        report.statuses[task_name] = task.checked_status(task.root(data_root))
     return report

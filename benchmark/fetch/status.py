@@ -36,6 +36,6 @@ def data_status(data_root: Path, tasks: Sequence[Task] | None = None) -> list[Da
     """One row per task (all registered tasks by default), from each task's own cheap `status` check."""
     rows = []
     for task in all_tasks() if tasks is None else tasks:
-        status = task.status(task.root(data_root))
+        status = task.checked_status(task.root(data_root))
         rows.append(DataStatusRow(task.meta.name, status, task.meta.layout, task.meta.licence, obtain_hint(task)))
     return rows

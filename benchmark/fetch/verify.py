@@ -86,7 +86,7 @@ def verify_task(task: Task, root: Path, decode: bool = True,
                 on_image: Callable[[], None] | None = None) -> VerifyReport:
     """Load the task as an evaluation would (missing images skipped and listed), compare counts, decode images."""
     expected = dict(task.meta.expected)
-    status = task.status(root)
+    status = task.checked_status(root)
     if status.state == "missing":
         return VerifyReport(task.meta.name, root, "missing", expected=expected, detail=status.detail)
     try:

@@ -13,19 +13,24 @@ Rules (also in examples/README.md):
   tolerance passes; deltas are rounded to 1e-6 first so that float noise (79.3 - 80.3) does not decide.
 - Significance rule (`significance=True`): a metric fails when the candidate's interval lies wholly below the
   baseline's (candidate upper bound < baseline lower bound); the tolerance is not used.
+- Fail closed: a NaN/Inf value (metric or interval bound) on either side fails its row (rule `non-finite`), also
+  under `allow_missing`; a NaN/Inf tolerance is unusable input (exit 2).
 """
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import LongbenchError
 from .collect import ResultRecord, ResultSet, metric_order
-from .tables import fmt, markdown_table
+from .tables import fmt_measured, markdown_table
 
 DELTA_DIGITS = 6
+#: The rule named on a row that failed because a value on either side is NaN/Inf.
+NON_FINITE = "non-finite"
 
 
 class GateInputError(LongbenchError):
@@ -73,7 +78,10 @@ class GateReport:
     @property
     def headline(self) -> str:
         rule = "significance (CI)" if self.significance else f"tolerance {self.tolerance:g} points"
-        verdict = "PASSED" if self.passed else f"FAILED ({len(self.failures)} metric(s) dropped)"
+        invalid = sum(r.rule == NON_FINITE for r in self.failures)
+        dropped = len(self.failures) - invalid
+        reasons = [f"{dropped} metric(s) dropped"] * bool(dropped) + [f"{invalid} non-finite (NaN/Inf)"] * bool(invalid)
+        verdict = "PASSED" if self.passed else f"FAILED ({', '.join(reasons)})"
         return f"longbench gate {verdict}: {len(self.rows)} metric(s) compared, {rule}"
 
     def table_rows(self) -> list[list[str]]:
@@ -82,9 +90,9 @@ class GateReport:
                 r.model,
                 r.task,
                 r.metric,
-                fmt(r.baseline, 2) + _interval(r.baseline_ci),
-                fmt(r.candidate, 2) + _interval(r.candidate_ci),
-                fmt(r.delta, 2, signed=True),
+                fmt_measured(r.baseline, 2) + _interval(r.baseline_ci),
+                fmt_measured(r.candidate, 2) + _interval(r.candidate_ci),
+                fmt_measured(r.delta, 2, signed=True),
                 r.rule,
                 r.status.upper(),
             ]
@@ -109,11 +117,11 @@ class GateReport:
         )
         for row in self.rows:
             case = ET.SubElement(suite, "testcase", classname=f"longbench.gate.{row.model}.{row.task}", name=row.metric)
-            text = (
-                f"baseline {fmt(row.baseline, 2)}, candidate {fmt(row.candidate, 2)}, delta {fmt(row.delta, 2, True)}"
-            )
+            text = (f"baseline {fmt_measured(row.baseline, 2)}, candidate {fmt_measured(row.candidate, 2)}, "
+                    f"delta {fmt_measured(row.delta, 2, True)}")
             if row.status == "fail":
-                ET.SubElement(case, "failure", message=f"{row.metric} dropped ({row.rule})").text = text
+                what = "is NaN/Inf" if row.rule == NON_FINITE else "dropped"
+                ET.SubElement(case, "failure", message=f"{row.metric} {what} ({row.rule})").text = text
             elif row.status == "missing":
                 ET.SubElement(case, "skipped", message="present on one side only").text = text
         suites = ET.Element("testsuites", name="longbench-gate")
@@ -146,6 +154,16 @@ def _check_protocol(key: tuple[str, str], base: ResultRecord, cand: ResultRecord
             )
 
 
+def check_tolerance(tolerance: float) -> None:
+    """A finite number of points >= 0 (NaN compares false with everything, so a NaN tolerance would pass all)."""
+    if not math.isfinite(tolerance) or tolerance < 0:
+        raise GateInputError(f"--tolerance {tolerance}: expected a finite number of points >= 0")
+
+
+def _finite(*values: float | None) -> bool:
+    return all(v is None or math.isfinite(v) for v in values)
+
+
 def gate(
     baseline: ResultSet,
     candidate: ResultSet,
@@ -156,8 +174,7 @@ def gate(
     allow_missing: bool = False,
 ) -> GateReport:
     """Compare `candidate` with `baseline` under the rules in the module doc; raise GateInputError if unusable."""
-    if tolerance < 0:
-        raise GateInputError(f"--tolerance {tolerance}: expected a number of points >= 0")
+    check_tolerance(tolerance)
     base, cand = _index(baseline, "baseline", tasks), _index(candidate, "candidate", tasks)
     base_models, cand_models = {m for m, _ in base}, {m for m, _ in cand}
     if len(base_models) == 1 and len(cand_models) == 1:
@@ -210,8 +227,8 @@ def _missing(key, b, c, metrics, allow_missing) -> list[GateRow]:
             m,
             values[m] if b else None,
             values[m] if c else None,
-            "missing",
-            f"only in {'baseline' if b else 'candidate'}",
+            "missing" if _finite(values[m]) else "fail",
+            f"only in {'baseline' if b else 'candidate'}" if _finite(values[m]) else NON_FINITE,
         )
         for m in _wanted(set(values), metrics)
     ]
@@ -225,9 +242,9 @@ def _compare(key, b, c, tolerance, metrics, significance, allow_missing) -> list
             if not allow_missing:
                 where = f"candidate {c.path}" if metric not in cm else f"baseline {b.path}"
                 raise GateInputError(f"{key[1]}: metric {metric} missing from {where}")
-            rows.append(
-                GateRow(_model(key, b, c), key[1], metric, bm.get(metric), cm.get(metric), "missing", "one side")
-            )
+            ok = _finite(bm.get(metric), cm.get(metric))
+            rows.append(GateRow(_model(key, b, c), key[1], metric, bm.get(metric), cm.get(metric),
+                                "missing" if ok else "fail", "one side" if ok else NON_FINITE))
             continue
         rows.append(_judge(_model(key, b, c), key[1], metric, b, c, tolerance, significance))
     return rows
@@ -235,6 +252,8 @@ def _compare(key, b, c, tolerance, metrics, significance, allow_missing) -> list
 
 def _judge(model, task, metric, b, c, tolerance, significance) -> GateRow:
     base, cand = b.result.metrics[metric], c.result.metrics[metric]
+    if not _finite(base, cand, *b.result.ci.get(metric, ()), *c.result.ci.get(metric, ())):
+        return GateRow(model, task, metric, base, cand, "fail", NON_FINITE)
     if not significance:
         dropped = round(cand - base, DELTA_DIGITS) < -tolerance
         return GateRow(model, task, metric, base, cand, "fail" if dropped else "pass", f"tol {tolerance:g}")

@@ -3,6 +3,7 @@
 Rules the page states in its own footnotes:
 - a cell takes the first task of its column (columns.py) that the model has a result for; a cell from another
   task (another protocol) or from a `--limit` subset is marked and neither ranked nor compared with references;
+- a NaN/Inf value (an invalid model output) is shown as ✗, never as missing, and is neither ranked nor compared;
 - ranks are per column among the unmarked measured cells, highest value first, ties sharing the best rank; the
   mean rank is over the columns a model is ranked in (their number in brackets), as MIEB does; rows are sorted by
   mean rank, then name;
@@ -12,6 +13,7 @@ The output has no timestamps and only paths relative to the results directory, s
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,7 +33,7 @@ from .columns import (
     protocol_marks,
 )
 from .references import ReferenceSource
-from .tables import MISSING, fmt, markdown_table
+from .tables import INVALID, MISSING, fmt, fmt_measured, markdown_table
 
 REGENERATE = "longbench leaderboard --results results --out leaderboard.md"
 
@@ -43,8 +45,17 @@ class Cell:
     marks: str  # footnote marks; empty when measured under the column's own protocol
 
     @property
+    def valid(self) -> bool:
+        return math.isfinite(self.value)
+
+    @property
     def rankable(self) -> bool:
-        return not self.marks
+        return not self.marks and self.valid
+
+    def text(self, rank: float) -> str:
+        if not self.valid:
+            return INVALID
+        return fmt(self.value) + _sup(self.marks) + _rank(rank)
 
 
 def _lookup(results: ResultSet) -> dict[tuple[str, str], ResultRecord]:
@@ -97,7 +108,7 @@ def _measured_table(results: ResultSet, metrics: dict[str, tuple[str, ...]], pro
         for column in cols:
             cell = cells[model].get(column)
             rank = ranks.at[model, column.header]
-            row.append(MISSING if cell is None else fmt(cell.value) + _sup(cell.marks) + _rank(rank))
+            row.append(MISSING if cell is None else cell.text(rank))
         if probes:
             row += [_probe_text(_probe(results.probes, model, unit)) for unit, _ in PROBE_COLUMNS]
         n = int(ranks.loc[model].notna().sum())
@@ -146,6 +157,8 @@ def _marks_legend() -> list[str]:
     lines = [f"- <sup>{p.mark}</sup> task `{p.task}`: {p.note}." for p in protocol_marks()]
     lines.append(f"- <sup>{LIMIT_MARK}</sup> measured on a subset (`--limit`, or fewer images than the protocol's), "
                  "not the full protocol.")
+    lines.append(f"- {INVALID} in place of a number: the result file holds NaN or Inf for it, an invalid model output "
+                 "(not a missing measurement, which is –); never ranked or compared.")
     return lines
 
 
@@ -227,9 +240,9 @@ def _differences(results: ResultSet, references: list[ReferenceSource]) -> str |
                             ref.model,
                             task,
                             metric,
-                            fmt(measured),
+                            fmt_measured(measured),
                             fmt(reported),
-                            fmt(measured - reported, signed=True),
+                            fmt_measured(measured - reported, signed=True),
                             record.path,
                         ]
                     )

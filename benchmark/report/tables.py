@@ -19,6 +19,8 @@ from rich.table import Table
 from ..atomic import write_text_atomic
 
 MISSING = "–"
+#: A value a result file holds but that is NaN/Inf: the model's output was invalid (not "not measured").
+INVALID = "✗"
 
 
 def fmt(value: Any, digits: int = 1, signed: bool = False) -> str:
@@ -28,6 +30,13 @@ def fmt(value: Any, digits: int = 1, signed: bool = False) -> str:
     if isinstance(value, float):
         return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
     return str(value)
+
+
+def fmt_measured(value: float | None, digits: int = 1, signed: bool = False) -> str:
+    """A result value: None (not measured) as an en dash, NaN/Inf (invalid) as INVALID, else as `fmt`."""
+    if value is not None and not math.isfinite(value):
+        return INVALID
+    return fmt(value, digits, signed)
 
 
 def _escape(cell: str) -> str:

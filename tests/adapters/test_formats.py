@@ -38,17 +38,18 @@ def _write(fmt: str, state, path):
     return path
 
 
-@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")  # the files OpenAI published are TorchScript
 @pytest.mark.parametrize("fmt,suffix", [("state dict", ".pt"), ("open_clip checkpoint", ".pt"),
-                                        ("safetensors", ".safetensors"), ("torchscript", ".pt")])
+                                        ("safetensors", ".safetensors"), ("safetensors", ".pt")])
 def test_every_container_gives_the_same_embeddings(fmt, suffix, clip_state, tmp_path):
+    """A safetensors file renamed to .pt is found by its content and read as safetensors."""
     reference = _embeddings(load_model("tiny-clip"))
     path = _write(fmt, clip_state, tmp_path / f"model{suffix}")
     assert read_checkpoint(path).container == fmt
-    adapter = load_model(None, path)
+    # An open_clip training checkpoint needs its architecture named (see the refusal test below).
+    adapter = load_model("tiny-clip" if fmt == "open_clip checkpoint" else None, path)
     for ref, got in zip(reference, _embeddings(adapter), strict=True):
         assert (ref - got).abs().max() <= 1e-6
-    assert adapter.provenance.name == "model"
+    assert adapter.provenance.name == ("tiny-clip" if fmt == "open_clip checkpoint" else "model")
     assert adapter.provenance.checkpoint_sha256 and len(adapter.provenance.checkpoint_sha256) == 64
     assert adapter.provenance.pos_embed_kind == "clip77"
 
@@ -136,3 +137,54 @@ def test_non_dict_pickle(tmp_path):
     torch.save([torch.zeros(1)], path)
     with pytest.raises(CheckpointError, match="expected a state dict"):
         read_checkpoint(path)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")  # the files OpenAI published are TorchScript
+def test_torchscript_archives_are_refused_pointing_at_safetensors(clip_state, tmp_path):
+    path = _write("torchscript", clip_state, tmp_path / "ViT-B-16.pt")
+    with pytest.raises(CheckpointError, match=r"ViT-B-16.pt: a TorchScript archive .* refused, because TorchScript "
+                                              r"archives can carry code\. Use the safetensors copy .*--model clip-B"):
+        read_checkpoint(path)
+
+
+def test_an_open_clip_training_checkpoint_without_a_model_name_is_refused_with_the_fix(clip_state, tmp_path):
+    path = _write("open_clip checkpoint", clip_state, tmp_path / "epoch_3.pt")
+    with pytest.raises(CheckpointError, match=r"open_clip training checkpoint.*GELU or QuickGELU.*"
+                                              r"--model open_clip:ARCH --checkpoint FILE"):
+        load_model(None, path)
+    assert load_model("open_clip:longbench-tiny", path).provenance.name == "open_clip:longbench-tiny"
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"", "not a checkpoint: the file is empty"),
+    (bytes(range(7, 250)), r"not a checkpoint: it starts with b'\\x07\\x08"),
+    (b"\x80\x02this is not a checkpoint", "not a readable PyTorch checkpoint"),
+])
+def test_each_kind_of_non_checkpoint_gets_an_accurate_message(tmp_path, content, message):
+    path = tmp_path / "model.pt"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=message) as info:
+        read_checkpoint(path)
+    assert "executed" not in str(info.value)
+
+
+def test_a_zip_that_is_not_a_pytorch_file_is_named_as_such(tmp_path):
+    import zipfile
+
+    path = tmp_path / "model.pt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("docs/readme.txt", "hello")
+    with pytest.raises(CheckpointError, match=r"a zip archive but not a PyTorch checkpoint .*docs/readme.txt"):
+        read_checkpoint(path)
+
+
+@pytest.mark.parametrize("width", [32, 96])
+def test_a_width_that_is_not_a_multiple_of_64_is_one_line(clip_state, tmp_path, width):
+    from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
+
+    vision = CLIPVisionCfg(layers=1, width=width, patch_size=8, image_size=32, head_width=width)
+    model = CLIP(64, vision, CLIPTextCfg(context_length=77, vocab_size=49408, width=128, heads=2, layers=1))
+    path = tmp_path / "odd.pt"
+    torch.save(model.state_dict(), path)
+    with pytest.raises(CheckpointError, match=rf"odd.pt: vision width {width} is not a multiple of 64"):
+        load_model(None, path)

@@ -216,3 +216,40 @@ def test_registered_for_the_classification_kind(tmp_path, prompt_file):
     result = EVALUATORS.get("classification")(FakeEncoder(vectors), ds,
                                               EvalOptions(prompts=prompt_file, cache_dir=tmp_path))
     assert "acc1" in result.metrics
+
+
+def test_a_non_finite_cached_classifier_is_damage_and_rebuilt(tmp_path, prompt_file):
+    """A NaN entry in the cache would give every image the same (NaN) logits: it is rebuilt, never used."""
+    ds, vectors = make_dataset()
+    fresh = evaluate_classification(FakeEncoder(vectors), ds, prompts=prompt_file, cache_dir=tmp_path)
+    (cache,) = tmp_path.glob("*.npy")
+    weights = np.load(cache)
+    weights[2, 5] = np.nan
+    np.save(cache, weights)
+    encoder = FakeEncoder(vectors)
+    again = evaluate_classification(encoder, ds, prompts=prompt_file, cache_dir=tmp_path)
+    assert encoder.text_calls and again.counts["classifier_cached"] == 0
+    assert again.metrics == fresh.metrics
+    assert np.isfinite(np.load(cache)).all()
+
+
+def test_non_finite_prompt_embeddings_name_the_class(tmp_path, prompt_file):
+    from longbench.errors import NonFiniteError
+
+    ds, vectors = make_dataset()
+    encoder = FakeEncoder(vectors)
+    clean = encoder.texts
+    encoder.texts = lambda texts, **kw: SimpleNamespace(**{**vars(clean(texts)), "vectors": np.where(
+        np.array(["dog" in t for t in texts])[:, None], np.inf, clean(texts).vectors)})
+    with pytest.raises(NonFiniteError, match=r"classifier .* for class 1 'dog'"):
+        evaluate_classification(encoder, ds, prompts=prompt_file, cache_dir=tmp_path)
+    assert not list(tmp_path.glob("*.npy"))
+
+
+def test_non_finite_image_embeddings_name_the_image_in_the_logits(tmp_path, prompt_file):
+    from longbench.errors import NonFiniteError
+
+    ds, vectors = make_dataset()
+    vectors[7] = np.nan
+    with pytest.raises(NonFiniteError, match=r"zero-shot logits produced NaN/Inf for image img7"):
+        evaluate_classification(FakeEncoder(vectors), ds, prompts=prompt_file, cache_dir=tmp_path)

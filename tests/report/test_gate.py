@@ -169,3 +169,37 @@ def test_file_paths_are_named_model_slash_task(tmp_path, write):
     path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
     other = write("s", "clip-B", "imagenet", {"acc1": 1.0})
     assert [r.path for r in load_results([path, other]).results] == ["clip-B/imagenet.json", "clip-B/urban1k.json"]
+
+
+@pytest.mark.parametrize("side", ["base", "cand"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_metric_on_either_side_fails(tmp_path, write, side, bad):
+    good = retrieval(80.0, 79.0)
+    _pair(write, good | ({"t2i_r1": bad} if side == "base" else {}), good | ({"t2i_r1": bad} if side == "cand" else {}))
+    for extra in ((), ("--tolerance", "100"), ("--allow-missing",)):
+        result = _gate(tmp_path, *extra)
+        assert result.exit_code == 1, result.output
+        assert "non-finite" in result.output and "FAIL" in result.output
+
+
+def test_a_non_finite_metric_present_on_one_side_only_fails_even_with_allow_missing(tmp_path, write):
+    write("base", "longclip-B", "urban1k", retrieval(80.0, 79.0))
+    write("cand", "longclip-B", "urban1k", retrieval(80.0, 79.0))
+    write("cand", "longclip-B", "coco", retrieval(float("nan"), 10.0))
+    report = gate(load_results([tmp_path / "base"]), load_results([tmp_path / "cand"]), allow_missing=True)
+    assert not report.passed and {r.task for r in report.failures} == {"coco"}
+
+
+def test_a_non_finite_interval_fails_under_significance(tmp_path, write):
+    ci = {m: [70.0, 90.0] for m in retrieval(80.0, 79.0)}
+    write("base", "longclip-B", "urban1k", retrieval(80.0, 79.0), ci=ci)
+    write("cand", "longclip-B", "urban1k", retrieval(80.0, 79.0), ci=ci | {"i2t_r1": [float("nan"), 90.0]})
+    result = _gate(tmp_path, "--significance")
+    assert result.exit_code == 1 and "non-finite" in result.output
+
+
+@pytest.mark.parametrize("tolerance", ["nan", "inf", "-inf", "-1"])
+def test_a_non_finite_or_negative_tolerance_is_refused(tmp_path, write, tolerance):
+    _pair(write, retrieval(80.0, 79.0), retrieval(10.0, 9.0))
+    result = _gate(tmp_path, "--tolerance", tolerance)
+    assert result.exit_code == 2 and "--tolerance" in result.output and "finite number" in result.output

@@ -203,3 +203,16 @@ def test_secondary_transcriptions_are_labelled(tmp_path):
     assert "### Reported (secondary transcription): DeBias-CLIP" in text
     assert "### Reported (secondary transcription): LLM2CLIP (Huang et al.), Table 2" in text
     assert "### Reported: LoTLIP" in text and "### Reported: HiMo-CLIP" in text
+
+
+def test_a_non_finite_value_is_shown_invalid_not_missing_and_never_ranked(tmp_path, write):
+    from longbench.report.tables import INVALID
+
+    write("results", "broken", "urban1k", retrieval(float("nan"), float("inf")))
+    write("results", "fine", "urban1k", retrieval(50.0, 40.0))
+    text = build_leaderboard(load_results([tmp_path / "results"]), [])
+    rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
+    assert rows["broken"]["Urban1k I2T"] == INVALID and rows["broken"]["Urban1k T2I"] == INVALID
+    assert rows["broken"]["Mean rank"] == "–"
+    assert rows["fine"]["Urban1k I2T"] == "50.0 (1)"
+    assert f"- {INVALID} in place of a number" in text
