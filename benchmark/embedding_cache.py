@@ -166,7 +166,17 @@ def describe_preprocess(preprocess: Any) -> str:
 
 # --- tower digests ------------------------------------------------------------------------------------------
 
-_DIGESTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: Digests per live adapter, keyed by id(): adapters need not be hashable (a dataclass model is not), and the
+#: entry goes when the adapter does.
+_DIGESTS: dict[int, dict[str, tuple]] = {}
+
+
+def _memo(adapter: Any) -> dict[str, tuple]:
+    key = id(adapter)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = {}
+        weakref.finalize(adapter, _DIGESTS.pop, key, None)
+    return _DIGESTS[key]
 
 
 def tower_digest(adapter: Any, tower: str) -> str:
@@ -176,7 +186,7 @@ def tower_digest(adapter: Any, tower: str) -> str:
     """
     state = adapter.tower_state(tower)
     stamp = tuple((name, t.data_ptr(), t._version) for name, t in sorted(state.items()))
-    memo = _DIGESTS.setdefault(adapter, {})
+    memo = _memo(adapter)
     if tower not in memo or memo[tower][0] != stamp:
         h = hashlib.sha256()
         for name, t in sorted(state.items()):
