@@ -80,6 +80,8 @@ class EmbeddingCache:
         return batch
 
     def put(self, kind: str, key: str, batch: Batch) -> None:
+        if not np.isfinite(batch.vectors).all():
+            return  # never stored: the Encoder's finiteness check stops the run, and a re-run must fail the same way
         with atomic_open(self._path(kind, key), "wb") as fh:
             np.savez(fh, key=np.array(key), vectors=np.ascontiguousarray(batch.vectors, dtype=np.float32),
                      kept=np.asarray(batch.kept, dtype=np.int64),

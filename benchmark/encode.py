@@ -200,12 +200,12 @@ class Encoder:
 
         vectors, kept, skipped = ([item for part in parts for item in part]
                                   for parts in zip(*self.group.gather(encode), strict=True))
-        if skipped and not kept:
-            raise DataError(f"{desc}: no images left to evaluate: all {len(skipped)} failed to decode "
-                            f"(first: {skipped[0]})")
         dim = self.adapter.embed_dim
         result = ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
                                  np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+        if skipped and not len(result.kept):  # batches of failures still add (empty) rows: count the images
+            raise DataError(f"{desc}: no images left to evaluate: all {len(skipped)} failed to decode "
+                            f"(first: {skipped[0]})")
         require_finite(result.vectors, self.adapter.name, "image tower",
                        lambda row: f"image {_image_name(images, int(result.kept[row]), ids)}")
         return result

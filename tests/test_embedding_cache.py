@@ -239,3 +239,15 @@ def test_cache_cli_info_clear_and_no_cache(data_root, tmp_path):
 def test_the_default_root_follows_longbench_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("LONGBENCH_CACHE", str(tmp_path))
     assert EmbeddingCache().folder == tmp_path / "embeddings"
+
+
+def test_non_finite_batches_are_never_stored(tmp_path):
+    from longbench.embedding_cache import Batch
+
+    cache = EmbeddingCache(tmp_path / "c")
+    vectors = np.ones((2, 4), np.float32)
+    vectors[1, 2] = np.nan
+    cache.put("image", "k" * 64, Batch(vectors, np.arange(2), []))
+    assert not list((tmp_path / "c").rglob("*.npz"))
+    cache.put("image", "k" * 64, Batch(np.ones((2, 4), np.float32), np.arange(2), []))
+    assert cache.get("image", "k" * 64, 2, 4) is not None
