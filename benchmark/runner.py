@@ -191,7 +191,7 @@ def _up_to_date(path: Path, adapter: ImageTextModel, task: Task, dataset: Datase
         return None  # unreadable or of another schema: evaluate again and replace it
     same = (existing.model.checkpoint_sha256 == adapter.provenance.checkpoint_sha256
             and existing.task.fingerprint == dataset.fingerprint and existing.task.limit == config.limit
-            and getattr(existing.task, "task_version", None) == getattr(task.meta, "version", None))
+            and getattr(existing.task, "task_version", 1) == task.meta.version)  # files without one: version 1
     return existing if same else None
 
 
