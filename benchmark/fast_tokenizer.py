@@ -37,8 +37,8 @@ import regex
 SAFE_CHARS = "\t\n" + "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "&")
 _SAFE_BYTES = SAFE_CHARS.encode("ascii")
 _NEEDS_FTFY = re.compile(f"[^{re.escape(SAFE_CHARS)}]+")
-#: The reference pattern on cleaned lower-case ASCII (only ' ' is left of the whitespace).
-_ASCII_WORDS = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^ a-z0-9]+""")
+#: The reference pattern on cleaned lower-case ASCII (only ' ' is left of the whitespace, and the separator).
+_ASCII_WORDS = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d|[a-z]+|[0-9]|[^ \na-z0-9]+""")
 #: Ends each caption in a batch: not whitespace, and never in a caption that skips ftfy.
 _SEPARATOR = "\x00"
 #: In every special-token name; a cleaned caption containing it goes to the reference.
@@ -60,6 +60,12 @@ class Ragged:
 
     def row(self, i: int) -> list[int]:
         return self.ids[self.offsets[i]:self.offsets[i + 1]].tolist()
+
+    @classmethod
+    def from_lists(cls, rows: Sequence[Sequence[int]]) -> Ragged:
+        offsets = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)]).astype(np.int64)
+        ids = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(offsets[-1]))
+        return cls(ids, offsets)
 
 
 class FastBpe:
