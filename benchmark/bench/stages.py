@@ -16,7 +16,7 @@ def stages(ctx: BenchContext) -> Section:
     t, env = cold.timings, cold.result["environment"]
     parts = [
         ("start-up and exit", cold.wall - cold.run, f"interpreter, imports ({cold.imports:.1f} s), process exit"),
-        ("model load", t["model_load"], "read, hash, build, move to device (beside listing)"),
+        ("model load", t["model_load"], "read, hash, build (beside listing)"),
         ("listing", t["load"], "dataset files and captions (beside model load)"),
         ("decode", t["decode"], "main process waiting for decoded images"),
         ("image encode", t["encode_images"] - t["decode"], "encode_image forward passes"),
