@@ -124,10 +124,12 @@ def _sha(*parts: Any) -> str:
     return h.hexdigest()
 
 
-def image_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device, crop_border: int) -> str:
+def image_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device, crop_border: int,
+                       decode: str = "pil") -> str:
+    """`decode` (pil, tensor, gpu) is part of the key: the decoders are not bit-identical to each other."""
     prov = adapter.provenance
     return _sha("image", CACHE_VERSION, prov.backend, prov.architecture, tower_digest(adapter, "image"),
-                describe_preprocess(adapter.preprocess), crop_border, str(dtype), device.type)
+                describe_preprocess(adapter.preprocess), crop_border, str(dtype), device.type, decode)
 
 
 def text_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device) -> str:

@@ -7,11 +7,19 @@ attend padding) every batch is padded to the length the model was trained with. 
 
 Under torchrun each rank encodes its share of these batches and the shares are gathered back in order
 (distributed.py); with one process the group is rank 0 of 1.
+
+Images: `start_images` starts the decoding workers at once, so a caller can encode captions while they decode
+(`ImageStream.collect` then consumes the batches). On CUDA, batches come in pinned memory and are copied without
+blocking, and embeddings stay on the device until the end: no per-batch synchronisation.
+
+Cache (embedding_cache.py): text and image batches, keyed by the batch exactly as the tower gets it, are read from
+the cache when present (a cached image batch is not decoded at all) and written when encoded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,7 +27,8 @@ import numpy as np
 import torch
 
 from .adapters.protocol import ImageTextModel, TokenBatch
-from .data.images import ImageDataset, collate
+from .data.decoders import Decoder, make_decoder
+from .data.loader import PREFETCH, parse_count, resolve_batch_size, resolve_workers
 from .datasets import Images
 from .distributed import Group
 from .embedding_cache import (
@@ -48,6 +57,10 @@ class TextEmbeddings:
     @property
     def tokens_lost(self) -> np.ndarray:
         return np.maximum(self.token_lengths - self.context_length, 0)
+
+    def select(self, keep: np.ndarray) -> TextEmbeddings:
+        """The rows where `keep` (bool [N]) is set; each row depends on its own caption only."""
+        return TextEmbeddings(self.vectors[keep], self.token_lengths[keep], self.truncated[keep], self.context_length)
 
 
 @dataclass
@@ -85,22 +98,27 @@ def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
 
 
 class Encoder:
-    """Embeds captions and images with one adapter on one device."""
+    """Embeds captions and images with one adapter on one device.
 
-    def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int = 64, workers: int = 0,
-                 precision: str = "auto", progress: bool = True, skip_bad_images: bool = False, trim: bool = True,
+    batch_size and workers take a number or "auto" (data/loader.py), decode a `--decode` mode (data/decoders.py);
+    `settings` says what was used, and `stage_times` accumulates the seconds spent tokenizing and waiting for (or,
+    on the GPU, doing) image decoding; the caller resets it.
+    """
+
+    def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int | str = 64,
+                 workers: int | str = 0, precision: str = "auto", progress: bool = True,
+                 skip_bad_images: bool = False, trim: bool = True, decode: str | Decoder = "pil",
                  group: Group | None = None, cache: EmbeddingCache | None = None,
                  skip_hint: str = "; pass --skip-bad-images to skip it"):
-        if batch_size < 1:
-            raise DataError(f"batch size must be at least 1, got {batch_size}")
-        if workers < 0:
-            raise DataError(f"workers must be >= 0, got {workers}")
         self.group = group or Group()
         self.device = self.group.place(resolve_device(device))
+        self.batch_size = resolve_batch_size(batch_size, self.device)
+        parse_count(workers, "--workers", 0)  # a bad value fails now, not at the first image
         self.dtype = resolve_dtype(precision, self.device)
+        self.decoder = decode if isinstance(decode, Decoder) else make_decoder(decode, adapter.preprocess, self.device)
         self.adapter = adapter.to(self.device)
-        self.batch_size = batch_size
         self.workers = workers
+        self.workers_used: int | None = None
         self.progress = progress and self.group.main
         self.skip_bad_images = skip_bad_images
         #: Cut text batches after their longest caption where the model's text spec makes that exact.
@@ -109,15 +127,27 @@ class Encoder:
         self.cache = cache
         #: Appended to a decoding error: how the caller's command skips a bad image ("" where it cannot).
         self.skip_hint = skip_hint
+        self.stage_times: dict[str, float] = {}
+
+    @property
+    def settings(self) -> dict[str, int | str | None]:
+        """What the run used: batch size, image decoding, and the worker count of the last image pass (None before
+        one)."""
+        return {"batch_size": self.batch_size, "workers": self.workers_used, "decode": self.decoder.name}
 
     def _autocast(self):
         if self.dtype == torch.float32:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
+    def _add_time(self, stage: str, seconds: float) -> None:
+        self.stage_times[stage] = self.stage_times.get(stage, 0.0) + seconds
+
     def texts(self, texts: Sequence[str], context_length: int | None = None, desc: str = "texts") -> TextEmbeddings:
         """Embeddings of `texts`, tokenized at the model's context (or a shorter `context_length`)."""
+        start = time.perf_counter()
         tokens = self.adapter.tokenize(texts, context_length)
+        self._add_time("tokenize", time.perf_counter() - start)
         # Longest first: the first batch shows the peak memory at once, and each batch is cut at its own length.
         order = torch.argsort(tokens.lengths, descending=True, stable=True)
         chunks = list(torch.split(order, self.batch_size))
@@ -126,10 +156,9 @@ class Encoder:
         settings = text_settings_key(self.adapter, self.dtype, self.device) if self.cache else ""
 
         def encode() -> tuple[np.ndarray, np.ndarray]:
-            rows = [np.zeros((0, self.adapter.embed_dim), np.float32)]
-            for chunk in track(mine, sum(map(len, mine)), f"encode {desc}", self.progress, unit_size=len):
-                rows.append(self._cached_text_batch(self.text_batch(tokens.select(chunk)), settings))
-            return torch.cat([order[:0], *mine]).numpy(), np.concatenate(rows)
+            rows = [self._text_rows(self.text_batch(tokens.select(chunk)), settings)
+                    for chunk in track(mine, sum(map(len, mine)), f"encode {desc}", self.progress, unit_size=len)]
+            return torch.cat([order[:0], *mine]).numpy(), _to_numpy(rows, self.adapter.embed_dim)
 
         out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
         for index, vectors in self.group.gather(encode):
@@ -150,91 +179,127 @@ class Encoder:
             return batch.trimmed()
         return batch.padded(self.adapter.text_spec.fixed_length or self.adapter.context_length)
 
-    def _cached_text_batch(self, batch: TokenBatch, settings: str) -> np.ndarray:
+    def _text_rows(self, batch: TokenBatch, settings: str) -> torch.Tensor:
+        """One batch's embeddings: from the tower (left on the device without a cache) or from/into the cache."""
         if self.cache is None:
-            return self._encode_text(batch)
+            with self._autocast():
+                return self.adapter.encode_text(batch)
         # Keyed by the batch exactly as the tower gets it (ids at its width, and lengths for masked towers).
         key = text_batch_key(settings, batch.ids, batch.lengths)
         hit = self.cache.get("text", key, len(batch), self.adapter.embed_dim)
         if hit is not None:
-            return hit.vectors
-        vectors = self._encode_text(batch)
-        self.cache.put("text", key, Batch(vectors, np.arange(len(batch)), []))
-        return vectors
-
-    def _encode_text(self, batch: TokenBatch) -> np.ndarray:
+            return torch.from_numpy(hit.vectors)
         with self._autocast():
-            return self.adapter.encode_text(batch).cpu().numpy()
+            vectors = self.adapter.encode_text(batch).cpu().numpy()
+        self.cache.put("text", key, Batch(vectors, np.arange(len(batch)), []))
+        return torch.from_numpy(vectors)
 
     def images(self, images: Images, ids: Sequence[str] | None = None, skip_bad: bool | None = None,
                crop_border: int = 0, desc: str = "images") -> ImageEmbeddings:
         """Embeddings of the images that decode; a bad one raises DataError naming it unless skipping."""
-        skip = self.skip_bad_images if skip_bad is None else skip_bad
-        ids = list(ids) if ids is not None else [str(p) for p in range(len(images))]
-        # The batches one process forms (this rank's share of them): cached ones are read, the others decoded and
-        # encoded as they were, so the embeddings are the same whatever the cache held and however many ranks.
+        return self.start_images(images, ids, skip_bad, crop_border, desc).collect()
+
+    def start_images(self, images: Images, ids: Sequence[str] | None = None, skip_bad: bool | None = None,
+                     crop_border: int = 0, desc: str = "images") -> ImageStream:
+        """Start decoding `images` (workers begin at once); `collect()` on the result encodes them.
+
+        The batches are the ones one process forms (this rank's share of them): cached ones are read, only the
+        others decoded, so the embeddings are the same whatever the cache held and however many ranks.
+        """
         plan = [list(range(s, min(s + self.batch_size, len(images)))) for s in range(0, len(images), self.batch_size)]
         share = self.group.share(len(plan))
         plan = plan[share.start:share.stop]
-
-        def encode() -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
-            cached, keys = self._cached_image_batches(images, plan, crop_border)
-            missing = [chunk for b, chunk in enumerate(plan) if cached[b] is None]
-            # Only the missing batches are decoded (no worker starts when every batch is cached).
-            loader = iter(torch.utils.data.DataLoader(
-                ImageDataset(images, self.adapter.preprocess, crop_border), batch_sampler=missing,
-                num_workers=self.workers, collate_fn=collate, pin_memory=self.device.type == "cuda") if missing else ())
-            vectors, kept, skipped = [], [], []
-            for b, chunk in track(list(enumerate(plan)), sum(map(len, plan)), f"encode {desc}", self.progress,
-                                  unit_size=lambda item: len(item[1])):
-                batch = cached[b] if cached[b] is not None else self._encode_image_batch(next(loader), chunk[0],
-                                                                                          skip, keys[b])
-                for position, reason in batch.failures:
-                    name = _image_name(images, chunk[position], ids)
-                    if not skip:
-                        raise DataError(f"cannot decode image {name} ({reason}){self.skip_hint}")
-                    skipped.append(f"{name}: {reason}")
-                vectors.append(batch.vectors)
-                kept.append(batch.kept + chunk[0])
-            return vectors, kept, skipped
-
-        vectors, kept, skipped = ([item for part in parts for item in part]
-                                  for parts in zip(*self.group.gather(encode), strict=True))
-        dim = self.adapter.embed_dim
-        result = ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
-                                 np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
-        if skipped and not len(result.kept):  # batches of failures still add (empty) rows: count the images
-            raise DataError(f"{desc}: no images left to evaluate: all {len(skipped)} failed to decode "
-                            f"(first: {skipped[0]})")
-        require_finite(result.vectors, self.adapter.name, "image tower",
-                       lambda row: f"image {_image_name(images, int(result.kept[row]), ids)}")
-        return result
+        cached, keys = self._cached_image_batches(images, plan, crop_border)
+        missing = [chunk for chunk, hit in zip(plan, cached, strict=True) if hit is None]
+        workers = resolve_workers(self.workers, sum(map(len, missing)), self.batch_size, self.device)
+        self.workers_used = workers
+        batches = iter(torch.utils.data.DataLoader(
+            self.decoder.dataset(images, crop_border), batch_sampler=missing, num_workers=workers,
+            collate_fn=self.decoder.collate, pin_memory=self.device.type == "cuda",
+            prefetch_factor=PREFETCH if workers else None) if missing else ())
+        ids = list(ids) if ids is not None else [str(p) for p in range(len(images))]
+        return ImageStream(self, images, ids, self.skip_bad_images if skip_bad is None else skip_bad, desc,
+                           plan, cached, keys, batches)
 
     def _cached_image_batches(self, images: Images, plan: list[list[int]],
                               crop_border: int) -> tuple[list[Batch | None], list[str | None]]:
         if self.cache is None:
             return [None] * len(plan), [None] * len(plan)
-        settings = image_settings_key(self.adapter, self.dtype, self.device, crop_border)
+        settings = image_settings_key(self.adapter, self.dtype, self.device, crop_border, self.decoder.name)
         items = image_fingerprints(images)
         keys = [image_batch_key(settings, [items[i] for i in chunk]) for chunk in plan]
         dim = self.adapter.embed_dim
         return [self.cache.get("image", key, len(chunk), dim) for key, chunk in zip(keys, plan, strict=True)], keys
 
-    def _encode_image_batch(self, loaded, start: int, skip: bool, key: str | None) -> Batch:
-        """One decoded batch encoded; written to the cache unless a failure stops the run."""
-        idx, pixels, failures = loaded
-        if failures and not skip:  # raised by the caller, naming the first bad image; nothing is written
-            return Batch(np.zeros((0, self.adapter.embed_dim), np.float32), np.zeros(0, np.int64),
-                         [(f.index - start, f.reason) for f in failures])
-        if pixels is not None:
-            with self._autocast():
-                vectors = self.adapter.encode_image(pixels).cpu().numpy()
+
+class ImageStream:
+    """Image batches being decoded; `collect` encodes them in order (see the module doc)."""
+
+    def __init__(self, encoder: Encoder, images: Images, ids: list[str], skip: bool, desc: str,
+                 plan: list[list[int]], cached: list[Batch | None], keys: list[str | None], batches):
+        self.encoder, self.images, self.ids, self.skip, self.desc = encoder, images, ids, skip, desc
+        self.plan, self.cached, self.keys, self.batches = plan, cached, keys, batches
+
+    def collect(self) -> ImageEmbeddings:
+        enc = self.encoder
+
+        def encode() -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+            vectors, kept, skipped = [], [], []
+            for b, chunk in track(list(enumerate(self.plan)), sum(map(len, self.plan)), f"encode {self.desc}",
+                                  enc.progress, unit_size=lambda item: len(item[1])):
+                rows, kept_here, failures = self._batch(b, chunk[0])
+                for position, reason in failures:
+                    name = _image_name(self.images, chunk[position], self.ids)
+                    if not self.skip:
+                        raise DataError(f"cannot decode image {name} ({reason}){enc.skip_hint}")
+                    skipped.append(f"{name}: {reason}")
+                vectors.append(rows)
+                kept.append(kept_here + chunk[0])
+            # Device tensors until here (without a cache): one transfer at the end, no per-batch synchronisation.
+            return [_to_numpy(vectors, enc.adapter.embed_dim)], kept, skipped
+
+        vectors, kept, skipped = ([item for part in parts for item in part]
+                                  for parts in zip(*enc.group.gather(encode), strict=True))
+        dim = enc.adapter.embed_dim
+        result = ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
+                                 np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
+        if skipped and not len(result.kept):  # batches of failures still add (empty) rows: count the images
+            raise DataError(f"{self.desc}: no images left to evaluate: all {len(skipped)} failed to decode "
+                            f"(first: {skipped[0]})")
+        require_finite(result.vectors, enc.adapter.name, "image tower",
+                       lambda row: f"image {_image_name(self.images, int(result.kept[row]), self.ids)}")
+        return result
+
+    def _batch(self, b: int, start: int) -> tuple[torch.Tensor, np.ndarray, list[tuple[int, str]]]:
+        """Batch b's (embeddings, kept positions, failures) relative to its first image `start`: from the cache, or
+        decoded, encoded and written to the cache (unless a failure stops the run)."""
+        hit = self.cached[b]
+        if hit is not None:
+            return torch.from_numpy(hit.vectors), hit.kept, hit.failures
+        enc = self.encoder
+        begin = time.perf_counter()
+        idx, pixels, failed = enc.decoder.to_device(*next(self.batches))
+        enc._add_time("decode", time.perf_counter() - begin)
+        failures = [(f.index - start, f.reason) for f in failed]
+        kept = idx.numpy().astype(np.int64) - start
+        if failures and not self.skip:  # the caller raises, naming the first bad image; nothing is cached
+            return torch.zeros((0, enc.adapter.embed_dim)), np.zeros(0, np.int64), failures
+        if pixels is None:  # every image of the batch failed (and is skipped)
+            rows = torch.zeros((0, enc.adapter.embed_dim))
         else:
-            vectors = np.zeros((0, self.adapter.embed_dim), np.float32)
-        batch = Batch(vectors, idx.numpy().astype(np.int64) - start, [(f.index - start, f.reason) for f in failures])
-        if self.cache is not None and key is not None:
-            self.cache.put("image", key, batch)
-        return batch
+            with enc._autocast():
+                rows = enc.adapter.encode_image(pixels)
+        if enc.cache is not None and self.keys[b] is not None:
+            rows = rows.cpu()
+            enc.cache.put("image", self.keys[b], Batch(rows.numpy(), kept, failures))
+        return rows, kept, failures
+
+
+def _to_numpy(rows: list[torch.Tensor], dim: int) -> np.ndarray:
+    """float32 [sum, dim] from batches that may sit on the device (moved once) or in host memory."""
+    if not rows:
+        return np.zeros((0, dim), np.float32)
+    return torch.cat([r.to(rows[0].device) for r in rows]).float().cpu().numpy()
 
 
 def _image_name(images: Images, index: int, ids: Sequence[str]) -> str:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .adapters import ImageTextModel, load_model
+from .adapters import ImageTextModel
 from .atomic import write_json_atomic
 from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
@@ -41,7 +41,7 @@ from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
 from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
 from .results import ModelInfo, result_path
-from .runner import RunConfig, environment, make_encoder
+from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder
 from .tasks import Task, get_task
 
 PROBE_SCHEMA_VERSION = 1
@@ -221,23 +221,26 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
         raise DataError(f"bootstrap samples must be >= 0, got {samples}")
     check_index(config.index)
     task = get_task(task) if isinstance(task, str) else task
-    dataset = load_one_to_one(task, config)
-    adapter = (model if isinstance(model, ImageTextModel)
-               else load_model(model, checkpoint, label=label, trust_remote_code=config.trust_remote_code))
+    dataset, (adapter, model_seconds) = load_beside_model(lambda: load_one_to_one(task, config),
+                                                          ModelSpec(model, checkpoint, label), config)
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
     encoder = make_encoder(adapter, config)
 
+    # The full-context captions are encoded while the image workers decode; captions of images that fail are
+    # dropped afterwards (each embedding depends on its own caption only).
     start = time.perf_counter()
-    images = encoder.images(dataset.images, dataset.image_ids)
-    timings = {"encode_images": time.perf_counter() - start}
-    texts, text_to_image = drop_captions_of_skipped(dataset, images.kept)
+    stream = encoder.start_images(dataset.images, dataset.image_ids)
+    full_texts = _embed(encoder, dataset.texts, unit, None)
+    images = stream.collect()
+    timings = {"model_load": model_seconds, "encode_images_and_full_texts": time.perf_counter() - start}
+    texts, text_to_image, keep = drop_captions_of_skipped(dataset, images.kept)
     if not texts:
         raise DataError(f"{task.meta.name}: no image could be decoded, nothing to probe")
     chosen = chosen or auto_lengths(_default_max(adapter, texts, unit))
 
     start = time.perf_counter()
-    full_ranks = retrieval_ranks(images.vectors, _embed(encoder, texts, unit, None).vectors, text_to_image,
+    full_ranks = retrieval_ranks(images.vectors, full_texts.select(keep).vectors, text_to_image,
                                  device=encoder.device, index=config.index)
     points, curve_ranks = [], []
     for n in chosen:
@@ -247,12 +250,14 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
         points.append(_point(n, ranks, emb, texts, unit))
         curve_ranks.append(ranks)
     timings["encode_texts_and_rank"] = time.perf_counter() - start
+    timings.update(encoder.stage_times)
 
     full = recall_metrics(full_ranks)
     summary = _summarise(chosen, points, full, curve_ranks, full_ranks, tolerance, samples, config.seed)
     return ProbeResult(
         model=adapter.provenance, task=task.meta.name, unit=unit, tolerance=tolerance,
-        points=points, full=full, settings=_settings(config, lengths, samples), environment=environment(encoder),
+        points=points, full=full, settings=_settings(config, encoder, lengths, samples),
+        environment=environment(encoder),
         n_images=len(images.kept), n_texts=len(texts), fingerprint=dataset.fingerprint, timings=timings,
         skipped=[*dataset.skipped, *images.skipped], **summary)
 
@@ -272,8 +277,8 @@ def _summarise(lengths: list[int], points: list[dict[str, float]], full: dict[st
     return {"effective_length": eff, "plateau_length": plateau, "effective_length_ci": ci or None}
 
 
-def _settings(config: RunConfig, lengths: Sequence[int] | None, samples: int) -> dict[str, Any]:
-    return {"lengths": "auto" if lengths is None else "given", "batch_size": config.batch_size,
+def _settings(config: RunConfig, encoder: Encoder, lengths: Sequence[int] | None, samples: int) -> dict[str, Any]:
+    return {"lengths": "auto" if lengths is None else "given", **encoder.settings,
             "precision": config.precision, "limit": config.limit, "skip_bad_images": config.skip_bad_images,
             "bootstrap": {"samples": samples, "seed": config.seed} if samples else None,
             "plateau_span": PLATEAU_SPAN}

@@ -15,8 +15,9 @@ Schema version 1 (documented in the README):
       "bootstrap": {"samples": N, "seed": S} | null,
       "truncation": {n_texts, n_truncated, mean_tokens_lost, max_tokens_lost},
       "by_length": {"<=20": {"n_texts": .., "i2t_r1": .., ...}, "21-77": .., "78-248": .., ">248": ..},
-      "environment": {longbench, torch, open_clip, python, device, dtype},
-      "timings": {"load": s, "encode_images": s, "encode_texts": s, "metrics": s}
+      "environment": {longbench, torch, open_clip, python, device, dtype, batch_size, workers},
+      "timings": {"load": s, "model_load": s, "encode_images": s, "encode_texts": s, "metrics": s, "tokenize": s,
+                  "decode": s, ...}
     }
 """
 
@@ -72,7 +73,7 @@ class Result:
     model: ModelInfo
     task: TaskInfo
     metrics: dict[str, float]
-    environment: dict[str, str]
+    environment: dict[str, Any]
     timings: dict[str, float]
     ci: dict[str, list[float]] = field(default_factory=dict)
     bootstrap: dict[str, int] | None = None

@@ -1,7 +1,8 @@
 """`run`: evaluate one model on a list of tasks and write one result file per task.
 
 Every dataset is loaded (layout checked, files listed) before any encoding starts, so a wrong path fails in
-seconds, not after an hour of encoding. A task's result file is written only once its evaluation completed.
+seconds, not after an hour of encoding. The first model loads in a thread meanwhile: both wait mostly on files,
+not on Python. A task's result file is written only once its evaluation completed.
 
 Under torchrun every rank loads the tasks, encodes its share and computes the same metrics from the gathered
 embeddings (distributed.py); rank 0 alone writes result files and returns the runs (the others return []).
@@ -13,9 +14,11 @@ import glob
 import platform
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import open_clip
 import torch
@@ -35,6 +38,8 @@ from .prompts import resolve_prompts
 from .results import Result, TaskInfo, read_result, result_path, write_result
 from .tasks import Task, get_task, resolve_tasks
 
+T = TypeVar("T")
+
 
 @dataclass
 class RunConfig:
@@ -42,9 +47,13 @@ class RunConfig:
     #: Per-task roots (`--root urban1k=/path`), overriding `<data_root>/<subdir>`.
     roots: dict[str, Path] = field(default_factory=dict)
     output: Path = Path("results")
-    batch_size: int = 64
+    #: A number or "auto" (data/loader.py: 256 on CUDA, 64 on CPU).
+    batch_size: int | str = "auto"
     device: str | None = "auto"
-    workers: int = 0
+    #: Image decoding processes: a number or "auto" (data/loader.py: a share of the cores, 0 on small machines).
+    workers: int | str = "auto"
+    #: Image decoding: pil (the reference), tensor or gpu (data/decoders.py; opt-in, not bit-identical).
+    decode: str = "pil"
     precision: str = "auto"
     limit: int | None = None
     skip_bad_images: bool = False
@@ -75,6 +84,8 @@ class TaskRun:
     path: Path
     #: True when `skip_existing` kept an up-to-date result file instead of evaluating again.
     reused: bool = False
+    #: Seconds spent writing the result file (not in the file's own timings).
+    write_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -142,19 +153,38 @@ def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config:
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
     for name in config.roots:
         get_task(name)  # an unknown task's --root is a typo, not something to ignore
-    loaded = [(task, *_load(task, config)) for task in selected]
+    if not models:
+        return []
+    loaded, first = load_beside_model(lambda: [(task, *_load(task, config)) for task in selected], models[0],
+                                      config)
     check_templates(config.templates, [dataset for _, dataset, _ in loaded])
     runs: list[TaskRun] = []
-    for spec in models:
-        adapter = (spec.model if isinstance(spec.model, ImageTextModel)
-                   else load_model(spec.model, spec.checkpoint, label=spec.label,
-                                   trust_remote_code=config.trust_remote_code))
-        runs += _evaluate(adapter, loaded, config, on_result, skip_existing)
+    for i, spec in enumerate(models):
+        adapter, seconds = first if i == 0 else timed_load(spec, config)
+        runs += _evaluate(adapter, seconds, loaded, config, on_result, skip_existing)
     return runs
 
 
-def _evaluate(adapter: ImageTextModel, loaded: list[tuple[Task, Dataset, float]], config: RunConfig,
-              on_result: Callable[[TaskRun], None] | None, skip_existing: bool) -> list[TaskRun]:
+def load_beside_model(load: Callable[[], T], spec: ModelSpec,
+                      config: RunConfig) -> tuple[T, tuple[ImageTextModel, float]]:
+    """`load()` (the datasets) in this thread while the model loads in another: (loaded, (model, seconds))."""
+    with ThreadPoolExecutor(1, thread_name_prefix="longbench-model") as pool:
+        ready = pool.submit(timed_load, spec, config)
+        loaded = load()
+        return loaded, ready.result()
+
+
+def timed_load(spec: ModelSpec, config: RunConfig) -> tuple[ImageTextModel, float]:
+    start = time.perf_counter()
+    model = spec.model
+    adapter = (model if isinstance(model, ImageTextModel)
+               else load_model(model, spec.checkpoint, label=spec.label, trust_remote_code=config.trust_remote_code))
+    return adapter, time.perf_counter() - start
+
+
+def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[Task, Dataset, float]],
+              config: RunConfig, on_result: Callable[[TaskRun], None] | None,
+              skip_existing: bool) -> list[TaskRun]:
     encoder = make_encoder(adapter, config)
     options = EvalOptions(config.bootstrap, config.seed, config.templates,
                           config.cache_dir / "classifiers" if config.cache_dir else None, config.index, config.cache)
@@ -169,13 +199,17 @@ def _evaluate(adapter: ImageTextModel, loaded: list[tuple[Task, Dataset, float]]
             if kept is not None:
                 runs += [TaskRun(task.meta.name, kept, path, reused=True)] if encoder.group.main else []
                 continue
+        encoder.stage_times.clear()
         evaluation = EVALUATORS.get(task.meta.kind)(encoder, dataset, options)
-        evaluation.timings = {"load": load_seconds, **evaluation.timings}
+        evaluation.timings = {"load": load_seconds, "model_load": model_seconds, **evaluation.timings,
+                              **encoder.stage_times}
         require_finite_metrics(evaluation.metrics, evaluation.ci, adapter.name, task.meta.name)
         result = build_result(adapter, task, dataset, evaluation, encoder, config)
         if not encoder.group.main:
             continue
-        runs.append(TaskRun(task.meta.name, result, write_result(result, path)))
+        start = time.perf_counter()
+        write_result(result, path)
+        runs.append(TaskRun(task.meta.name, result, path, write_seconds=time.perf_counter() - start))
         if on_result:
             on_result(runs[-1])
     return runs
@@ -199,7 +233,7 @@ def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
     """The encoder `config` describes, on this rank's device and in its group (one process: rank 0 of 1)."""
     group = join(resolve_device(config.device))
     return Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
-                   skip_bad_images=config.skip_bad_images, trim=config.trim, group=group,
+                   skip_bad_images=config.skip_bad_images, trim=config.trim, decode=config.decode, group=group,
                    cache=EmbeddingCache(config.cache_dir) if config.cache else None)
 
 
@@ -246,11 +280,12 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
                   truncation=evaluation.truncation, by_length=evaluation.by_length)
 
 
-def environment(encoder: Encoder) -> dict[str, str]:
+def environment(encoder: Encoder) -> dict[str, str | int | None]:
+    """Versions, device and dtype, and the batch size, worker count and decoding used (`auto` resolved)."""
     device = str(encoder.device)
     if encoder.device.type == "cuda":
         device += f" ({torch.cuda.get_device_name(encoder.device)})"
     return {"longbench": __version__, "torch": torch.__version__, "open_clip": open_clip.__version__,
             "python": platform.python_version(), "device": device, "dtype": str(encoder.dtype).replace("torch.", ""),
             "text_batches": "trimmed" if encoder.trims else "full context",
-            "embedding_cache": encoder.cache.summary() if encoder.cache else "off"}
+            "embedding_cache": encoder.cache.summary() if encoder.cache else "off", **encoder.settings}

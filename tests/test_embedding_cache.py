@@ -115,6 +115,10 @@ def test_each_key_part_misses_when_it_changes(tiny, images, tmp_path, calls):
     e.texts(CAPTIONS)
     assert e.cache.hits["text"] == 0
 
+    e = encoder(tiny, root, decode="tensor")  # another decoder: not bit-identical to PIL
+    e.images(images)
+    assert e.cache.hits["image"] == 0
+
     write_image(images[3], 9)  # new content: size and modification time change
     os.utime(images[3], ns=(1, 1))
     e = encoder(tiny, root)

@@ -70,7 +70,7 @@ def test_workers_give_the_same_embeddings(adapter, tmp_path):
 
 @pytest.mark.parametrize("kwargs,message", [({"device": "tpu"}, "unknown device"),
                                             ({"precision": "fp8"}, "unknown precision"),
-                                            ({"batch_size": 0}, "batch size")])
+                                            ({"batch_size": 0}, "batch-size 0")])
 def test_bad_settings(adapter, kwargs, message):
     with pytest.raises(DataError, match=message):
         Encoder(adapter, **kwargs)

@@ -126,8 +126,8 @@ def test_token_truncation_keeps_sot_first_tokens_and_eot_within_n(tiny, data_roo
 
 
 def test_images_are_encoded_once(tiny, data_root, tmp_path, monkeypatch):
-    calls = {"images": 0, "texts": 0}
-    images, texts = Encoder.images, Encoder.texts
+    calls = {"start_images": 0, "texts": 0}
+    start_images, texts = Encoder.start_images, Encoder.texts
 
     def count(name, fn):
         def wrapper(self, *args, **kwargs):
@@ -135,10 +135,10 @@ def test_images_are_encoded_once(tiny, data_root, tmp_path, monkeypatch):
             return fn(self, *args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(Encoder, "images", count("images", images))
+    monkeypatch.setattr(Encoder, "start_images", count("start_images", start_images))
     monkeypatch.setattr(Encoder, "texts", count("texts", texts))
     probe(tiny, "urban1k", config(data_root, tmp_path), unit="words", lengths=[3, 8, 30])
-    assert calls == {"images": 1, "texts": 4}  # three lengths + the full-length reference
+    assert calls == {"start_images": 1, "texts": 4}  # three lengths + the full-length reference
 
 
 def test_non_one_to_one_tasks_are_refused(tmp_path):

@@ -40,15 +40,6 @@ def captions(task_name: str, n: int) -> list[str]:
         return task.load(Path(tmp), LoadOptions()).texts[:n]
 
 
-def full_context(adapter: ClipAdapter, ids: torch.Tensor, batch_size: int) -> np.ndarray:
-    """What a plain open_clip evaluation does: every batch padded to the full context, in input order."""
-    out = []
-    with torch.no_grad():
-        for chunk in torch.split(ids, batch_size):
-            out.append(torch.nn.functional.normalize(adapter.model.encode_text(chunk), dim=-1).numpy())
-    return np.concatenate(out)
-
-
 def best_of(repeats: int, fn):
     times, result = [], None
     for _ in range(repeats):
@@ -78,7 +69,9 @@ def main() -> None:
     lengths = tokens.lengths.float()
     encoder = Encoder(adapter, device=args.device, batch_size=args.batch_size, precision="fp32", progress=False)
 
-    t_full, full = best_of(args.repeats, lambda: full_context(adapter, tokens.ids.to(encoder.device), args.batch_size))
+    padded = Encoder(adapter, device=args.device, batch_size=args.batch_size, precision="fp32", progress=False,
+                     trim=False)
+    t_full, full = best_of(args.repeats, lambda: padded.texts(texts).vectors)
     t_aware, aware = best_of(args.repeats, lambda: encoder.texts(texts).vectors)
     print(f"text tower {arch.name}, {len(texts)} {args.task} sample captions, context 248, "
           f"tokens mean {lengths.mean():.0f} max {lengths.max():.0f}, batch {args.batch_size}, {args.device}, "

@@ -13,7 +13,7 @@ from ..errors import DataError
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
 from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
-from .run import NO_TRIM_HELP, parse_roots
+from .run import BATCH_HELP, DECODE_HELP, NO_TRIM_HELP, WORKERS_HELP, parse_roots
 
 if TYPE_CHECKING:
     from ..probe import ProbeResult
@@ -58,9 +58,10 @@ def probe_command(
     output: OutputOption = Path("results"),
     bootstrap: Annotated[int, typer.Option(help="Bootstrap samples for the effective length's 95% interval.")] = 0,
     seed: Annotated[int, typer.Option(help="Seed for the bootstrap.")] = 0,
-    batch_size: Annotated[int, typer.Option("--batch-size", "-b")] = 64,
+    batch_size: Annotated[str, typer.Option("--batch-size", "-b", help=BATCH_HELP)] = "auto",
     device: Annotated[str, typer.Option(help="cpu, cuda, cuda:N, mps or auto.")] = "auto",
-    workers: Annotated[int, typer.Option(help="Image decoding worker processes (0 = in the main process).")] = 0,
+    workers: Annotated[str, typer.Option(help=WORKERS_HELP)] = "auto",
+    decode: Annotated[str, typer.Option(help=DECODE_HELP)] = "pil",
     precision: Annotated[str, typer.Option(help="auto (fp16 autocast on CUDA, fp32 elsewhere), fp32, fp16, bf16.")
                          ] = "auto",
     limit: Annotated[int | None, typer.Option(help="Probe the first N images only (recorded in the file).")] = None,
@@ -74,6 +75,8 @@ def probe_command(
     no_trim: Annotated[bool, typer.Option("--no-trim", help=NO_TRIM_HELP)] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
+    from ..data.decoders import DECODERS
+    from ..data.loader import parse_count
     from ..distributed import current
     from ..probe import UNITS, parse_lengths, probe, write_probe
     from ..report.probe_plot import compare_probes, default_compare_path
@@ -91,8 +94,10 @@ def probe_command(
         raise DataError("--task is required (a 1:1 retrieval task such as urban1k or sharegpt4v-1k)")
     if unit not in UNITS:
         raise DataError(f"--unit {unit!r}: expected one of {', '.join(UNITS)}")
-    config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output, batch_size=batch_size,
-                       device=device, workers=workers, precision=precision, limit=limit,
+    DECODERS.get(decode)  # an unknown mode fails before any loading
+    config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output,
+                       batch_size=parse_count(batch_size, "--batch-size", 1), device=device,
+                       workers=parse_count(workers, "--workers", 0), decode=decode, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet,
                        index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim)

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from ..runner import TaskRun
 
 NO_TRIM_HELP = "Pad every text batch to the model's full context (the reference path; same metrics, slower)."
+BATCH_HELP = "Images/captions per batch, or auto (256 on CUDA, 128 on MPS, 64 on CPU)."
+WORKERS_HELP = ("Image decoding processes, or auto (a share of the cores; 0 on <= 2 cores or under 256 images). "
+                "0 decodes in the main process.")
+DECODE_HELP = ("Image decoding: pil (the reference), tensor (torchvision decode + tensor transforms on the CPU) or "
+               "gpu (nvjpeg + transforms on CUDA). tensor/gpu are faster and not bit-identical to pil.")
 STATE_STYLE = {"found": "green", "incomplete": "yellow", "missing": "red"}
 
 
@@ -78,9 +83,10 @@ def run_command(
     data_root: Path = typer.Option(None, "--data-root", "-d", help="Folder holding the datasets' default layouts."),
     root: list[str] = typer.Option([], "--root", help="TASK=PATH: a task's folder given on its own (repeatable)."),
     output: Path = typer.Option(Path("results"), "--output", "-o", help="Result folder: <output>/<model>/<task>.json"),
-    batch_size: int = typer.Option(64, "--batch-size", "-b"),
+    batch_size: str = typer.Option("auto", "--batch-size", "-b", help=BATCH_HELP),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
-    workers: int = typer.Option(0, help="Image decoding worker processes (0 = in the main process)."),
+    workers: str = typer.Option("auto", help=WORKERS_HELP),
+    decode: str = typer.Option("pil", help=DECODE_HELP),
     precision: str = typer.Option("auto", help="auto (fp16 autocast on CUDA, fp32 elsewhere), fp32, fp16, bf16."),
     limit: int = typer.Option(None, help="Evaluate the first N images only (smoke runs; recorded in the result)."),
     skip_bad_images: bool = typer.Option(False, "--skip-bad-images", help="Skip undecodable/missing images."),
@@ -99,6 +105,8 @@ def run_command(
     no_trim: bool = typer.Option(False, "--no-trim", help=NO_TRIM_HELP),
 ) -> None:
     """Evaluate models on tasks and write one result JSON per model and task."""
+    from ..data.decoders import DECODERS
+    from ..data.loader import parse_count
     from ..distributed import current
     from ..runner import RunConfig, model_specs, run_models
 
@@ -106,8 +114,10 @@ def run_command(
         from ..report.gate import check_tolerance
 
         check_tolerance(tolerance)
-    config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output, batch_size=batch_size,
-                       device=device, workers=workers, precision=precision, limit=limit,
+    DECODERS.get(decode)  # an unknown mode fails before any loading
+    config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output,
+                       batch_size=parse_count(batch_size, "--batch-size", 1), device=device,
+                       workers=parse_count(workers, "--workers", 0), decode=decode, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim)

@@ -1,7 +1,8 @@
 """Decoding images for the image tower: files of any mode (RGB, L, RGBA, CMYK, P) or uint8 arrays.
 
 Decoding happens in DataLoader workers; a file that fails to decode is reported back as a failure (not raised in
-the worker, where the error would lose its file name) so the caller can name it or skip it.
+the worker, where the error would lose its file name) so the caller can name it or skip it. What a worker makes of
+an image (preprocessed pixels, or bytes for the GPU) is the `--decode` mode's business (decoders.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,6 +20,9 @@ from PIL import Image, UnidentifiedImageError
 from ..datasets import Images
 
 Preprocess = Callable[[Image.Image], torch.Tensor]
+Source = Path | np.ndarray
+#: (image file or array, border to crop) -> what the batch carries for it; module-level (picklable for spawn).
+Load = Callable[[Source, int], Any]
 
 
 def open_rgb(source: Path | np.ndarray, crop_border: int = 0) -> Image.Image:
@@ -45,18 +50,23 @@ class Failure:
     reason: str
 
 
+def pil_pixels(preprocess: Preprocess, source: Source, crop_border: int) -> torch.Tensor:
+    """The reference path: PIL decode, then the model's own transform."""
+    return preprocess(open_rgb(source, crop_border))
+
+
 class ImageDataset(torch.utils.data.Dataset):
-    def __init__(self, images: Images, preprocess: Preprocess, crop_border: int = 0):
+    def __init__(self, images: Images, load: Load, crop_border: int = 0):
         self.images = images
-        self.preprocess = preprocess
+        self.load = load
         self.crop_border = crop_border
 
     def __len__(self) -> int:
         return len(self.images)
 
-    def __getitem__(self, index: int) -> tuple[int, torch.Tensor | None, str | None]:
+    def __getitem__(self, index: int) -> tuple[int, Any, str | None]:
         try:
-            return index, self.preprocess(open_rgb(self.images[index], self.crop_border)), None
+            return index, self.load(self.images[index], self.crop_border), None
         except (OSError, UnidentifiedImageError, Image.DecompressionBombError, ValueError, SyntaxError) as exc:
             return index, None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
 

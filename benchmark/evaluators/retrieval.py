@@ -20,14 +20,21 @@ LENGTH_BUCKETS = (("<=20", 0, 20), ("21-77", 21, 77), ("78-248", 78, 248), (">24
 @register_evaluator("retrieval")
 def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: EvalOptions) -> Evaluation:
     timings: dict[str, float] = {}
+    # Workers decode images while this process tokenizes and encodes the captions; the captions of images that
+    # fail to decode are dropped afterwards (each embedding depends on its own caption only).
     start = time.perf_counter()
-    images = encoder.images(dataset.images, dataset.image_ids, desc=f"{dataset.task} images")
-    timings["encode_images"] = time.perf_counter() - start
-    texts, text_to_image = drop_captions_of_skipped(dataset, images.kept)
+    stream = encoder.start_images(dataset.images, dataset.image_ids, desc=f"{dataset.task} images")
+    timings["start_images"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    text_emb = encoder.texts(texts, desc=f"{dataset.task} captions")
+    all_texts = encoder.texts(dataset.texts, desc=f"{dataset.task} captions")
     timings["encode_texts"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    images = stream.collect()
+    timings["encode_images"] = time.perf_counter() - start
+    _, text_to_image, keep = drop_captions_of_skipped(dataset, images.kept)
+    text_emb = all_texts.select(keep)
 
     start = time.perf_counter()
     ranks = retrieval_ranks(images.vectors, text_emb.vectors, text_to_image, device=encoder.device,
@@ -39,16 +46,17 @@ def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: Eva
         metrics=metrics, ci=ci, by_length=length_buckets(text_emb, ranks), truncation=truncation_report(text_emb),
         timings=timings, skipped=images.skipped,
         counts={"skipped_images": len(images.skipped),
-                "captions_of_skipped_images": len(dataset.texts) - len(texts)})
+                "captions_of_skipped_images": int((~keep).sum())})
 
 
-def drop_captions_of_skipped(dataset: RetrievalDataset, kept: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """Captions whose image decoded, with image indices renumbered to the kept images' rows."""
+def drop_captions_of_skipped(dataset: RetrievalDataset,
+                             kept: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Captions whose image decoded, with image indices renumbered to the kept images' rows, and the mask of them."""
     remap = np.full(len(dataset.images), -1, dtype=np.int64)
     remap[kept] = np.arange(len(kept))
     new_index = remap[dataset.text_to_image]
     keep = new_index >= 0
-    return [t for t, k in zip(dataset.texts, keep, strict=True) if k], new_index[keep]
+    return [t for t, k in zip(dataset.texts, keep, strict=True) if k], new_index[keep], keep
 
 
 def retrieval_ci(ranks: RetrievalRanks, samples: int, seed: int) -> dict[str, list[float]]:

@@ -1,0 +1,160 @@
+"""The bench's shared pieces: its settings, the context every section reads, a section's table, the registry."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError
+from ..registry import Registry
+from .job import Job, write_job
+
+
+@dataclass
+class BenchConfig:
+    #: A longbench model name, or an open_clip architecture (`ViT-B-16`): random weights saved as a checkpoint.
+    model: str = "ViT-B-16"
+    images: int = 5000
+    captions_per_image: int = 5
+    #: Width and height of the generated JPEGs (COCO's are about 640x480).
+    image_size: tuple[int, int] = (640, 480)
+    device: str = "auto"
+    batch_size: int | str = "auto"
+    workers: int | str = "auto"
+    decode: str = "pil"
+    precision: str = "auto"
+    #: Section names in order; None: every registered section.
+    sections: list[str] | None = None
+    #: Keep the generated job here instead of a temporary folder (reused when it matches).
+    job_dir: Path | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.images < 1 or self.captions_per_image < 1:
+            raise DataError(f"bench needs at least 1 image and 1 caption per image, got --images {self.images} "
+                            f"--captions-per-image {self.captions_per_image}")
+        if min(self.image_size) < 8:
+            raise DataError(f"--image-size {self.image_size[0]}x{self.image_size[1]}: each side must be >= 8 px")
+
+
+@dataclass
+class ChildRun:
+    """One `longbench run` of the job in a fresh process: its wall time and what the library recorded."""
+
+    wall: float
+    imports: float
+    run: float
+    write: float
+    result: dict[str, Any]
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.result["timings"]
+
+
+@dataclass
+class Section:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BenchContext:
+    config: BenchConfig
+    job: Job
+    #: Results shared between sections (e.g. the loaded model), keyed by name.
+    shared: dict[str, Any] = field(default_factory=dict)
+
+    def cold(self) -> ChildRun:
+        """The first run of the job with the bench's settings (made once, by whichever section asks first)."""
+        if "cold" not in self.shared:
+            self.shared["cold"] = self.run_child(self.job.root.parent / "results-cold")
+        return self.shared["cold"]
+
+    def adapter(self):
+        """The job's model loaded in this process (for the bare-encoder and text measurements)."""
+        if "adapter" not in self.shared:
+            from ..adapters import load_model
+
+            self.shared["adapter"] = load_model(self.job.model, self.job.checkpoint)
+        return self.shared["adapter"]
+
+    def encoder(self, trim: bool = True):
+        """An Encoder with the settings the cold run resolved (device, dtype, batch size); `trim=False` pads every
+        text batch to the full context."""
+        key = f"encoder-trim={trim}"
+        if key not in self.shared:
+            from ..encode import Encoder
+
+            env = self.cold().result["environment"]
+            self.shared[key] = Encoder(self.adapter(), self.config.device, env["batch_size"], 0,
+                                       self.config.precision, progress=False, trim=trim)
+        return self.shared[key]
+
+    def run_child(self, output: Path, **overrides: Any) -> ChildRun:
+        """`longbench.run` on the job in a new Python process (cold: nothing imported or cached in memory)."""
+        cfg = self.config
+        settings = {"model": self.job.model, "checkpoint": self.job.checkpoint, "data_root": str(self.job.root),
+                    "output": str(output), "device": cfg.device, "batch_size": cfg.batch_size,
+                    "workers": cfg.workers, "decode": cfg.decode, "precision": cfg.precision, **overrides}
+        env = {**os.environ, "LONGBENCH_CACHE": str(self.job.cache)}
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "longbench.bench.child", json.dumps(settings)],
+                              capture_output=True, text=True, env=env, check=False)
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise DataError(f"bench: the timed run failed (exit {proc.returncode}): {tail[0]}")
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        return ChildRun(wall=wall, **report)
+
+
+SectionFn = Callable[[BenchContext], Section]
+SECTIONS: Registry[SectionFn] = Registry("bench section")
+_ORDER: dict[str, int] = {}
+
+
+def register_section(name: str, order: int) -> Callable[[SectionFn], SectionFn]:
+    """Register a section; sections print by `order` (pipeline 10, text 20, cache 30, peer 40)."""
+    def add(fn: SectionFn) -> SectionFn:
+        _ORDER[name] = order
+        return SECTIONS.add(name, fn)
+    return add
+
+
+def section_names() -> list[str]:
+    return sorted(_ORDER, key=_ORDER.__getitem__)
+
+
+@contextmanager
+def _job_dir(config: BenchConfig) -> Iterator[Path]:
+    if config.job_dir is not None:
+        yield Path(config.job_dir)
+        return
+    with tempfile.TemporaryDirectory(prefix="longbench-bench-") as tmp:
+        yield Path(tmp)
+
+
+def run_bench(config: BenchConfig, on_section: Callable[[Section], None] | None = None) -> list[Section]:
+    """Generate the job, run each chosen section in order; `on_section` sees each as soon as it is done."""
+    names = config.sections or section_names()
+    fns = [SECTIONS.get(name) for name in names]  # an unknown name fails before the job is written
+    sections = []
+    with _job_dir(config) as folder:
+        context = BenchContext(config, write_job(folder, config))
+        for fn in fns:
+            sections.append(fn(context))
+            if on_section:
+                on_section(sections[-1])
+    return sections

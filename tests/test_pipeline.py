@@ -1,0 +1,130 @@
+"""The run pipeline: same metrics for any worker count and batch size, the settings used recorded, text encoded
+while image workers decode, the model loaded beside the dataset listing, stage timings recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from longbench.adapters import loading
+from longbench.cli import app
+from longbench.encode import Encoder, ImageStream
+from longbench.runner import RunConfig, run
+from longbench.tasks import get_task
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    get_task("coco").write_sample(root / "coco", 12, seed=5)
+    return root
+
+
+def _run(data_root: Path, out: Path, **settings):
+    [done] = run("tiny-clip", "coco", RunConfig(data_root=data_root, output=out, device="cpu", progress=False,
+                                                 **settings))
+    return done.result
+
+
+def test_worker_counts_and_batch_sizes_give_identical_metrics(data_root, tmp_path):
+    base = _run(data_root, tmp_path / "a", workers=0, batch_size=64)
+    for i, settings in enumerate([{"workers": 2, "batch_size": 3}, {"workers": "auto", "batch_size": "auto"},
+                                  {"workers": 1, "batch_size": 1}]):
+        other = _run(data_root, tmp_path / str(i), **settings)
+        assert other.metrics == base.metrics
+        assert other.by_length == base.by_length
+
+
+def test_the_settings_used_are_recorded(data_root, tmp_path):
+    result = _run(data_root, tmp_path, workers="auto", batch_size="auto")
+    assert result.environment["batch_size"] == 64  # auto on CPU
+    assert result.environment["workers"] == 0  # auto on a 12-image job
+    given = _run(data_root, tmp_path, workers=2, batch_size=5).environment
+    assert (given["workers"], given["batch_size"]) == (2, 5)
+
+
+def test_stage_timings_are_recorded(data_root, tmp_path):
+    timings = _run(data_root, tmp_path).timings
+    assert {"load", "model_load", "tokenize", "decode", "encode_images", "encode_texts", "metrics"} <= set(timings)
+    assert all(t >= 0 for t in timings.values())
+
+
+def test_captions_are_encoded_while_images_decode(data_root, tmp_path, monkeypatch):
+    calls = []
+    originals = {"start_images": Encoder.start_images, "texts": Encoder.texts, "collect": ImageStream.collect}
+
+    def spy(name):
+        def wrapper(self, *args, **kwargs):
+            calls.append(name)
+            return originals[name](self, *args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(Encoder, "start_images", spy("start_images"))
+    monkeypatch.setattr(Encoder, "texts", spy("texts"))
+    monkeypatch.setattr(ImageStream, "collect", spy("collect"))
+    _run(data_root, tmp_path, workers=2)
+    assert calls == ["start_images", "texts", "collect"]
+
+
+def test_the_model_loads_beside_the_dataset_listing(data_root, tmp_path, monkeypatch):
+    threads = {}
+    load_model, load = loading._load, get_task("coco").load
+
+    def spy_model(*args):
+        threads["model"] = threading.current_thread()
+        return load_model(*args)
+
+    def spy_load(root, options):
+        threads["data"] = threading.current_thread()
+        return load(root, options)
+
+    monkeypatch.setattr(loading, "_load", spy_model)
+    task = get_task("coco")
+    monkeypatch.setattr(task, "load", spy_load)
+    run("tiny-clip", [task], RunConfig(data_root=data_root, output=tmp_path, progress=False))
+    assert threads["data"] is threading.main_thread() and threads["model"] is not threading.main_thread()
+
+
+def test_captions_of_skipped_images_are_dropped_after_the_overlap(data_root, tmp_path):
+    root = tmp_path / "data"
+    get_task("coco").write_sample(root / "coco", 6, seed=5)
+    bad = sorted((root / "coco" / "val2017").iterdir())[3]  # 5 captions (the sample's image 2 has 4, image 1 six)
+    bad.write_bytes(b"not an image")
+    result = _run(root, tmp_path / "out", skip_bad_images=True)
+    assert result.task.n_images == 5 and result.task.counts["captions_of_skipped_images"] == 5
+    assert result.truncation.n_texts == result.task.n_texts == 5 + 5 + 4 + 5 + 5 + 5 - 5
+
+
+@pytest.mark.parametrize("args,message", [(["--workers", "many"], "--workers 'many'"),
+                                          (["--batch-size", "0"], "--batch-size 0")])
+def test_bad_settings_through_the_cli(data_root, tmp_path, args, message):
+    result = runner.invoke(app, ["run", "-m", "tiny-clip", "-t", "coco", "-d", str(data_root), "-o", str(tmp_path),
+                                 "-q", *args])
+    assert result.exit_code == 2
+    assert message in result.output and "expected auto or a whole number" in result.output
+    assert not any(tmp_path.rglob("*.json"))
+
+
+def test_decode_mode_through_the_cli(data_root, tmp_path):
+    result = runner.invoke(app, ["run", "-m", "tiny-clip", "-t", "coco", "-d", str(data_root), "-o", str(tmp_path),
+                                 "-q", "--device", "cpu", "--decode", "tensor"])
+    assert result.exit_code == 0, result.output
+    [path] = tmp_path.rglob("coco.json")
+    assert json.loads(path.read_text())["environment"]["decode"] == "tensor"
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+@pytest.mark.parametrize("decode,message", [("gpu", "--decode gpu needs a CUDA device"),
+                                            ("nvjpg", "unknown image decoding (--decode) 'nvjpg'")])
+def test_bad_decode_modes_through_the_cli(data_root, tmp_path, decode, message):
+    result = runner.invoke(app, ["run", "-m", "tiny-clip", "-t", "coco", "-d", str(data_root), "-o", str(tmp_path),
+                                 "-q", "--device", "cpu", "--decode", decode])
+    assert result.exit_code == 2 and message in result.output
+    assert not any(tmp_path.rglob("*.json"))
