@@ -42,6 +42,13 @@ class TaskMeta:
     groups: tuple[str, ...] = ()
     #: A warning copied into every result of this task (e.g. train/test overlap).
     warning: str | None = None
+    #: The protocol's version, recorded in every result (`task.task_version`). Bump it whenever a change to the
+    #: loader or the protocol can change a number; the leaderboard and the gate never compare two versions.
+    version: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
+            raise ValueError(f"task {self.name!r}: version must be an integer >= 1, got {self.version!r}")
 
 
 @dataclass

@@ -65,6 +65,14 @@ def test_metadata_is_complete_for_every_task():
         assert meta.kind in ("retrieval", "classification")
         assert meta.expected and all(v > 0 for v in meta.expected.values()), meta.name
         assert meta.pitfalls, f"{meta.name}: no pitfalls documented"
+        assert isinstance(meta.version, int) and meta.version >= 1, meta.name
+
+
+@pytest.mark.parametrize("version", [0, -1, 1.5, "2", True])
+def test_task_version_must_be_a_positive_integer(version):
+    meta = dataclasses.replace(get_task("urban1k").meta, version=1)
+    with pytest.raises(ValueError, match="version must be an integer >= 1"):
+        dataclasses.replace(meta, version=version)
 
 
 def test_sharegpt_10k_carries_the_training_overlap_warning():
