@@ -302,3 +302,24 @@ def test_gate_junit_written_when_writable(tmp_path):
     assert result.exit_code == 0, result.output
     assert "<testsuites" in junit.read_text()
 
+
+
+def test_an_unwritable_folder_itself_as_output_fails_before_encoding(data_root, tmp_path, no_encoding):
+    folder = unwritable_folder(tmp_path)
+    line = one_line_error(run(data_root, folder))
+    assert f"--output {folder}: cannot write there" in line
+
+
+def test_probe_output_a_file_fails_before_loading(data_root, tmp_path):
+    output = tmp_path / "results"
+    output.write_text("x")
+    result = runner.invoke(app, ["probe", "-m", "tiny-longclip", "-t", "urban1k", "-d", str(data_root),
+                                 "-o", str(output), "-q"])
+    assert f"--output {output}: is not a folder" in one_line_error(result)
+    assert output.read_text() == "x"
+
+
+def test_embed_out_a_folder_fails_before_loading(tmp_path):
+    result = runner.invoke(app, ["embed", "-m", "tiny-clip", "-t", "a caption", "--out", str(tmp_path)])
+    assert f"--out {tmp_path}: is a folder, expected a file name" in one_line_error(result)
+    assert tree(tmp_path) == {}

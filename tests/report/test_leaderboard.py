@@ -194,8 +194,8 @@ def test_a_subset_never_hides_a_full_result_of_the_same_model_and_task(tmp_path,
     write("r", "clip-B", "urban1k", retrieval(60.0, 50.0), created="2024-05-01T00:00:00+00:00")
     write("r2", "clip-B", "urban1k", retrieval(10.0, 10.0), created="2024-06-01T00:00:00+00:00", limit=3)
     text = build_leaderboard(load_results([tmp_path / "r", tmp_path / "r2"]), load_references())
-    rows = {r[0]: r for r in _table(text, "Model")[1:]}
-    assert rows["clip-B"][1] == "60.0 (1)"
+    header, *rows = _table(text, "Model")
+    assert dict(zip(header, rows[0], strict=True))["Urban1k I2T"] == "60.0 (1)"
     assert "- `r2/clip-B/urban1k.json` (superseded by `r/clip-B/urban1k.json`)" in text
 
 
