@@ -34,12 +34,13 @@ def data_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def no_encoding(monkeypatch):
-    """Fail the test if a run gets as far as building its encoder."""
+    """Fail the test if a run gets as far as evaluating (encoding) a task."""
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("encoding started")
+    class Refuse:
+        def get(self, kind):
+            raise AssertionError("encoding started")
 
-    monkeypatch.setattr(runner_module, "Encoder", refuse)
+    monkeypatch.setattr(runner_module, "EVALUATORS", Refuse())
 
 
 def unwritable_folder(tmp_path: Path) -> Path:
@@ -165,7 +166,7 @@ def test_limit_into_a_folder_holding_the_full_result_is_refused(data_root, tmp_p
     output = tmp_path / "results"
     assert run(data_root, output).exit_code == 0
     before = tree(output)
-    monkeypatch.setattr(runner_module, "Encoder", lambda *a, **k: pytest.fail("encoding started"))
+    monkeypatch.setattr(runner_module, "EVALUATORS", None)  # any evaluation would fail
     line = one_line_error(run(data_root, output, "--limit", "3"))
     assert "urban1k.json is kept: it was measured on 10 images, this run on 3" in line and "--overwrite" in line
     assert tree(output) == before
