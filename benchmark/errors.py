@@ -46,3 +46,7 @@ class MissingDependencyError(LongbenchError):
 
 class RemoteCodeError(LongbenchError):
     """A checkpoint that would run code from its repository, without --trust-remote-code and a pinned revision."""
+
+
+class OutputError(LongbenchError):
+    """An output file or folder that cannot be written, would leave its folder, or would replace a kept result."""

@@ -34,13 +34,14 @@ import numpy as np
 import pandas as pd
 
 from .adapters import ImageTextModel
-from .atomic import write_json_atomic
+from .atomic import write_json_atomic, write_text_atomic
 from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
 from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
-from .results import ModelInfo, result_path
+from .result_store import result_path
+from .results import ModelInfo
 from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder
 from .tasks import Task, get_task
 
@@ -223,6 +224,7 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     task = get_task(task) if isinstance(task, str) else task
     dataset, (adapter, model_seconds) = load_beside_model(lambda: load_one_to_one(task, config),
                                                           ModelSpec(model, checkpoint, label), config)
+    probe_paths(config.output, adapter.name, task.meta.name, unit)  # a model name that cannot name a folder fails now
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
     encoder = make_encoder(adapter, config)
@@ -305,8 +307,7 @@ def write_probe(result: ProbeResult, output: Path) -> ProbeFiles:
 
     files = probe_paths(output, result.model.name, result.task, result.unit)
     data = result.to_dict()
-    files.json.parent.mkdir(parents=True, exist_ok=True)
-    probe_frame(result).to_csv(files.csv, index=False)
+    write_text_atomic(files.csv, probe_frame(result).to_csv(index=False))
     plot_probes([data], files.png)
     write_json_atomic(files.json, data)
     return files

@@ -1,15 +1,15 @@
 """The result file: one versioned JSON document per (model, task), written atomically.
 
-Schema version 1 (documented in the README):
+Schema version 2 (documented in the README):
 
     {
-      "schema_version": 1,
+      "schema_version": 2,
       "kind": "retrieval" | "classification",
       "created": ISO-8601 UTC timestamp,
       "model": {name, architecture, checkpoint, checkpoint_sha256, context_length, pos_embed_kind, source, backend,
                 revision, tokenizer, text_spec, licence},
-      "task": {name, kind, protocol, n_images, n_texts, n_classes, fingerprint, limit, expected_images, subset,
-               prompts, warnings, counts, skipped},
+      "task": {name, kind, task_version, protocol, n_images, n_texts, n_classes, fingerprint, limit,
+               expected_images, subset, prompts, warnings, counts, skipped},
       "metrics": {"i2t_r1": 12.3, ...} | {"acc1": ..., "acc5": ..., "mean_per_class_recall": ...}   (percent),
       "ci": {"i2t_r1": [low, high], ...}            (95% bootstrap interval, only with --bootstrap),
       "bootstrap": {"samples": N, "seed": S} | null,
@@ -19,6 +19,12 @@ Schema version 1 (documented in the README):
       "timings": {"load": s, "model_load": s, "encode_images": s, "encode_texts": s, "metrics": s, "tokenize": s,
                   "decode": s, ...}
     }
+
+Older files are upgraded when read, never refused: each step in UPGRADES turns version N into N + 1, and a file
+is read as the current version. Version 1 -> 2 adds `task.task_version` = 1 (every task was at version 1 when
+versions were introduced); the model fields added in version 2 (backend, revision, tokenizer, text_spec, licence)
+take ModelInfo's defaults, which describe the open_clip models that version 1 files were written for. A version
+newer than this longbench knows is refused with a SchemaError.
 """
 
 from __future__ import annotations
@@ -33,8 +39,8 @@ from .atomic import write_json_atomic
 from .errors import SchemaError
 from .provenance import ModelInfo
 
-SCHEMA_VERSION = 1
-__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "result_path", "write_result"]
+SCHEMA_VERSION = 2
+__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "upgrade", "write_result"]
 
 RETRIEVAL_METRICS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
 CLASSIFICATION_METRICS = ("acc1", "acc5", "mean_per_class_recall")
@@ -47,6 +53,8 @@ class TaskInfo:
     protocol: str
     n_images: int
     fingerprint: str
+    #: The task's protocol version (TaskMeta.version) when it was measured; results of two versions never compare.
+    task_version: int = 1
     n_texts: int | None = None
     n_classes: int | None = None
     limit: int | None = None
@@ -96,12 +104,7 @@ class Result:
     def from_dict(cls, data: Any, source: str = "<dict>") -> Result:
         if not isinstance(data, dict):
             raise SchemaError(f"{source}: expected a JSON object, found {type(data).__name__}")
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise SchemaError(
-                f"{source}: result schema_version {version!r} is not supported "
-                f"(this longbench reads version {SCHEMA_VERSION})"
-            )
+        data = upgrade(data, source)
         try:
             return cls(
                 model=_build(ModelInfo, data["model"]),
@@ -119,6 +122,30 @@ class Result:
             raise SchemaError(f"{source}: not a valid longbench result ({type(exc).__name__}: {exc})") from None
 
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    task = data.get("task")
+    return {**data, "task": {**task, "task_version": 1} if isinstance(task, dict) else task}
+
+
+#: version N -> the function that turns a version-N document into version N + 1.
+UPGRADES = {1: _v1_to_v2}
+
+
+def upgrade(data: dict[str, Any], source: str = "<dict>") -> dict[str, Any]:
+    """`data` (a result document of any version this longbench knows) as a current-version document."""
+    version = data.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SchemaError(f"{source}: result schema_version {version!r} is not a version number")
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{source}: result schema_version {version} was written by a newer longbench "
+            f"(this one reads versions 1 to {SCHEMA_VERSION}); upgrade longbench to read it"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        data = {**UPGRADES[step](data), "schema_version": step + 1}
+    return data
+
+
 def _build(cls: type, data: Any) -> Any:
     if not isinstance(data, dict):
         raise TypeError(f"{cls.__name__} must be an object")
@@ -127,12 +154,6 @@ def _build(cls: type, data: Any) -> Any:
     if unknown:
         raise KeyError(f"unexpected {cls.__name__} fields {sorted(unknown)}")
     return cls(**data)
-
-
-def result_path(output: Path, model_name: str, task_name: str) -> Path:
-    """`<output>/<model-name>/<task>.json`; the model name is made filesystem-safe."""
-    safe = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in model_name)
-    return Path(output) / safe / f"{task_name}.json"
 
 
 def write_result(result: Result, path: Path) -> Path:
@@ -145,6 +166,8 @@ def read_result(path: Path) -> Result:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SchemaError(f"{path}: result file not found") from None
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read the result file: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SchemaError(f"{path}: not valid JSON ({exc})") from None
     return Result.from_dict(data, source=str(path))

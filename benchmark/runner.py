@@ -1,8 +1,9 @@
 """`run`: evaluate one model on a list of tasks and write one result file per task.
 
-Every dataset is loaded (layout checked, files listed) before any encoding starts, so a wrong path fails in
-seconds, not after an hour of encoding. The first model loads in a thread meanwhile: both wait mostly on files,
-not on Python. A task's result file is written only once its evaluation completed.
+Every dataset is loaded (layout checked, files listed) and every output location checked (writable, inside
+`--output`, not replacing a result the overwrite policy keeps: result_store.py) before any encoding starts, so a
+wrong path fails in seconds, not after an hour of encoding. The first model loads in a thread meanwhile: both wait
+mostly on files, not on Python. A task's result file is written only once its evaluation completed.
 
 Under torchrun every rank loads the tasks, encodes its share and computes the same metrics from the gathered
 embeddings (distributed.py); rank 0 alone writes result files and returns the runs (the others return []).
@@ -26,16 +27,25 @@ import torch
 from . import __version__
 from .adapters import ImageTextModel, load_model
 from .datasets import ClassificationDataset, Dataset, LoadOptions
-from .distributed import join
+from .distributed import current, join
 from .embedding_cache import EmbeddingCache
 from .encode import Encoder, resolve_device
-from .errors import DataError, LongbenchError
+from .errors import DataError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
+from .evaluators.zeroshot import default_cache_dir
 from .finite import require_finite_metrics
 from .metrics.bootstrap import check_bootstrap
 from .metrics.retrieval import check_index
+from .outputs import check_output_folder
 from .prompts import resolve_prompts
-from .results import Result, TaskInfo, read_result, result_path, write_result
+from .result_store import (
+    Measurement,
+    check_replaceable,
+    existing_result_matches,
+    result_path,
+    store_result,
+)
+from .results import Result, TaskInfo, read_result
 from .tasks import Task, get_task, resolve_tasks
 
 T = TypeVar("T")
@@ -72,6 +82,8 @@ class RunConfig:
     index: str = "auto"
     #: Let a pinned hf: checkpoint run its repository's own code (adapters/remote.py).
     trust_remote_code: bool = False
+    #: Replace existing result files even where the overwrite policy (result_store.py) would keep them.
+    overwrite: bool = False
 
     def __post_init__(self) -> None:
         check_bootstrap(self.bootstrap, self.seed)
@@ -86,6 +98,9 @@ class TaskRun:
     reused: bool = False
     #: Seconds spent writing the result file (not in the file's own timings).
     write_seconds: float = 0.0
+    #: The existing result file the overwrite policy kept (this one was written beside it), and why.
+    kept: Path | None = None
+    kept_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,12 +160,15 @@ def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config:
                on_result: Callable[[TaskRun], None] | None = None, skip_existing: bool = False) -> list[TaskRun]:
     """Evaluate each model in turn on `tasks`, the datasets loaded once for all of them.
 
-    `skip_existing` keeps a task's result file, without evaluating, when it was written for the same model
-    checkpoint (sha256), task version and data (fingerprint, limit).
+    `skip_existing` keeps a task's result file, without evaluating, when it holds exactly the measurement this run
+    would make (`result_store.existing_result_matches`: checkpoint sha256, task version, data fingerprint,
+    protocol, image count).
     """
     config = config or RunConfig()
     check_index(config.index)
     selected = resolve_tasks(tasks) if isinstance(tasks, str) else list(tasks)
+    if current().main:  # rank 0 writes; a failure here stops the other ranks through torchrun
+        check_output_folder(config.output, "--output")
     for name in config.roots:
         get_task(name)  # an unknown task's --root is a typo, not something to ignore
     if not models:
@@ -186,6 +204,8 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
               config: RunConfig, on_result: Callable[[TaskRun], None] | None,
               skip_existing: bool) -> list[TaskRun]:
     encoder = make_encoder(adapter, config)
+    # Rank 0 checks (it alone writes); an OutputError there stops every rank before any encoding.
+    encoder.group.from_main(partial(check_outputs, adapter, [(task, dataset) for task, dataset, _ in loaded], config))
     options = EvalOptions(config.bootstrap, config.seed, config.templates,
                           config.cache_dir / "classifiers" if config.cache_dir else None, config.index, config.cache)
     runs = []
@@ -195,7 +215,7 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
         path = result_path(config.output, adapter.name, task.meta.name)
         if skip_existing:
             # Rank 0 decides (the output folder may exist on its node only) and every rank follows.
-            kept = encoder.group.from_main(partial(_up_to_date, path, adapter, task, dataset, config))
+            kept = encoder.group.from_main(partial(_up_to_date, path, adapter, task, dataset))
             if kept is not None:
                 runs += [TaskRun(task.meta.name, kept, path, reused=True)] if encoder.group.main else []
                 continue
@@ -208,25 +228,28 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
         if not encoder.group.main:
             continue
         start = time.perf_counter()
-        write_result(result, path)
-        runs.append(TaskRun(task.meta.name, result, path, write_seconds=time.perf_counter() - start))
+        stored = store_result(result, config.output, config.overwrite)
+        runs.append(TaskRun(task.meta.name, result, stored.path, write_seconds=time.perf_counter() - start,
+                            kept=stored.kept, kept_reason=stored.reason))
         if on_result:
             on_result(runs[-1])
     return runs
 
 
-def _up_to_date(path: Path, adapter: ImageTextModel, task: Task, dataset: Dataset, config: RunConfig) -> Result | None:
-    """The result at `path` when it was made from the same checkpoint, task version and data; else None."""
-    if not path.is_file():
-        return None
-    try:
-        existing = read_result(path)
-    except LongbenchError:
-        return None  # unreadable or of another schema: evaluate again and replace it
-    same = (existing.model.checkpoint_sha256 == adapter.provenance.checkpoint_sha256
-            and existing.task.fingerprint == dataset.fingerprint and existing.task.limit == config.limit
-            and getattr(existing.task, "task_version", 1) == task.meta.version)  # files without one: version 1
-    return existing if same else None
+def _up_to_date(path: Path, adapter: ImageTextModel, task: Task, dataset: Dataset) -> Result | None:
+    """The result at `path` when it holds exactly the measurement this run would make; else None."""
+    planned = Measurement.planned(adapter.provenance, task.meta, dataset)
+    return read_result(path) if existing_result_matches(path, planned) else None
+
+
+def check_outputs(adapter: ImageTextModel, loaded: Sequence[tuple[Task, Dataset]], config: RunConfig) -> None:
+    """Every file this run will write can be written where it belongs (OutputError otherwise), before encoding."""
+    for task, dataset in loaded:
+        path = result_path(config.output, adapter.name, task.meta.name)
+        check_replaceable(path, Measurement.planned(adapter.provenance, task.meta, dataset), config.overwrite)
+    if any(task.meta.kind == "classification" for task, _ in loaded):
+        what = "--cache-dir" if config.cache_dir else "classifier cache ($LONGBENCH_CACHE or ~/.cache/longbench)"
+        check_output_folder(config.cache_dir / "classifiers" if config.cache_dir else default_cache_dir(), what)
 
 
 def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
@@ -267,7 +290,8 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
     n_images = len(dataset.images) - len(evaluation.skipped)
     expected = meta.expected.get("images")
     info = TaskInfo(
-        name=meta.name, kind=meta.kind, protocol=meta.protocol, n_images=n_images, expected_images=expected,
+        name=meta.name, kind=meta.kind, protocol=meta.protocol, task_version=meta.version, n_images=n_images,
+        expected_images=expected,
         subset=config.limit is not None or (expected is not None and n_images != expected),
         n_texts=None if classification else len(dataset.texts) - evaluation.counts["captions_of_skipped_images"],
         n_classes=len(dataset.classnames) if classification else None,

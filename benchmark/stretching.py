@@ -10,6 +10,7 @@ from .adapters.loading import stretched_state_dict
 from .adapters.stretch import METHODS
 from .atomic import atomic_open
 from .errors import DataError, NonFiniteError
+from .outputs import check_output_file
 
 
 def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:
@@ -41,6 +42,7 @@ def stretch_checkpoint(model: str | None, checkpoint: Path | None, out: Path, me
     """Stretch the 77-row table of `model`/`checkpoint` and save it as a Long-CLIP state dict (PE == PE_res)."""
     if method not in METHODS:
         raise DataError(f"unknown stretch method {method!r} (expected one of {', '.join(METHODS)})")
+    check_output_file(out, "--out")
     try:
         state, _ = stretched_state_dict(model, checkpoint, method, keep, ratio)
     except ValueError as exc:

@@ -1,14 +1,26 @@
-"""The versioned result file: round trip, schema checks, atomic writes."""
+"""The versioned result file: round trip, schema checks, upgrades of older versions, atomic writes."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from longbench.atomic import write_json_atomic
 from longbench.errors import SchemaError
-from longbench.results import ModelInfo, Result, TaskInfo, Truncation, read_result, write_result
+from longbench.results import (
+    SCHEMA_VERSION,
+    ModelInfo,
+    Result,
+    TaskInfo,
+    Truncation,
+    read_result,
+    upgrade,
+    write_result,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "results"
 
 
 def make_result() -> Result:
@@ -27,7 +39,10 @@ def test_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("mutate,message", [
-    (lambda d: d.update(schema_version=2), "schema_version 2 is not supported"),
+    (lambda d: d.update(schema_version=3), "schema_version 3 was written by a newer longbench .* upgrade longbench"),
+    (lambda d: d.update(schema_version="2"), "schema_version '2' is not a version number"),
+    (lambda d: d.update(schema_version=0), "schema_version 0 is not a version number"),
+    (lambda d: d.pop("schema_version"), "schema_version None is not a version number"),
     (lambda d: d.pop("metrics"), "not a valid longbench result"),
     (lambda d: d["model"].update(colour="red"), "unexpected ModelInfo fields"),
     (lambda d: d.update(metrics={"i2t_r1": "high"}), "not a valid longbench result"),
@@ -53,3 +68,29 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
     with pytest.raises(TypeError):
         write_json_atomic(tmp_path / "x.json", {"bad": object()})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_task_version_is_written():
+    data = make_result().to_dict()
+    assert data["schema_version"] == SCHEMA_VERSION == 2 and data["task"]["task_version"] == 1
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "v1").rglob("*.json")), ids=lambda p: p.parent.name + "/" + p.name)
+def test_version_1_files_are_upgraded_on_read(path):
+    raw = json.loads(path.read_text())
+    assert raw["schema_version"] == 1 and "task_version" not in raw["task"]
+    result = read_result(path)
+    assert result.schema_version == SCHEMA_VERSION and result.task.task_version == 1
+    assert result.metrics == raw["metrics"] and result.created == raw["created"]
+    assert result.task.fingerprint == raw["task"]["fingerprint"]
+    assert result.model.checkpoint_sha256 == raw["model"]["checkpoint_sha256"]
+    upgraded = result.to_dict()
+    assert upgraded["schema_version"] == SCHEMA_VERSION
+    assert {k: v for k, v in upgraded["task"].items() if k != "task_version"} == raw["task"]
+
+
+def test_upgrade_does_not_change_its_argument():
+    raw = json.loads((FIXTURES / "v1" / "tiny-clip" / "urban1k.json").read_text())
+    before = json.dumps(raw, sort_keys=True)
+    assert upgrade(raw)["task"]["task_version"] == 1
+    assert json.dumps(raw, sort_keys=True) == before

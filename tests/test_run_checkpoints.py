@@ -76,13 +76,13 @@ def test_skip_existing_keeps_up_to_date_results_only(data_root, ckpts, tmp_path)
 
     save_torch(tiny_state_dict(seed=3), ckpts / "step-2000.pt")  # the same name, other weights
     (out / "step-1000" / "urban1k.json").write_text("{ not json")  # unreadable: evaluated again
-    third = invoke(*args, "--skip-existing")
+    third = invoke(*args, "--skip-existing", "--overwrite")  # other weights replace a result only when asked
     assert third.exit_code == 0, third.output
     assert third.output.count("wrote") == 2
     assert read_result(out / "step-1000" / "urban1k.json").metrics
     assert json.loads((out / "step-2000" / "urban1k.json").read_text())["created"] >= created["step-2000"]
 
-    limited = invoke(*args, "--skip-existing", "--limit", "4")  # other data: not up to date
+    limited = invoke(*args, "--skip-existing", "--limit", "4", "--overwrite")  # other data: not up to date
     assert limited.output.count("wrote") == 2
 
 

@@ -70,7 +70,10 @@ def embed_command(
 
     from ..adapters import load_model
     from ..embed import embed, save_vectors
+    from ..outputs import check_output_file
 
+    if out:
+        check_output_file(out, "--out")
     adapter = load_model(model, checkpoint, trust_remote_code=trust_remote_code)
     vectors, text_emb = embed(adapter, text, image, device)
     p = adapter.provenance

@@ -78,6 +78,7 @@ def probe_command(
     from ..data.decoders import DECODERS
     from ..data.loader import parse_count
     from ..distributed import current
+    from ..outputs import check_output_file, check_output_folder
     from ..probe import UNITS, parse_lengths, probe, write_probe
     from ..report.probe_plot import compare_probes, default_compare_path
     from ..runner import RunConfig
@@ -85,7 +86,7 @@ def probe_command(
     if compare:
         if len(files or []) < 1:
             raise DataError("--compare needs probe JSON files as arguments, e.g. results/*/probe-urban1k-tokens.json")
-        out = compare_probes(files, plot_out or default_compare_path(files, output))
+        out = compare_probes(files, check_output_file(plot_out or default_compare_path(files, output), "--plot-out"))
         console.print(f"wrote {escape(str(out))}", highlight=False)
         return
     if files:
@@ -94,6 +95,8 @@ def probe_command(
         raise DataError("--task is required (a 1:1 retrieval task such as urban1k or sharegpt4v-1k)")
     if unit not in UNITS:
         raise DataError(f"--unit {unit!r}: expected one of {', '.join(UNITS)}")
+    if current().main:  # rank 0 writes
+        check_output_folder(output, "--output")
     DECODERS.get(decode)  # an unknown mode fails before any loading
     config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output,
                        batch_size=parse_count(batch_size, "--batch-size", 1), device=device,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..atomic import write_text_atomic
 from ..errors import DataError
+from ..outputs import check_output_file
 from ..report import build_leaderboard, gate, load_references, load_results, results_frame
 from ..report.gate import GateReport
 from ..report.output import append_text, step_summary_path
@@ -45,11 +46,14 @@ def results(
     markdown: Annotated[Path | None, typer.Option("--markdown", help="Also write the table as markdown.")] = None,
 ) -> None:
     """Show every result file (one row per model and task) and export it as csv/json/markdown."""
+    exports = [(fmt, check_output_file(path, f"--{fmt}")) for fmt, path in
+               (("csv", csv), ("json", json), ("markdown", markdown)) if path is not None]
     loaded = _load(results_dirs)
     frame = results_frame(loaded)
     # One table per kind, only the columns it uses, so that it fits a terminal; the exports have every column.
     for kind, part in frame.groupby("kind", sort=True):
-        shown = part.drop(columns=["kind", "protocol", "n_images", "n_texts", "n_classes", "created", "path"])
+        hidden = ["task_version", "kind", "protocol", "n_images", "n_texts", "n_classes", "created", "path"]
+        shown = part.drop(columns=hidden)
         console.print(frame_rich(shown.dropna(axis="columns", how="all"), title=f"{kind} results (percent)"))
     if loaded.probes:
         probes = Table(title="Effective length (probe)")
@@ -58,9 +62,8 @@ def results(
         for p in loaded.probes:
             probes.add_row(p.model, p.task, p.unit, str(p.i2t), str(p.t2i), p.path)
         console.print(probes)
-    for fmt_name, path in (("csv", csv), ("json", json), ("markdown", markdown)):
-        if path is not None:
-            console.print(f"wrote {escape(str(export_frame(frame, fmt_name, path)))}")
+    for fmt_name, path in exports:
+        console.print(f"wrote {escape(str(export_frame(frame, fmt_name, path)))}")
 
 
 @app.command()
@@ -75,6 +78,8 @@ def leaderboard(
     ] = None,
 ) -> None:
     """Build the markdown leaderboard: measured rows with ranks, reported reference rows, and their differences."""
+    if out is not None:
+        check_output_file(out, "--out")
     text = build_leaderboard(load_results(results_dirs), load_references(references))
     if out is None:
         typer.echo(text, nl=False)
@@ -107,6 +112,10 @@ def gate_command(
 ) -> None:
     """Compare two result sets. Exit 0: no metric dropped beyond the rule; 1: one did; 2: unusable input."""
     summary_path = None if summary is None else step_summary_path(dict(os.environ)) if summary == "-" else Path(summary)
+    # Checked before the verdict is printed: a report that cannot be written must not follow a PASSED line.
+    for option, path in (("--summary", summary_path), ("--junit", junit)):
+        if path is not None:
+            check_output_file(path, option)
     report = gate(
         _load([baseline]), _load(candidate), tolerance, _names(metrics), _names(tasks), significance, allow_missing
     )

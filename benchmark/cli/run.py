@@ -69,7 +69,11 @@ def print_results(runs: list[TaskRun]) -> None:
     for r in runs:
         for warning in r.result.task.warnings:
             console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
-        console.print(f"kept {r.path} (up to date)" if r.reused else f"wrote {r.path}", highlight=False)
+        if r.kept is not None:
+            console.print(f"[yellow]warning:[/] kept {escape(str(r.kept))} ({escape(r.kept_reason or '')}); this "
+                          "result was written beside it", highlight=False)
+        console.print(f"kept {escape(str(r.path))} (up to date)" if r.reused else f"wrote {escape(str(r.path))}",
+                      highlight=False)
 
 
 @app.command("run")
@@ -83,6 +87,8 @@ def run_command(
     data_root: Path = typer.Option(None, "--data-root", "-d", help="Folder holding the datasets' default layouts."),
     root: list[str] = typer.Option([], "--root", help="TASK=PATH: a task's folder given on its own (repeatable)."),
     output: Path = typer.Option(Path("results"), "--output", "-o", help="Result folder: <output>/<model>/<task>.json"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing results even when measured on more "
+                                   "images or other weights, task version or protocol (kept by default)."),
     batch_size: str = typer.Option("auto", "--batch-size", "-b", help=BATCH_HELP),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
     workers: str = typer.Option("auto", help=WORKERS_HELP),
@@ -120,7 +126,8 @@ def run_command(
                        workers=parse_count(workers, "--workers", 0), decode=decode, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index, trust_remote_code=trust_remote_code,
-                       cache_dir=cache_dir, cache=not no_cache, trim=not no_trim)
+                       cache_dir=cache_dir, cache=not no_cache, trim=not no_trim,
+                       overwrite=overwrite)
     runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return

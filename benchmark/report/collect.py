@@ -5,8 +5,9 @@ A directory is searched recursively for `*.json`; files named `probe-*.json` are
 schema version, or that is not what its name says, is refused with a SchemaError naming it.
 
 Duplicates: when the same (model, task) -- or (model, task, unit) for probes -- is found more than once (two
-result directories, or a re-run copied beside an old one), the record with the newest `created` timestamp wins;
-equal timestamps fall back to the later path in sorted order, so the choice never depends on the file system.
+result directories, or a result `run` kept beside an old one), a result on the full protocol beats one on a subset
+(`--limit`, fewer images), then the newest `created` timestamp wins; equal timestamps fall back to the later path
+in sorted order, so the choice never depends on the file system.
 The losers are kept in `ResultSet.superseded` so that tables can say what was left out.
 """
 
@@ -86,13 +87,17 @@ def load_results(paths: Path | Sequence[Path]) -> ResultSet:
                 probes.append(read_probe(file, label))
             else:
                 results.append(ResultRecord(read_result(file), label))
-    kept_results, lost_results = _newest(results, lambda r: r.key, lambda r: r.result.created)
+    kept_results, lost_results = _newest(results, lambda r: r.key, lambda r: (not _subset(r), r.result.created))
     kept_probes, lost_probes = _newest(probes, lambda p: p.key, lambda p: p.created)
     return ResultSet(
         results=sorted(kept_results, key=lambda r: (r.key, r.path)),
         probes=sorted(kept_probes, key=lambda p: (p.key, p.path)),
         superseded=sorted(lost_results + lost_probes),
     )
+
+
+def _subset(record: ResultRecord) -> bool:
+    return record.result.task.subset or record.result.task.limit is not None
 
 
 def _json_files(root: Path) -> list[tuple[Path, str]]:
@@ -105,10 +110,11 @@ def _json_files(root: Path) -> list[tuple[Path, str]]:
     return sorted((p, p.relative_to(root).as_posix()) for p in found)
 
 
-def _newest(records: list, key: Any, created: Any) -> tuple[list, list[tuple[str, str]]]:
+def _newest(records: list, key: Any, preference: Any) -> tuple[list, list[tuple[str, str]]]:
+    """Per key, the record with the highest (preference, path); the others as (loser path, winner path)."""
     winners: dict[Any, Any] = {}
     lost: list[tuple[str, str]] = []
-    for record in sorted(records, key=lambda r: (created(r), r.path)):
+    for record in sorted(records, key=lambda r: (preference(r), r.path)):
         old = winners.get(key(record))
         if old is not None:
             lost.append((old.path, record.path))
@@ -146,7 +152,7 @@ def read_probe(path: Path, label: str | None = None) -> ProbeRecord:
     return ProbeRecord(str(model), str(task), unit, i2t, t2i, label or Path(path).name, str(data.get("created", "")))
 
 
-INFO_COLUMNS = ("model", "task", "kind", "protocol", "limit", "n_images", "n_texts", "n_classes")
+INFO_COLUMNS = ("model", "task", "task_version", "kind", "protocol", "limit", "n_images", "n_texts", "n_classes")
 
 
 def metric_order(names: Iterable[str]) -> list[str]:
@@ -165,6 +171,7 @@ def results_frame(results: ResultSet) -> pd.DataFrame:
             {
                 "model": record.result.model.name,
                 "task": task.name,
+                "task_version": task.task_version,
                 "kind": task.kind,
                 "protocol": task.protocol,
                 "limit": task.limit,
@@ -177,7 +184,7 @@ def results_frame(results: ResultSet) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows, columns=[*INFO_COLUMNS, *metrics, "created", "path"])
-    for column in ("limit", "n_images", "n_texts", "n_classes"):
+    for column in ("task_version", "limit", "n_images", "n_texts", "n_classes"):
         frame[column] = frame[column].astype("Int64")
     for metric in metrics:
         frame[metric] = frame[metric].astype("float64")

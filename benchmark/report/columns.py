@@ -90,6 +90,8 @@ RECALL_AT_K_METRICS = {"retrieval": ("i2t_r5", "i2t_r10", "t2i_r5", "t2i_r10")}
 
 # A result measured on a subset (`--limit`) is not the column's protocol either.
 LIMIT_MARK = "L"
+# Nor is one measured under an older version of its task than the newest version on the page.
+VERSION_MARK = "V"
 
 # Effective-length columns: one per probe unit, read from the probe on this task when there is one.
 PROBE_TASK = "urban1k"

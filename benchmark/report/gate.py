@@ -7,7 +7,7 @@ Rules (also in examples/README.md):
   is gated against that baseline, in one table.
 - Unusable input raises GateInputError (exit 2): a side with no results, a requested task or metric found nowhere,
   a task or metric present on only one side (unless `allow_missing`, which reports it as `missing` and lets it
-  pass), a pair measured under different protocols (task.protocol, kind or `--limit` differ), and, with
+  pass), a pair measured under different task versions or protocols (task.protocol, kind or `--limit` differ), and, with
   `significance`, a compared metric without a bootstrap interval on both sides.
 - Tolerance rule (default): a metric fails when candidate - baseline < -tolerance (points). A drop of exactly the
   tolerance passes; deltas are rounded to 1e-6 first so that float noise (79.3 - 80.3) does not decide.
@@ -146,6 +146,11 @@ def _by_task(records: dict[tuple[str, str], ResultRecord]) -> dict[tuple[str, st
 
 def _check_protocol(key: tuple[str, str], base: ResultRecord, cand: ResultRecord) -> None:
     b, c = base.result.task, cand.result.task
+    if b.task_version != c.task_version:
+        raise GateInputError(
+            f"{key[1]}: baseline {base.path} was measured under task version {b.task_version}, candidate "
+            f"{cand.path} under task version {c.task_version}; results of different task versions cannot be compared"
+        )
     for what, bv, cv in (("protocol", b.protocol, c.protocol), ("kind", b.kind, c.kind), ("limit", b.limit, c.limit)):
         if bv != cv:
             raise GateInputError(

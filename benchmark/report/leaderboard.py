@@ -2,12 +2,15 @@
 
 Rules the page states in its own footnotes:
 - a cell takes the first task of its column (columns.py) that the model has a result for; a cell from another
-  task (another protocol) or from a `--limit` subset is marked and neither ranked nor compared with references;
+  task (another protocol), from a `--limit` subset, or from an older task version than the newest one on the page
+  (the task's protocol changed since) is marked and neither ranked nor compared with references, so two task
+  versions are never ranked against each other;
 - a NaN/Inf value (an invalid model output) is shown as ✗, never as missing, and is neither ranked nor compared;
 - ranks are per column among the unmarked measured cells, highest value first, ties sharing the best rank; the
   mean rank is over the columns a model is ranked in (their number in brackets), as MIEB does; rows are sorted by
   mean rank, then name;
-- the same model and task found twice: the newest `created` wins (collect.py) and the page lists what it ignored.
+- the same model and task found twice: a full-protocol result beats a subset, then the newest `created` wins
+  (collect.py), and the page lists what it ignored.
 The output has no timestamps and only paths relative to the results directory, so re-running is byte-identical.
 """
 
@@ -27,6 +30,7 @@ from .columns import (
     PROBE_COLUMNS,
     PROBE_TASK,
     RECALL_AT_K_METRICS,
+    VERSION_MARK,
     Column,
     Dataset,
     columns,
@@ -62,13 +66,27 @@ def _lookup(results: ResultSet) -> dict[tuple[str, str], ResultRecord]:
     return {r.key: r for r in results.results}
 
 
-def _cell(found: dict[tuple[str, str], ResultRecord], model: str, column: Column) -> Cell | None:
+def newest_versions(results: ResultSet) -> dict[str, int]:
+    """Per task, the newest task version among the results: the version its column ranks."""
+    newest: dict[str, int] = {}
+    for record in results.results:
+        task = record.result.task
+        newest[task.name] = max(newest.get(task.name, 0), task.task_version)
+    return newest
+
+
+def _cell(found: dict[tuple[str, str], ResultRecord], versions: dict[str, int], model: str,
+          column: Column) -> Cell | None:
     for protocol in column.dataset.protocols:
         record = found.get((model, protocol.task))
         if record is not None and column.metric in record.result.metrics:
-            marks = protocol.mark + (LIMIT_MARK if _subset(record.result.task) else "")
-            return Cell(record.result.metrics[column.metric], record, marks)
+            return Cell(record.result.metrics[column.metric], record, protocol.mark + _marks(record, versions))
     return None
+
+
+def _marks(record: ResultRecord, versions: dict[str, int]) -> str:
+    task = record.result.task
+    return (LIMIT_MARK if _subset(task) else "") + (VERSION_MARK if task.task_version < versions[task.name] else "")
 
 
 def _subset(task: TaskInfo) -> bool:
@@ -91,11 +109,11 @@ def rank_frame(cells: dict[str, dict[Column, Cell]], cols: list[Column]) -> pd.D
 
 def _measured_table(results: ResultSet, metrics: dict[str, tuple[str, ...]], probes: bool) -> str:
     cols = columns(metrics)
-    found = _lookup(results)
+    found, versions = _lookup(results), newest_versions(results)
     models = sorted(
         {r.result.model.name for r in results.results} | ({p.model for p in results.probes} if probes else set())
     )
-    cells = {m: {c: cell for c in cols if (cell := _cell(found, m, c))} for m in models}
+    cells = {m: {c: cell for c in cols if (cell := _cell(found, versions, m, c))} for m in models}
     ranks = rank_frame(cells, cols)
     mean = ranks.mean(axis=1)
     order = sorted(models, key=lambda m: (pd.isna(mean[m]), 0.0 if pd.isna(mean[m]) else mean[m], m))
@@ -159,6 +177,8 @@ def _marks_legend() -> list[str]:
                  "not the full protocol.")
     lines.append(f"- {INVALID} in place of a number: the result file holds NaN or Inf for it, an invalid model output "
                  "(not a missing measurement, which is –); never ranked or compared.")
+    lines.append(f"- <sup>{VERSION_MARK}</sup> measured under an older version of its task than the newest on this "
+                 "page (the task's protocol changed since): re-run it to rank it.")
     return lines
 
 
@@ -173,12 +193,12 @@ def _sources_table(results: ResultSet) -> str:
             if task in d.tasks and next((t for t in d.tasks if (model, t) in found), None) == task
         ]
         result_task = record.result.task
-        rows.append(
-            [model, ", ".join(used) or MISSING, task, result_task.protocol, fmt(result_task.limit), record.path]
-        )
+        rows.append([model, ", ".join(used) or MISSING, task, str(result_task.task_version), result_task.protocol,
+                     fmt(result_task.limit), record.path])
     for probe in results.probes:
-        rows.append([probe.model, f"effective length ({probe.unit})", probe.task, "probe", MISSING, probe.path])
-    return markdown_table(["Model", "Column", "Task", "Protocol", "Limit", "File"], rows)
+        unit = f"effective length ({probe.unit})"
+        rows.append([probe.model, unit, probe.task, MISSING, "probe", MISSING, probe.path])
+    return markdown_table(["Model", "Column", "Task", "Version", "Protocol", "Limit", "File"], rows)
 
 
 def _dataset_of(task: str) -> Dataset | None:
@@ -221,13 +241,13 @@ def _reference_block(references: list[ReferenceSource]) -> list[str]:
 
 
 def _differences(results: ResultSet, references: list[ReferenceSource]) -> str | None:
-    found = _lookup(results)
+    found, versions = _lookup(results), newest_versions(results)
     rows = []
     for source in references:
         for ref in source.rows:
             for task in sorted(ref.values):
                 record = found.get((ref.model, task))
-                if record is None or _subset(record.result.task):
+                if record is None or _marks(record, versions):
                     continue
                 for metric in metric_order(ref.values[task]):
                     measured = record.result.metrics.get(metric)
@@ -285,7 +305,8 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
         out += ["### Recall@5 and Recall@10", "", _measured_table(results, RECALL_AT_K_METRICS, probes=False)]
         out += ["### Where each number comes from", "", _sources_table(results)]
         if results.superseded:
-            out += ["Same model and task found more than once: the newest `created` wins. Ignored:", ""]
+            out += ["Same model and task found more than once: a full-protocol result beats a subset, then the newest "
+                    "`created` wins. Ignored:", ""]
             out += [f"- `{old}` (superseded by `{new}`)" for old, new in results.superseded] + [""]
     out += _reference_block(references)
     out += ["## Measured − reported", ""]
@@ -300,5 +321,6 @@ def _rank_legend() -> list[str]:
         "- Mean rank: the mean of a model's ranks, over the number of ranked columns in brackets (MIEB style).",
         "- Effective length: `I2T / T2I` from `longbench probe` on Urban1k (another task is named); `none`: the "
         "probe found no effective length.",
-        "- Same model and task measured more than once: the newest result (by its `created` time) is shown.",
+        "- Same model and task measured more than once: a full-protocol result is shown before a subset, then the "
+        "newest (by its `created` time).",
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..atomic import write_error
 from ..errors import DataError
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -19,6 +20,9 @@ def step_summary_path(environ: dict[str, str]) -> Path:
 
 def append_text(path: Path, text: str) -> Path:
     """Append to `path`: the job summary is shared by every step of a job, so it is never overwritten."""
-    with Path(path).open("a", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    try:
+        with Path(path).open("a", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise write_error(Path(path), exc) from None
     return Path(path)

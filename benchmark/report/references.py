@@ -43,8 +43,13 @@ def load_references(path: Path | None = None) -> list[ReferenceSource]:
         text = resources.files("longbench").joinpath("resources/references.json").read_text(encoding="utf-8")
         where = "longbench/resources/references.json"
     else:
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
-    data = json.loads(text)
+        text, where = _read(Path(path)), f"--references {path}"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise SchemaError(f"{where}: expected a JSON object, found {type(data).__name__}")
     if data.get("schema_version") != REFERENCES_SCHEMA_VERSION:
         raise SchemaError(
             f"{where}: references schema_version {data.get('schema_version')!r} is not supported "
@@ -52,8 +57,19 @@ def load_references(path: Path | None = None) -> list[ReferenceSource]:
         )
     try:
         return [_source(s) for s in data["sources"]]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SchemaError(f"{where}: not a valid references file ({type(exc).__name__}: {exc})") from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SchemaError(f"--references {path}: not found") from None
+    except OSError as exc:
+        raise SchemaError(f"--references {path}: cannot read it: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SchemaError(f"--references {path}: not UTF-8 text ({exc})") from None
 
 
 def _source(data: dict[str, Any]) -> ReferenceSource:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from longbench.results import ModelInfo, Result, TaskInfo, result_path, write_result
+from longbench.result_store import result_path
+from longbench.results import ModelInfo, Result, TaskInfo, write_result
 
 PROTOCOLS = {
     "urban1k": "urban1k: 1000 pairs 1:1",

@@ -83,10 +83,10 @@ def test_schema_mismatch_exits_2(tmp_path, write):
     _pair(write, retrieval(80.0, 79.0), retrieval(80.0, 79.0))
     path = tmp_path / "cand" / "longclip-B" / "urban1k.json"
     data = json.loads(path.read_text())
-    data["schema_version"] = 2
+    data["schema_version"] = 3
     path.write_text(json.dumps(data))
     result = _gate(tmp_path)
-    assert result.exit_code == 2 and "schema_version 2 is not supported" in result.output
+    assert result.exit_code == 2 and "schema_version 3 was written by a newer longbench" in result.output
 
 
 def test_missing_baseline_path_exits_2(tmp_path, write):
@@ -203,3 +203,34 @@ def test_a_non_finite_or_negative_tolerance_is_refused(tmp_path, write, toleranc
     _pair(write, retrieval(80.0, 79.0), retrieval(10.0, 9.0))
     result = _gate(tmp_path, "--tolerance", tolerance)
     assert result.exit_code == 2 and "--tolerance" in result.output and "finite number" in result.output
+
+
+@pytest.mark.parametrize("extra", [[], ["--allow-missing"], ["--significance"]])
+def test_different_task_versions_exit_2_naming_both(tmp_path, write, extra):
+    write("base", "longclip-B", "urban1k", retrieval(80.0, 79.0), task_version=1)
+    write("cand", "longclip-B", "urban1k", retrieval(80.0, 79.0), task_version=2)
+    result = _gate(tmp_path, *extra)
+    assert result.exit_code == 2, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("error:"))
+    assert "under task version 1" in line and "under task version 2" in line and "cannot be compared" in line
+    assert "PASSED" not in result.output and "FAILED" not in result.output
+
+
+def test_version_1_files_gate_against_current_ones(tmp_path):
+    """Old (schema 1) baseline files are read, upgraded and gated like new ones."""
+    from pathlib import Path
+
+    from longbench.result_store import result_path
+    from longbench.results import read_result, write_result
+
+    fixtures = Path(__file__).parents[1] / "fixtures" / "results" / "v1"
+    for task in ("urban1k", "cifar10"):
+        write_result(read_result(fixtures / "tiny-longclip" / f"{task}.json"),
+                     result_path(tmp_path / "new", "tiny-longclip", task))
+    result = runner.invoke(app, ["gate", "--baseline", str(fixtures / "tiny-longclip"),
+                                 "--candidate", str(tmp_path / "new" / "tiny-longclip")])
+    assert result.exit_code == 0, result.output
+    assert "PASSED: 9 metric(s) compared" in result.output
+    different = runner.invoke(app, ["gate", "--baseline", str(fixtures / "tiny-clip"),
+                                    "--candidate", str(fixtures / "tiny-longclip"), "--tolerance", "0"])
+    assert different.exit_code in (0, 1) and "metric(s) compared" in different.output, different.output

@@ -90,11 +90,12 @@ def test_every_cell_is_traceable_to_file_and_protocol(tmp_path, write, write_pro
         "longclip-B",
         "Flickr30k",
         "flickr30k-full",
+        "1",
         "flickr30k full",
         "–",
         "longclip-B/flickr30k-full.json",
     ] in sources
-    assert ["clip-B", "COCO", "coco", "coco val2017 5k", "200", "clip-B/coco.json"] in sources
+    assert ["clip-B", "COCO", "coco", "1", "coco val2017 5k", "200", "clip-B/coco.json"] in sources
     assert str(tmp_path) not in text  # relative paths only
 
 
@@ -146,10 +147,10 @@ def test_empty_results_give_the_reference_block_only(tmp_path):
 
 def test_unknown_schema_version_exits_2_with_one_line(tmp_path, write):
     path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
-    path.write_text(path.read_text().replace('"schema_version": 1', '"schema_version": 7'))
+    path.write_text(path.read_text().replace('"schema_version": 2', '"schema_version": 7'))
     result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "r")])
     assert result.exit_code == 2
-    assert "schema_version 7 is not supported" in result.output and "Traceback" not in result.output
+    assert "schema_version 7 was written by a newer longbench" in result.output and "Traceback" not in result.output
 
 
 def test_a_partial_copy_of_a_dataset_is_marked_as_a_subset(tmp_path, write):
@@ -216,3 +217,36 @@ def test_a_non_finite_value_is_shown_invalid_not_missing_and_never_ranked(tmp_pa
     assert rows["broken"]["Mean rank"] == "–"
     assert rows["fine"]["Urban1k I2T"] == "50.0 (1)"
     assert f"- {INVALID} in place of a number" in text
+
+
+def test_an_older_task_version_is_marked_and_not_ranked(tmp_path, write):
+    write("r", "clip-B", "urban1k", retrieval(90.0, 90.0), task_version=1)
+    write("r", "longclip-B", "urban1k", retrieval(80.0, 79.0), task_version=2)
+    write("r", "toy", "urban1k", retrieval(70.0, 60.0), task_version=2)
+    text = build_leaderboard(load_results(tmp_path / "r"), load_references())
+    rows = {r[0]: dict(zip(_table(text, "Model")[0], r, strict=True)) for r in _table(text, "Model")[1:]}
+    assert rows["clip-B"]["Urban1k I2T"] == "90.0<sup>V</sup>"  # best value, but measured under version 1
+    assert rows["longclip-B"]["Urban1k I2T"] == "80.0 (1)" and rows["toy"]["Urban1k I2T"] == "70.0 (2)"
+    assert "<sup>V</sup> measured under an older version of its task" in text
+    sources = _table(text.split("### Where each number comes from")[1], "Model")
+    assert ["clip-B", "Urban1k", "urban1k", "1", "urban1k: 1000 pairs 1:1", "–", "clip-B/urban1k.json"] in sources
+
+
+def test_a_subset_never_hides_a_full_result_of_the_same_model_and_task(tmp_path, write):
+    write("r", "clip-B", "urban1k", retrieval(60.0, 50.0), created="2024-05-01T00:00:00+00:00")
+    write("r2", "clip-B", "urban1k", retrieval(10.0, 10.0), created="2024-06-01T00:00:00+00:00", limit=3)
+    text = build_leaderboard(load_results([tmp_path / "r", tmp_path / "r2"]), load_references())
+    header, *rows = _table(text, "Model")
+    assert dict(zip(header, rows[0], strict=True))["Urban1k I2T"] == "60.0 (1)"
+    assert "- `r2/clip-B/urban1k.json` (superseded by `r/clip-B/urban1k.json`)" in text
+
+
+def test_version_1_files_appear_in_the_leaderboard():
+    from pathlib import Path
+
+    fixtures = Path(__file__).parents[1] / "fixtures" / "results" / "v1"
+    result = runner.invoke(app, ["leaderboard", "--results", str(fixtures)])
+    assert result.exit_code == 0, result.output
+    rows = {r[0]: r for r in _table(result.output, "Model")[1:]}
+    assert set(rows) == {"tiny-clip", "tiny-longclip"}
+    assert "tiny-clip/urban1k.json" in result.output and "tiny-longclip/cifar10.json" in result.output

@@ -37,10 +37,10 @@ def test_prints_table_and_exports_csv_json_markdown(tmp_path, write, write_probe
 
 def test_unknown_schema_version_exits_2_with_a_clear_message(tmp_path, write):
     path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
-    path.write_text(path.read_text().replace('"schema_version": 1', '"schema_version": 2'))
+    path.write_text(path.read_text().replace('"schema_version": 2', '"schema_version": 3'))
     result = runner.invoke(app, ["results", "--results", str(tmp_path / "r")])
     assert result.exit_code == 2
-    assert "result schema_version 2 is not supported (this longbench reads version 1)" in result.output
+    assert "result schema_version 3 was written by a newer longbench (this one reads versions 1 to 2)" in result.output
     assert "Traceback" not in result.output
 
 
