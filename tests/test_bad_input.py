@@ -279,6 +279,36 @@ def odd_vision_width(path: Path) -> None:
     torch.save(CLIP(64, vision, CLIPTextCfg(vocab_size=49408, width=128, heads=2, layers=1)).state_dict(), path)
 
 
+def output_is_a_file(tmp: Path) -> list[str]:
+    args = run_args(tmp, "urban1k")
+    (tmp / "results").write_text("not a folder")
+    return args
+
+
+def limit_into_full_result(tmp: Path) -> list[str]:
+    from typer.testing import CliRunner as Runner
+
+    full = run_args(tmp, "urban1k")
+    assert Runner().invoke(app, full).exit_code == 0
+    return [*full, "--limit", "1"]
+
+
+def name_dotdot(tmp: Path) -> list[str]:
+    return run_args(tmp, "urban1k", "--name", "..")
+
+
+def junit_unwritable(tmp: Path) -> list[str]:
+    args = gate_files(tmp, retrieval(80.0, 79.0))
+    (tmp / "junit").mkdir()
+    return [*args, "--junit", str(tmp / "junit")]
+
+
+def leaderboard_out_folder(tmp: Path) -> list[str]:
+    (tmp / "board").mkdir()
+    (tmp / "results").mkdir()
+    return ["leaderboard", "--results", str(tmp / "results"), "--out", str(tmp / "board")]
+
+
 CASES = [
     Case("nan-image-tower", "a checkpoint whose image tower gives NaN (e.g. `visual.proj` is NaN)",
          "error naming the model, the tower and the first image; no result written", 3,
@@ -372,6 +402,18 @@ CASES = [
     Case("checkpoint-odd-width", "a checkpoint whose vision width is not a multiple of 64",
          "one line (the head count cannot be read from the file)", 2, r"vision width 32 is not a multiple of 64",
          bad_checkpoint(odd_vision_width)),
+    Case("output-a-file", "`--output` naming a file", "refused before any encoding", 2,
+         r"--output .*results: is not a folder", output_is_a_file),
+    Case("limit-into-full-result", "`--limit 1` into a folder holding the full result",
+         "refused before encoding (the full result is kept) unless `--overwrite`", 2,
+         r"urban1k\.json is kept: it was measured on \d+ images, this run on 1; pass --overwrite",
+         limit_into_full_result),
+    Case("name-dotdot", "`--name ..` (a name that would leave `--output`)", "refused before encoding", 2,
+         r"'\.\.' cannot name a file or folder", name_dotdot),
+    Case("gate-junit-folder", "`gate --junit` naming a folder", "refused before any PASSED line", 2,
+         r"--junit .*junit: is a folder, expected a file name", junit_unwritable),
+    Case("leaderboard-out-folder", "`leaderboard --out` naming a folder", "one-line error", 2,
+         r"--out .*board: is a folder, expected a file name", leaderboard_out_folder),
 ]
 
 
