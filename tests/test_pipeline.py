@@ -73,6 +73,29 @@ def test_captions_are_encoded_while_images_decode(data_root, tmp_path, monkeypat
     assert calls == ["start_images", "texts", "collect"]
 
 
+@pytest.mark.parametrize("workers,order", [(2, ["start_images", "texts", "collect"]),
+                                           (0, ["start_images", "collect", "texts"])])
+def test_zero_shot_builds_its_classifier_while_image_workers_decode(tmp_path, monkeypatch, workers, order):
+    # Without workers nothing decodes in the background: images come first, so broken images fail before prompts.
+    get_task("cifar10").write_sample(tmp_path / "data" / "cifar10", 12, seed=1)
+    calls = []
+    originals = {"start_images": Encoder.start_images, "texts": Encoder.texts, "collect": ImageStream.collect}
+
+    def spy(name):
+        def wrapper(self, *args, **kwargs):
+            calls.append(name)
+            return originals[name](self, *args, **kwargs)
+        return wrapper
+
+    for owner, name in ((Encoder, "start_images"), (Encoder, "texts"), (ImageStream, "collect")):
+        monkeypatch.setattr(owner, name, spy(name))
+    config = RunConfig(data_root=tmp_path / "data", output=tmp_path / "out", device="cpu", progress=False,
+                       workers=workers, batch_size=4, cache=False)
+    [done] = run("tiny-clip", "cifar10", config)
+    assert calls == order and done.result.environment["workers"] == workers
+    assert done.result.timings["encode_images"] > 0
+
+
 def test_the_model_loads_beside_the_dataset_listing(data_root, tmp_path, monkeypatch):
     threads = {}
     load_model, load = loading._load, get_task("coco").load

@@ -2,7 +2,8 @@
 
 Each module in this package registers one section (`@register_section("name")`): a function of the shared
 `BenchContext` returning a `Section` (a titled table plus notes). The CLI prints them in registration order;
-`--sections` picks some. A new concern (e.g. the scale benchmark) is one new module.
+`--sections` picks some. A new concern is one new module; long sections
+(scale, ranks) register as opt-in.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pkgutil
 from .base import SECTIONS, BenchConfig, BenchContext, Section, register_section, run_bench
 
 for _info in pkgutil.iter_modules(__path__):
-    if _info.name not in ("base", "child", "job"):
+    if _info.name not in ("base", "child", "job", "search_case"):
         importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["SECTIONS", "BenchConfig", "BenchContext", "Section", "register_section", "run_bench"]

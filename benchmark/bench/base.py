@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
+from ..metrics.retrieval import check_index
 from ..registry import Registry
 from .job import Job, write_job
 
@@ -32,11 +33,20 @@ class BenchConfig:
     workers: int | str = "auto"
     decode: str = "pil"
     precision: str = "auto"
-    #: Section names in order; None: every registered section.
+    #: Section names in order; None: the default sections; ["all"]: the opt-in ones (scale, ranks) too.
     sections: list[str] | None = None
     #: Keep the generated job here instead of a temporary folder (reused when it matches).
     job_dir: Path | None = None
     seed: int = 0
+    #: The scale section's retrieval cases, (queries, gallery), and the indexes each is ranked with.
+    scale_cases: tuple[tuple[int, int], ...] = ((10_000, 5_000), (100_000, 100_000), (1_000_000, 100_000))
+    scale_indexes: tuple[str, ...] = ("dense", "chunked", "faiss")
+    #: Seconds a scale case may take before it is reported unfinished (never estimated).
+    scale_budget: float = 3600
+    #: The memory the scale section's "largest case within" line is about (the issue's 4 GB).
+    memory_mib: int = 4096
+    #: Processes of the ranks section's torchrun run (against one process).
+    ranks: int = 2
 
     def __post_init__(self) -> None:
         if self.images < 1 or self.captions_per_image < 1:
@@ -44,6 +54,12 @@ class BenchConfig:
                             f"--captions-per-image {self.captions_per_image}")
         if min(self.image_size) < 8:
             raise DataError(f"--image-size {self.image_size[0]}x{self.image_size[1]}: each side must be >= 8 px")
+        if any(min(case) < 1 for case in self.scale_cases):
+            raise DataError("--scale-cases: every QUERIESxGALLERY needs at least 1 query and 1 gallery item")
+        for name in self.scale_indexes:
+            check_index(name)
+        if self.ranks < 2:
+            raise DataError(f"--ranks {self.ranks}: the ranks section compares one process with 2 or more")
 
 
 @dataclass
@@ -72,9 +88,16 @@ class Section:
 @dataclass
 class BenchContext:
     config: BenchConfig
-    job: Job
+    #: Where the job is written, by the first section that needs it (the scale section does not).
+    folder: Path
     #: Results shared between sections (e.g. the loaded model), keyed by name.
     shared: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def job(self) -> Job:
+        if "job" not in self.shared:
+            self.shared["job"] = write_job(self.folder, self.config)
+        return self.shared["job"]
 
     def cold(self) -> ChildRun:
         """The first run of the job with the bench's settings (made once, by whichever section asks first)."""
@@ -102,15 +125,19 @@ class BenchContext:
                                        self.config.precision, progress=False, trim=trim)
         return self.shared[key]
 
-    def run_child(self, output: Path, **overrides: Any) -> ChildRun:
-        """`longbench.run` on the job in a new Python process (cold: nothing imported or cached in memory)."""
+    def run_child(self, output: Path, ranks: int = 1, **overrides: Any) -> ChildRun:
+        """`longbench.run` on the job in a new Python process (cold: nothing imported or cached in memory), or in
+        `ranks` processes under torchrun (gloo on the CPU; the wall time is the launcher's)."""
         cfg = self.config
         settings = {"model": self.job.model, "checkpoint": self.job.checkpoint, "data_root": str(self.job.root),
                     "output": str(output), "device": cfg.device, "batch_size": cfg.batch_size,
                     "workers": cfg.workers, "decode": cfg.decode, "precision": cfg.precision, **overrides}
         env = {**os.environ, "LONGBENCH_CACHE": str(self.job.cache)}
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "longbench.bench.child", json.dumps(settings)],
+        launcher = [sys.executable]
+        if ranks > 1:
+            launcher += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={ranks}"]
+        proc = subprocess.run([*launcher, "-m", "longbench.bench.child", json.dumps(settings)],
                               capture_output=True, text=True, env=env, check=False)
         wall = time.perf_counter() - start
         if proc.returncode != 0:
@@ -123,18 +150,31 @@ class BenchContext:
 SectionFn = Callable[[BenchContext], Section]
 SECTIONS: Registry[SectionFn] = Registry("bench section")
 _ORDER: dict[str, int] = {}
+#: Sections run only when named in `sections` (they take long: the scale benchmark).
+OPT_IN: set[str] = set()
 
 
-def register_section(name: str, order: int) -> Callable[[SectionFn], SectionFn]:
-    """Register a section; sections print by `order` (pipeline 10, text 20, cache 30, peer 40)."""
+def register_section(name: str, order: int, default: bool = True) -> Callable[[SectionFn], SectionFn]:
+    """Register a section; sections print by `order` (pipeline 10, text 20, cache 30, peer 40, scale 50, ranks
+    60). A section with `default=False` runs only when asked for by name."""
     def add(fn: SectionFn) -> SectionFn:
         _ORDER[name] = order
+        if not default:
+            OPT_IN.add(name)
         return SECTIONS.add(name, fn)
     return add
 
 
-def section_names() -> list[str]:
-    return sorted(_ORDER, key=_ORDER.__getitem__)
+def section_names(everything: bool = False) -> list[str]:
+    """Registered sections in print order: the default ones, or with `everything` the opt-in ones too."""
+    return sorted((n for n in _ORDER if everything or n not in OPT_IN), key=_ORDER.__getitem__)
+
+
+def chosen_sections(config: BenchConfig) -> list[str]:
+    """The sections `config` asks for: named ones, "all", or the default ones."""
+    if config.sections == ["all"]:
+        return section_names(everything=True)
+    return config.sections or section_names()
 
 
 @contextmanager
@@ -148,11 +188,10 @@ def _job_dir(config: BenchConfig) -> Iterator[Path]:
 
 def run_bench(config: BenchConfig, on_section: Callable[[Section], None] | None = None) -> list[Section]:
     """Generate the job, run each chosen section in order; `on_section` sees each as soon as it is done."""
-    names = config.sections or section_names()
-    fns = [SECTIONS.get(name) for name in names]  # an unknown name fails before the job is written
+    fns = [SECTIONS.get(name) for name in chosen_sections(config)]  # an unknown name fails before any work
     sections = []
     with _job_dir(config) as folder:
-        context = BenchContext(config, write_job(folder, config))
+        context = BenchContext(config, folder)
         for fn in fns:
             sections.append(fn(context))
             if on_section:

@@ -125,15 +125,23 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     chosen = resolve_prompts(prompts or dataset.default_prompts, task, dataset.classnames,
                              default=dataset.default_prompts)
 
-    # Images first: a dataset whose images all fail stops before ImageNet's 80,000 prompts are encoded.
+    # Decoding workers decode images while this process builds the classifier. Without workers nothing would
+    # overlap: images first then, so a dataset whose images all fail stops before ImageNet's 80,000 prompts are
+    # encoded.
     start = time.perf_counter()
-    images = encoder.images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
-                            crop_border=dataset.crop_border, desc=f"{dataset.task} images")
+    stream = encoder.start_images(dataset.images, dataset.image_ids, skip_bad=skip_bad,
+                                  crop_border=dataset.crop_border, desc=f"{dataset.task} images")
+    images = None if encoder.workers_used else stream.collect()
     timings["encode_images"] = time.perf_counter() - start
 
     start = time.perf_counter()
     classifier = cached_classifier(encoder, chosen, _provenance(encoder) if use_cache else None, cache_dir)
     timings["encode_texts"] = time.perf_counter() - start
+
+    if images is None:
+        start = time.perf_counter()
+        images = stream.collect()
+        timings["encode_images"] += time.perf_counter() - start
 
     start = time.perf_counter()
     labels = dataset.labels[np.asarray(images.kept, dtype=np.int64)]

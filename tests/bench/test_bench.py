@@ -57,3 +57,54 @@ def test_bad_bench_options(args, message, tmp_path):
     assert result.exit_code == 2 and message in result.output
     with pytest.raises(DataError):
         BenchConfig(images=1, image_size=(4, 4))
+
+
+def test_scale_section_measures_each_index_in_its_own_process_without_writing_the_job(tmp_path):
+    config = BenchConfig(model="tiny-clip", sections=["scale"], job_dir=tmp_path, scale_cases=((300, 60),),
+                         scale_budget=300)
+    [section] = run_bench(config)
+    assert [row[2] for row in section.rows] == ["dense", "chunked", "faiss"]
+    assert len({row[6] for row in section.rows}) == 1 and all(float(row[5].replace(",", "")) > 0
+                                                               for row in section.rows)
+    assert not any("DISAGREE" in note for note in section.notes)
+    assert "largest case within 4,096 MiB: 300 queries x 60 gallery" in section.notes[-1]
+    assert not list(tmp_path.iterdir())  # the COCO job is only written for the sections that run it
+
+
+def test_scale_notes_flag_disagreement_and_unfinished_cases():
+    from longbench.bench.scale import Case, run_case, scale_notes
+
+    cases = [Case(10, 5, "dense", t2i_r1=20.0, peak_mib=900), Case(10, 5, "faiss", t2i_r1=30.0, peak_mib=5000),
+             Case(99, 5, "dense", status="not done in 1 s")]
+    notes = scale_notes(cases, 4096)
+    assert "DISAGREE" in notes[0] and notes[1].endswith("10 queries x 5 gallery with dense (900 MiB peak)")
+    assert scale_notes(cases[1:], 4096) == ["no case finished within 4,096 MiB"]
+    assert run_case(200_000, 200_000, "dense", budget=0.01).status == "not done in 0 s"
+
+
+def test_ranks_section_runs_torchrun_against_one_process(tmp_path):
+    config = BenchConfig(model="tiny-clip", images=5, captions_per_image=2, image_size=(32, 32),
+                         sections=["ranks"], job_dir=tmp_path, batch_size=2, workers=0, device="cpu")
+    [section] = run_bench(config)
+    assert [row[0] for row in section.rows] == ["1 process", "torchrun, 2 ranks"]
+    assert section.notes[0].startswith("metrics identical: yes") and "gloo" in section.title
+    assert (tmp_path / "results-2-ranks" / "tiny-clip" / "coco.json").is_file()
+
+
+def test_long_sections_are_opt_in():
+    from longbench.bench.base import chosen_sections
+
+    assert "scale" not in section_names() and "ranks" not in section_names()
+    assert chosen_sections(BenchConfig()) == section_names()
+    assert chosen_sections(BenchConfig(sections=["all"]))[-2:] == ["scale", "ranks"]
+    assert chosen_sections(BenchConfig(sections=["ranks", "text"])) == ["ranks", "text"]
+
+
+@pytest.mark.parametrize("args,message", [(["--scale-cases", "10k"], "--scale-cases '10k': expected QUERIESxGALLERY"),
+                                          (["--scale-cases", "0x5"], "at least 1 query"),
+                                          (["--scale-indexes", "annoy"], "unknown index 'annoy'"),
+                                          (["--ranks", "1"], "--ranks 1")])
+def test_bad_scale_options(args, message, tmp_path):
+    result = runner.invoke(app, ["bench", "-m", "tiny-clip", "--keep", str(tmp_path), *args])
+    assert result.exit_code == 2 and message in result.output
+    assert not list(tmp_path.iterdir())

@@ -45,11 +45,14 @@ class FakeEncoder:
         return SimpleNamespace(vectors=np.stack([text_vector(t) for t in texts]), token_lengths=lengths,
                                truncated=lengths > MODEL.context_length)
 
-    def images(self, images, ids, skip_bad=None, **kwargs):
+    workers_used = 0
+
+    def start_images(self, images, ids, skip_bad=None, **kwargs):
         self.image_kwargs = {"skip_bad": skip_bad, **kwargs}
         kept = np.array([i for i in range(len(images)) if i not in self.bad], dtype=np.int64)
-        return SimpleNamespace(vectors=self.image_vectors[kept], kept=kept,
+        done = SimpleNamespace(vectors=self.image_vectors[kept], kept=kept,
                                skipped=[f"{ids[i]}: broken" for i in self.bad])
+        return SimpleNamespace(collect=lambda: done)
 
 
 def expected_weights(templates: list[str], classnames: list[str]) -> np.ndarray:
