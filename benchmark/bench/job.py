@@ -45,7 +45,8 @@ def _write_coco(coco: Path, config: BenchConfig) -> None:
     from longbench.tasks._captions import sample_rng, short_caption
 
     marker = coco / "bench-job.json"
-    spec = {"images": config.images, "captions_per_image": config.captions_per_image,
+    # "format" 2: unique annotation ids (format 1 repeated them within an image; a kept job of it is rewritten).
+    spec = {"format": 2, "images": config.images, "captions_per_image": config.captions_per_image,
             "image_size": list(config.image_size), "seed": config.seed}
     if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == spec:
         return  # a kept job folder with the same job: reuse it
@@ -57,8 +58,8 @@ def _write_coco(coco: Path, config: BenchConfig) -> None:
         Image.fromarray(synthetic_rgb(i, config.image_size, config.seed)).save(coco / "val2017" / name, quality=90)
         images.append({"id": i + 1, "file_name": name, "width": config.image_size[0],
                        "height": config.image_size[1]})
-        annotations += [{"id": len(annotations) + 1, "image_id": i + 1, "caption": short_caption(rng)}
-                        for _ in range(config.captions_per_image)]
+        for _ in range(config.captions_per_image):  # annotation ids unique, as tools indexing by them expect
+            annotations.append({"id": len(annotations) + 1, "image_id": i + 1, "caption": short_caption(rng)})
     (coco / "annotations").mkdir(exist_ok=True)
     (coco / "annotations" / "captions_val2017.json").write_text(
         json.dumps({"images": images, "annotations": annotations}), encoding="utf-8")

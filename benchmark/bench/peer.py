@@ -1,37 +1,76 @@
-"""The same job through CLIP_benchmark (when it is importable), timed as a whole process beside longbench's run."""
+"""The same job through CLIP_benchmark (when it is importable), timed as a whole process beside longbench's run,
+with both tools' recalls compared.
+
+CLIP_benchmark 1.6's COCO dataset (`mscoco_captions`) reads `<root>/val2014` and a COCO-format caption file, so the
+job's val2017 folder is linked in as `val2014` and its `captions_val2017.json` passed as `--annotation_file`.
+Its `--amp` (on by default) would autocast even on the CPU (bfloat16), so it runs without AMP wherever longbench
+ran in float32.
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-from .base import BenchContext, Section, register_section
+from .base import BenchContext, ChildRun, Section, register_section
+
+TITLE = "CLIP_benchmark side by side"
+#: CLIP_benchmark's metric names for longbench's: image retrieval is text-to-image.
+METRICS = {"t2i_r{k}": "image_retrieval_recall@{k}", "i2t_r{k}": "text_retrieval_recall@{k}"}
+KS = (1, 5, 10)
+
+
+def command(ctx: BenchContext, cold: ChildRun, output: Path) -> list[str]:
+    """The clip_benchmark command line for the job, with the batch size and workers the cold run used."""
+    env = cold.result["environment"]
+    root = ctx.folder / "clip_benchmark-root"
+    root.mkdir(exist_ok=True)
+    if not (root / "val2014").exists():
+        (root / "val2014").symlink_to((ctx.job.root / "coco" / "val2017").resolve(), target_is_directory=True)
+    cmd = [sys.executable, "-m", "clip_benchmark.cli", "eval", "--dataset", "mscoco_captions",
+           "--dataset_root", str(root), "--split", "test",
+           "--annotation_file", str(ctx.job.root / "coco" / "annotations" / "captions_val2017.json"),
+           "--task", "zeroshot_retrieval", "--model", ctx.job.model.removeprefix("open_clip:"),
+           "--pretrained", ctx.job.checkpoint, "--batch_size", str(env["batch_size"]),
+           "--num_workers", str(env["workers"]), "--recall_k", *map(str, KS), "--output", str(output)]
+    if env["device"] == "cpu" or env["dtype"] == "float32":
+        cmd.append("--no_amp")
+    return cmd
+
+
+def compare(ours: dict[str, float], theirs: dict[str, float]) -> tuple[list[tuple[str, ...]], float]:
+    """Rows of (metric, longbench, clip_benchmark) in percent, and the largest difference."""
+    rows, worst = [], 0.0
+    for ours_name, their_name in METRICS.items():
+        for k in KS:
+            a, b = ours[ours_name.format(k=k)], 100 * theirs[their_name.format(k=k)]
+            worst = max(worst, abs(a - b))
+            rows.append((ours_name.format(k=k), f"{a:.2f}", f"{b:.2f}"))
+    return rows, worst
 
 
 @register_section("peer", order=40)
 def peer(ctx: BenchContext) -> Section:
-    title = "CLIP_benchmark side by side"
     if importlib.util.find_spec("clip_benchmark") is None:
-        return Section(title, ("tool", "seconds"), [], ["clip_benchmark is not importable here: skipped "
+        return Section(TITLE, ("tool", "seconds"), [], ["clip_benchmark is not importable here: skipped "
                                                         "(pip install clip-benchmark to compare)"])
     if ctx.job.checkpoint is None or not ctx.job.model or not ctx.job.model.startswith("open_clip:"):
-        return Section(title, ("tool", "seconds"), [], ["needs an open_clip architecture as --model: skipped"])
+        return Section(TITLE, ("tool", "seconds"), [], ["needs an open_clip architecture as --model: skipped"])
     cold = ctx.cold()
-    env = cold.result["environment"]
-    arch = ctx.job.model.removeprefix("open_clip:")
-    coco = ctx.job.root / "coco"
-    cmd = [sys.executable, "-m", "clip_benchmark.cli", "eval", "--dataset", "mscoco_captions2017",
-           "--dataset_root", str(coco), "--task", "zeroshot_retrieval", "--model", arch,
-           "--pretrained", ctx.job.checkpoint, "--batch_size", str(env["batch_size"]),
-           "--num_workers", str(env["workers"]), "--output", str(ctx.job.root.parent / "clip_benchmark.json")]
+    output = ctx.folder / "clip_benchmark.json"
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command(ctx, cold, output), capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        return Section(title, ("tool", "seconds"), [], [f"clip_benchmark failed (exit {proc.returncode}): {last[0]}"])
-    return Section(title, ("tool", "seconds", "settings"),
-                   [("longbench", f"{cold.wall:.2f}", f"batch {env['batch_size']}, workers {env['workers']}"),
-                    ("clip_benchmark", f"{wall:.2f}", f"batch {env['batch_size']}, workers {env['workers']}")])
+        return Section(TITLE, ("tool", "seconds"), [], [f"clip_benchmark failed (exit {proc.returncode}): {last[0]}"])
+    rows, worst = compare(cold.result["metrics"], json.loads(output.read_text())["metrics"])
+    env = cold.result["environment"]
+    settings = f"batch {env['batch_size']}, workers {env['workers']}, {env['dtype']}"
+    return Section(TITLE, ("", "longbench", "clip_benchmark"),
+                   [("seconds (whole process)", f"{cold.wall:.2f}", f"{wall:.2f}"), *rows],
+                   [f"both with {settings}; largest recall difference {worst:.4f} points"])

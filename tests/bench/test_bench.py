@@ -40,6 +40,8 @@ def test_the_job_is_a_coco_val2017_folder(tmp_path):
     job = write_job(tmp_path, config)
     ds = get_task("coco").load(job.root / "coco", LoadOptions())
     assert len(ds.images) == 4 and len(ds.texts) == 12 and (job.model, job.checkpoint) == ("tiny-clip", None)
+    annotations = json.loads((job.root / "coco" / "annotations" / "captions_val2017.json").read_text())["annotations"]
+    assert len({a["id"] for a in annotations}) == 12  # pycocotools (CLIP_benchmark's reader) indexes captions by id
 
 
 def test_sections_are_ordered_and_selectable(tmp_path):
@@ -108,3 +110,42 @@ def test_bad_scale_options(args, message, tmp_path):
     result = runner.invoke(app, ["bench", "-m", "tiny-clip", "--keep", str(tmp_path), *args])
     assert result.exit_code == 2 and message in result.output
     assert not list(tmp_path.iterdir())
+
+
+STUB_CLI = '''
+import json, sys
+from pathlib import Path
+args = sys.argv[1:]
+value = lambda flag: args[args.index(flag) + 1]
+root = Path(value("--dataset_root"))
+assert value("--dataset") == "mscoco_captions" and sorted(p.name for p in (root / "val2014").iterdir())
+assert Path(value("--annotation_file")).is_file() and "--no_amp" in args, args
+assert args[args.index("--recall_k") + 1:args.index("--recall_k") + 4] == ["1", "5", "10"]
+metrics = {f"{kind}_retrieval_recall@{k}": 0.5 for kind in ("image", "text") for k in (1, 5, 10)}
+Path(value("--output")).write_text(json.dumps({"metrics": metrics}))
+'''
+
+
+def test_peer_section_runs_clip_benchmark_on_the_job_and_compares_recalls(tmp_path, monkeypatch):
+    import dataclasses
+
+    from longbench.bench.base import BenchContext, ChildRun
+    from longbench.bench.peer import peer
+
+    stub = tmp_path / "stub" / "clip_benchmark"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text("")
+    (stub / "cli.py").write_text(STUB_CLI)
+    monkeypatch.syspath_prepend(str(stub.parent))
+    monkeypatch.setenv("PYTHONPATH", str(stub.parent))
+    ctx = BenchContext(BenchConfig(model="tiny-clip", images=3, captions_per_image=2, image_size=(16, 16)),
+                       tmp_path / "job")
+    ctx.shared["job"] = dataclasses.replace(write_job(ctx.folder, ctx.config), model="open_clip:ViT-B-16",
+                                            checkpoint=str(tmp_path / "w.safetensors"))
+    ours = {f"{d}_r{k}": 50.0 for d in ("t2i", "i2t") for k in (1, 5, 10)} | {"i2t_r10": 75.0}
+    env = {"batch_size": 4, "workers": 0, "device": "cpu", "dtype": "float32"}
+    ctx.shared["cold"] = ChildRun(wall=1.0, imports=0.1, run=0.8, write=0.0,
+                                  result={"metrics": ours, "environment": env, "timings": {}})
+    section = peer(ctx)
+    assert section.rows[0][0] == "seconds (whole process)" and ("i2t_r10", "75.00", "50.00") in section.rows
+    assert section.notes == ["both with batch 4, workers 0, float32; largest recall difference 25.0000 points"]
