@@ -174,6 +174,8 @@ class HFModel:
     #: (model, ids) -> text features, (model, pixels) -> image features: the authors' calls for this family.
     text_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor]
     image_features: Callable[[torch.nn.Module, torch.Tensor], torch.Tensor]
+    #: Applied to each caption before tokenizing, where the authors' evaluation does it (e.g. str.lower).
+    normalise: Callable[[str], str] | None = None
 
     def __post_init__(self) -> None:
         self.model.eval()
@@ -197,6 +199,8 @@ class HFModel:
         if length > self.context_length:
             raise ValueError(f"context_length {length} exceeds the model's {self.context_length}")
         width = self.text_spec.fixed_length or length
+        if self.normalise:
+            texts = [self.normalise(text) if isinstance(text, str) else text for text in texts]
         return tokenize(self.tokenizer, self.template, texts, length, width, self.text_spec.pad_id)
 
     @torch.no_grad()
@@ -373,9 +377,11 @@ FAMILIES.add("metaclip_2", Family("MetaClip2Model", _metaclip2_spec))
 
 # ---------------------------------------------------------------------------------------------------- loading
 
-def tokenizer_description(tokenizer, template: Template, spec: TextSpec, length: int) -> str:
+def tokenizer_description(tokenizer, template: Template, spec: TextSpec, length: int,
+                          normalise: Callable[[str], str] | None = None) -> str:
     padded = f"padded to {spec.fixed_length}" if spec.fixed_length else "trimmed per batch"
-    return (f"{type(tokenizer).__name__} (prefix {list(template.prefix)}, suffix {list(template.suffix)}, "
+    first = f"captions through {getattr(normalise, '__qualname__', 'a normaliser')} first, " if normalise else ""
+    return (f"{type(tokenizer).__name__} ({first}prefix {list(template.prefix)}, suffix {list(template.suffix)}, "
             f"right padding with {spec.pad_id}, at most {length} tokens, {padded})")
 
 
@@ -403,7 +409,8 @@ def load_hf(spec: str, checkpoint: Path | None = None, *, trust_remote_code: boo
 
 
 def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=None, context_length: int | None = None,
-          preprocess_from=processor_preprocess, text_features=default_text, image_features=default_image) -> HFModel:
+          preprocess_from=processor_preprocess, text_features=default_text, image_features=default_image,
+          normalise: Callable[[str], str] | None = None) -> HFModel:
     """Model, tokenizer and image processor from one folder, read the family's way."""
     folder, trust_remote_code = source.folder, source.remote_code
     try:
@@ -424,10 +431,11 @@ def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=No
                      pos_embed_kind=_pos_kind(model, length),
                      checkpoint=str(folder), source=_describe(source),
                      backend="transformers-remote-code" if source.remote_code else "transformers",
-                     revision=source.revision, tokenizer=tokenizer_description(tokenizer, template, spec, length),
+                     revision=source.revision,
+                     tokenizer=tokenizer_description(tokenizer, template, spec, length, normalise),
                      text_spec=spec.to_dict())
     return HFModel(model, tokenizer, template, spec, length, _embed_dim(config), info, preprocess_from(processor),
-                   text_features, image_features)
+                   text_features, image_features, normalise)
 
 
 def _pos_kind(model, length: int) -> str:

@@ -56,10 +56,9 @@ for _size, _vit, _res in (("base", "B/16", 224), ("large", "L/14", 336)):
             f"FGCLIPModel ViT-{_vit}", 248, _res, "Apache-2.0",
             f"opt-in remote code: run it as --model hf:qihoo360/fg-clip-{_size}@<40-hex commit>[#long] {FLAG}")
 for _size in ("base", "large", "so400m"):
-    _listed(f"fgclip2-{_size}", f"qihoo360/fg-clip2-{_size}", f"FG-CLIP 2 {_size} (64 / 196 tokens, NaFlex)",
-            "FG-CLIP 2 (SigLIP 2 based)", 196, None, "Apache-2.0",
-            "not readable yet: the authors pick a NaFlex patch budget per image by a README heuristic that "
-            "longbench does not reproduce, so its image embeddings would not be the authors'")
+    _listed(f"fgclip2-{_size}", f"qihoo360/fg-clip2-{_size}", f"FG-CLIP 2 {_size} (#short 64 / #long 196 tokens, "
+            "NaFlex)", "FG_CLIP2_Model (SigLIP 2 based)", 196, None, "Apache-2.0",
+            f"opt-in remote code: run it as --model hf:qihoo360/fg-clip2-{_size}@<40-hex commit>[#long] {FLAG}")
 _listed("jina-clip-v2", "jinaai/jina-clip-v2", "jina-clip-v2 (XLM-R text tower, 8192 tokens; authors' default 512)",
         "JinaCLIPModel", 8192, 512, "CC-BY-NC-4.0",
         "refused: its code comes from jinaai/jina-clip-implementation and loads its text backbone from a third "

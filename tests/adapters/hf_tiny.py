@@ -40,13 +40,16 @@ def clip_tokenizer(folder: Path):
     return tok
 
 
-def bpe_tokenizer(folder: Path, specials: list[str], template: str, pad: str, eos: str, bos: str | None = None):
-    """A small byte-level BPE trained on CORPUS, specials first (ids 0..), wrapped as a fast tokenizer."""
+def bpe_tokenizer(folder: Path, specials: list[str], template: str, pad: str, eos: str, bos: str | None = None,
+                  lowercase: bool = True):
+    """A small byte-level BPE trained on CORPUS, specials first (ids 0..), wrapped as a fast tokenizer
+    (case-sensitive with `lowercase=False`, as Gemma's is)."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     tk = Tokenizer(models.BPE(unk_token="<unk>"))
-    tk.normalizer = normalizers.Lowercase()
+    if lowercase:
+        tk.normalizer = normalizers.Lowercase()
     tk.pre_tokenizer = pre_tokenizers.Whitespace()
     tk.train_from_iterator(CORPUS, trainers.BpeTrainer(vocab_size=120, special_tokens=specials, show_progress=False))
     tk.post_processor = processors.TemplateProcessing(

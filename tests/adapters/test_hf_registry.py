@@ -31,7 +31,7 @@ def test_transformers_entries(name, repo, context, resolution, licence):
 
 @pytest.mark.parametrize(("name", "reason"), [
     ("fgclip-base", r"hf:qihoo360/fg-clip-base@<40-hex commit>\[#long\] --trust-remote-code"),
-    ("fgclip2-large", "NaFlex patch budget per image"),
+    ("fgclip2-large", r"hf:qihoo360/fg-clip2-large@<40-hex commit>\[#long\] --trust-remote-code"),
     ("jina-clip-v2", "jinaai/jina-clip-implementation"),
     ("llm2clip-L-14-336", "llm2vec"),
 ])
