@@ -56,39 +56,34 @@ def test_stage_timings_are_recorded(data_root, tmp_path):
     assert all(t >= 0 for t in timings.values())
 
 
-def test_captions_are_encoded_while_images_decode(data_root, tmp_path, monkeypatch):
-    calls = []
-    originals = {"start_images": Encoder.start_images, "texts": Encoder.texts, "collect": ImageStream.collect}
+@pytest.fixture
+def calls(monkeypatch) -> list[str]:
+    """The order in which the encoder's image start, text pass and image collection are called."""
+    seen: list[str] = []
 
-    def spy(name):
+    def spy(owner, name):
+        original = getattr(owner, name)
+
         def wrapper(self, *args, **kwargs):
-            calls.append(name)
-            return originals[name](self, *args, **kwargs)
-        return wrapper
+            seen.append(name)
+            return original(self, *args, **kwargs)
+        monkeypatch.setattr(owner, name, wrapper)
 
-    monkeypatch.setattr(Encoder, "start_images", spy("start_images"))
-    monkeypatch.setattr(Encoder, "texts", spy("texts"))
-    monkeypatch.setattr(ImageStream, "collect", spy("collect"))
+    for owner, name in ((Encoder, "start_images"), (Encoder, "texts"), (ImageStream, "collect")):
+        spy(owner, name)
+    return seen
+
+
+def test_captions_are_encoded_while_images_decode(data_root, tmp_path, calls):
     _run(data_root, tmp_path, workers=2)
     assert calls == ["start_images", "texts", "collect"]
 
 
 @pytest.mark.parametrize("workers,order", [(2, ["start_images", "texts", "collect"]),
                                            (0, ["start_images", "collect", "texts"])])
-def test_zero_shot_builds_its_classifier_while_image_workers_decode(tmp_path, monkeypatch, workers, order):
+def test_zero_shot_builds_its_classifier_while_image_workers_decode(tmp_path, calls, workers, order):
     # Without workers nothing decodes in the background: images come first, so broken images fail before prompts.
     get_task("cifar10").write_sample(tmp_path / "data" / "cifar10", 12, seed=1)
-    calls = []
-    originals = {"start_images": Encoder.start_images, "texts": Encoder.texts, "collect": ImageStream.collect}
-
-    def spy(name):
-        def wrapper(self, *args, **kwargs):
-            calls.append(name)
-            return originals[name](self, *args, **kwargs)
-        return wrapper
-
-    for owner, name in ((Encoder, "start_images"), (Encoder, "texts"), (ImageStream, "collect")):
-        monkeypatch.setattr(owner, name, spy(name))
     config = RunConfig(data_root=tmp_path / "data", output=tmp_path / "out", device="cpu", progress=False,
                        workers=workers, batch_size=4, cache=False)
     [done] = run("tiny-clip", "cifar10", config)
