@@ -92,6 +92,8 @@ class BenchContext:
     folder: Path
     #: Results shared between sections (e.g. the loaded model), keyed by name.
     shared: dict[str, Any] = field(default_factory=dict)
+    #: Progress lines of long sections (one per finished case), e.g. printed by the CLI as they come.
+    log: Callable[[str], None] = lambda line: None
 
     @property
     def job(self) -> Job:
@@ -186,12 +188,14 @@ def _job_dir(config: BenchConfig) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def run_bench(config: BenchConfig, on_section: Callable[[Section], None] | None = None) -> list[Section]:
-    """Generate the job, run each chosen section in order; `on_section` sees each as soon as it is done."""
+def run_bench(config: BenchConfig, on_section: Callable[[Section], None] | None = None,
+              log: Callable[[str], None] = lambda line: None) -> list[Section]:
+    """Generate the job, run each chosen section in order; `on_section` sees each as soon as it is done, `log` each
+    progress line of the long sections."""
     fns = [SECTIONS.get(name) for name in chosen_sections(config)]  # an unknown name fails before any work
     sections = []
     with _job_dir(config) as folder:
-        context = BenchContext(config, folder)
+        context = BenchContext(config, folder, log=log)
         for fn in fns:
             sections.append(fn(context))
             if on_section:

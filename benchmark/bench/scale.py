@@ -54,7 +54,11 @@ def run_case(queries: int, gallery: int, index: str, budget: float) -> Case:
 @register_section("scale", order=50, default=False)
 def scale(ctx: BenchContext) -> Section:
     cfg = ctx.config
-    cases = [run_case(q, g, index, cfg.scale_budget) for q, g in cfg.scale_cases for index in cfg.scale_indexes]
+    cases = []
+    for queries, gallery in cfg.scale_cases:
+        for index in cfg.scale_indexes:
+            cases.append(run_case(queries, gallery, index, cfg.scale_budget))
+            ctx.log("scale: " + " | ".join(cases[-1].row()))
     return Section("scale: recall over large galleries, random unit vectors (D=512), a process per case",
                    ("queries", "gallery", "index", "wall (s)", "CPU (s)", "peak RSS (MiB)", "T2I R@1"),
                    [case.row() for case in cases], scale_notes(cases, cfg.memory_mib))
@@ -81,6 +85,7 @@ def scale_notes(cases: list[Case], memory_mib: int) -> list[str]:
 def ranks(ctx: BenchContext) -> Section:
     n = ctx.config.ranks
     runs = {1: ctx.run_child(ctx.folder / "results-1-process", cache=False)}
+    ctx.log(f"ranks: 1 process done in {runs[1].wall:.1f} s")
     runs[n] = ctx.run_child(ctx.folder / f"results-{n}-ranks", ranks=n, cache=False)
     rows = []
     for count, run in runs.items():

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError
-from ._app import app, console, friendly_errors
+from ._app import app, console, err_console, friendly_errors
 from .run import BATCH_HELP, DECODE_HELP, WORKERS_HELP
 
 if TYPE_CHECKING:
@@ -92,4 +92,5 @@ def bench_command(
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no CUDA device"
     console.print(f"machine: {available_cores()} cores available, {platform.processor() or platform.machine()}, "
                   f"{gpu}; torch {torch.__version__}", highlight=False)
-    run_bench(config, on_section=print_section)
+    run_bench(config, on_section=print_section,
+              log=lambda line: err_console.print(f"[dim]{escape(line)}[/]", highlight=False))

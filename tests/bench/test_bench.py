@@ -64,7 +64,9 @@ def test_bad_bench_options(args, message, tmp_path):
 def test_scale_section_measures_each_index_in_its_own_process_without_writing_the_job(tmp_path):
     config = BenchConfig(model="tiny-clip", sections=["scale"], job_dir=tmp_path, scale_cases=((300, 60),),
                          scale_budget=300)
-    [section] = run_bench(config)
+    lines = []
+    [section] = run_bench(config, log=lines.append)
+    assert [line.split(" | ")[2] for line in lines] == ["dense", "chunked", "faiss"]  # one line per case, as done
     assert [row[2] for row in section.rows] == ["dense", "chunked", "faiss"]
     assert len({row[6] for row in section.rows}) == 1 and all(float(row[5].replace(",", "")) > 0
                                                                for row in section.rows)

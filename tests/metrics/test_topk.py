@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from longbench.errors import UnknownNameError
-from longbench.metrics.retrieval import KS, recall_metrics, retrieval_ranks
+from longbench.metrics.retrieval import DENSE_LIMIT, KS, recall_metrics, resolve_index, retrieval_ranks
 from longbench.metrics.topk import SEARCHES, chunked_topk
 from tests.metrics.test_retrieval import unit
 
@@ -75,10 +75,19 @@ def test_recalls_equal_the_dense_ranks_with_one_to_many_captions(index, seed):
         assert np.minimum(getattr(top, name), cap).tolist() == np.minimum(getattr(dense, name), cap).tolist(), name
 
 
+def test_auto_falls_back_to_chunked_without_faiss(monkeypatch):
+    import importlib.util
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert resolve_index("auto", DENSE_LIMIT + 1) == "chunked"
+
+
 def test_auto_and_unknown_index():
     rng = np.random.default_rng(3)
     images, texts = unit(rng.normal(size=(5, 4))), unit(rng.normal(size=(5, 4)))
     auto = retrieval_ranks(images, texts, np.arange(5), index="auto")
     assert auto.t2i.tolist() == retrieval_ranks(images, texts, np.arange(5)).t2i.tolist()
+    assert resolve_index("auto", DENSE_LIMIT) == "dense" and resolve_index("auto", DENSE_LIMIT + 1) == "faiss"
+    assert resolve_index("chunked", 1) == "chunked"
     with pytest.raises(UnknownNameError, match="unknown index 'fiass'; did you mean faiss"):
         retrieval_ranks(images, texts, np.arange(5), index="fiass")
