@@ -16,9 +16,9 @@ MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hu
               "folder, stretched:NAME, or a transformers checkpoint hf:ORG/REPO[@REV] / hf:FOLDER.")
 NAME_HELP = "File the results under this model name (default: the model name, or the checkpoint's file stem)."
 INDEX_HELP = ("Retrieval ranking: dense (every rank), chunked or faiss (top-10 search in bounded memory; same "
-              "recalls), auto (dense up to 2^30 image-caption pairs, chunked above).")
+              "recalls), auto (dense up to 2^30 image-caption pairs, faiss above).")
 TRUST_HELP = ("Allow an hf: checkpoint pinned to a commit (hf:ORG/REPO@<40-hex>) to run its repository's own code "
-              "(FG-CLIP, ...). Off by default.")
+              "(FG-CLIP, FG-CLIP 2). Off by default.")
 CHECKPOINT_HELP = "A checkpoint file (OpenAI/open_clip/Long-CLIP state dict or .safetensors); format auto-detected."
 
 
