@@ -66,4 +66,5 @@ _listed("jina-clip-v2", "jinaai/jina-clip-v2", "jina-clip-v2 (XLM-R text tower, 
 _listed("llm2clip-L-14-336", "microsoft/LLM2CLIP-Openai-L-14-336", "LLM2CLIP ViT-L/14-336 (Llama-3 8B text side)",
         "LLM2CLIP", 512, 336, "Apache-2.0 (CLIP part); the LLM under Llama 3 terms",
         "not readable yet: its text side is a separate 8B LLM (microsoft/LLM2CLIP-Llama-3-8B-Instruct-CC-Finetuned) "
-        "run through the llm2vec package, which longbench does not drive")
+        "run through the llm2vec package, which longbench does not drive: llm2vec 0.2.3 pins "
+        "transformers<=4.44.2, older than the 4.56 the transformers backend needs for MetaCLIP 2")

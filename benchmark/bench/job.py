@@ -1,7 +1,8 @@
 """The bench's job: a COCO val2017-format folder of generated JPEGs and captions, and the model to run on it.
 
 Images are smooth colour fields with noise (about COCO's JPEG size per pixel), captions COCO-like sentences
-(8-20 words), `captions_per_image` each. An open_clip architecture name becomes a random-weights checkpoint in the
+(13-30 words, mean about 21.6; longer than COCO's so that up to 32,000 of them are all different, as COCO's are),
+`captions_per_image` each. An open_clip architecture name becomes a random-weights checkpoint in the
 job folder, so the timed runs read, hash and load a real file as a user's run does.
 """
 
@@ -42,15 +43,16 @@ def write_job(folder: Path, config: BenchConfig) -> Job:
 
 
 def _write_coco(coco: Path, config: BenchConfig) -> None:
-    from longbench.tasks._captions import sample_rng, short_caption
+    from longbench.tasks._captions import distinct_short_captions, sample_rng
 
     marker = coco / "bench-job.json"
-    # "format" 2: unique annotation ids (format 1 repeated them within an image; a kept job of it is rewritten).
-    spec = {"format": 2, "images": config.images, "captions_per_image": config.captions_per_image,
+    # "format" 3: unique annotation ids and distinct captions (older kept jobs are rewritten).
+    spec = {"format": 3, "images": config.images, "captions_per_image": config.captions_per_image,
             "image_size": list(config.image_size), "seed": config.seed}
     if marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == spec:
         return  # a kept job folder with the same job: reuse it
     rng = sample_rng(config.seed, "bench")
+    captions = iter(distinct_short_captions(rng, config.images * config.captions_per_image))
     images, annotations = [], []
     (coco / "val2017").mkdir(parents=True, exist_ok=True)
     for i in range(config.images):
@@ -59,7 +61,7 @@ def _write_coco(coco: Path, config: BenchConfig) -> None:
         images.append({"id": i + 1, "file_name": name, "width": config.image_size[0],
                        "height": config.image_size[1]})
         for _ in range(config.captions_per_image):  # annotation ids unique, as tools indexing by them expect
-            annotations.append({"id": len(annotations) + 1, "image_id": i + 1, "caption": short_caption(rng)})
+            annotations.append({"id": len(annotations) + 1, "image_id": i + 1, "caption": next(captions)})
     (coco / "annotations").mkdir(exist_ok=True)
     (coco / "annotations" / "captions_val2017.json").write_text(
         json.dumps({"images": images, "annotations": annotations}), encoding="utf-8")

@@ -42,6 +42,7 @@ def test_the_job_is_a_coco_val2017_folder(tmp_path):
     assert len(ds.images) == 4 and len(ds.texts) == 12 and (job.model, job.checkpoint) == ("tiny-clip", None)
     annotations = json.loads((job.root / "coco" / "annotations" / "captions_val2017.json").read_text())["annotations"]
     assert len({a["id"] for a in annotations}) == 12  # pycocotools (CLIP_benchmark's reader) indexes captions by id
+    assert len({a["caption"] for a in annotations}) == 12  # no exact ties, which tools would break differently
 
 
 def test_sections_are_ordered_and_selectable(tmp_path):
