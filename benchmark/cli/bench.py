@@ -40,7 +40,8 @@ def split(text: str) -> list[str]:
 def print_section(section: Section) -> None:
     table = Table(title=escape(section.title), title_justify="left")
     for i, col in enumerate(section.columns):
-        table.add_column(col, justify="left" if i == 0 or col in ("what", "note", "how", "settings", "index") else "right")
+        left = i == 0 or col in ("what", "note", "how", "settings", "index")
+        table.add_column(col, justify="left" if left else "right")
     for row in section.rows:
         table.add_row(*(escape(cell) for cell in row))
     if section.rows:
