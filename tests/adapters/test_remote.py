@@ -52,6 +52,8 @@ def remote_folder(tmp_path_factory):
     (folder / "config.json").write_text(json.dumps(cfg))
     torch.manual_seed(1)  # the saved CLIP weights lack the second head: load, initialise it, save the whole model
     model = transformers.AutoModelForCausalLM.from_pretrained(folder, trust_remote_code=True)
+    with torch.no_grad():  # explicitly: transformers 4.x leaves a missing tensor uninitialised
+        model.text_filip_projection.weight.normal_(std=0.2)
     model.save_pretrained(folder, safe_serialization=True)
     return folder
 

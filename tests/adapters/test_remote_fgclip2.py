@@ -148,8 +148,10 @@ def test_text_equals_the_authors_calls(folder, mode, length):
     model, tok = authors_model(folder), transformers.AutoTokenizer.from_pretrained(folder)
     inputs = tok([c.lower() for c in CAPTIONS], padding="max_length", max_length=length, truncation=True,
                  return_tensors="pt")
-    with torch.no_grad():
-        expected = torch.nn.functional.normalize(model.get_text_features(**inputs, walk_type=mode), dim=-1)
+    with torch.no_grad():  # ids and mask (transformers 4.x also returns token_type_ids, which the model takes not)
+        expected = model.get_text_features(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],
+                                           walk_type=mode)
+    expected = torch.nn.functional.normalize(expected, dim=-1)
     batch = ours.tokenize(CAPTIONS)
     assert tok.padding_side == folder.name.rsplit("-", 1)[1]
     ids = left_padded(batch.ids, tok.pad_token_id) if tok.padding_side == "left" else batch.ids
@@ -177,18 +179,29 @@ def test_images_equal_the_authors_calls(folder):
     model = authors_model(folder)
     processor = transformers.AutoImageProcessor.from_pretrained(folder)
     images = [picture(1, (40, 24)), picture(2, (24, 64))]
-    with torch.no_grad():
-        expected = torch.cat([model.get_image_features(**processor(images=im, return_tensors="pt")).pooler_output
-                              for im in images])
+    with torch.no_grad():  # transformers 4.x returns the features, 5.x an output holding them
+        outs = [model.get_image_features(**processor(images=im, return_tensors="pt")) for im in images]
+    expected = torch.cat([out if isinstance(out, torch.Tensor) else out.pooler_output for out in outs])
     got = ours.encode_image(torch.stack([ours.preprocess(im) for im in images]))
     assert (got - torch.nn.functional.normalize(expected, dim=-1)).abs().max() <= 1e-5
 
 
-def test_the_long_masks_left_on_meta_are_rebuilt_and_move_with_the_model(folder):
+def test_the_long_masks_hold_the_authors_rule_after_loading(folder):
     ours = load_model(f"hf:{folder}@{code_digest(folder)}#long", trust_remote_code=True)
-    emb = ours.model.text_model.embeddings
-    assert not emb.mask1.is_meta and emb.mask1[:20].eq(1).all() and emb.mask2[:20].eq(0).all()
-    assert "mask1" in dict(emb.named_buffers())  # moved by .to(device) with the rest of the model
+    emb = ours.model.text_model.embeddings  # transformers 5 left them on the meta device; 4.x built them
+    assert not emb.mask1.is_meta and emb.mask1[:20].eq(1).all() and emb.mask1[20:].eq(0).all()
+    assert torch.equal(emb.mask2, 1 - emb.mask1)
+
+
+def test_masks_left_on_meta_are_rebuilt_as_buffers(folder):
+    from longbench.adapters.hf import Source
+    from longbench.adapters.remote_fgclip2 import materialise_masks
+
+    module = torch.nn.Linear(2, 2)
+    module.mask1, module.mask2 = torch.empty(30, 1, device="meta"), torch.empty(30, 1, device="meta")
+    materialise_masks(Source("hf:x", folder, None, None), module)
+    assert module.mask1.view(-1).tolist() == [1.0] * 20 + [0.0] * 10 and torch.equal(module.mask2, 1 - module.mask1)
+    assert {"mask1", "mask2"} <= dict(module.named_buffers()).keys()  # moved by .to(device) with the model
 
 
 def test_another_tensor_left_unloaded_is_refused(folder):
