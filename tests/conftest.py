@@ -37,3 +37,16 @@ def longclip_state() -> dict[str, torch.Tensor]:
 def save_torch(state: dict[str, torch.Tensor], path: Path) -> Path:
     torch.save(state, path)
     return path
+
+
+@pytest.fixture
+def console_width(monkeypatch):
+    """console_width(N): the CLI's shared consoles print N columns for this test only (CliRunner's terminal has
+    80). The private `_width` is patched: undoing `console.width = N` would pin the width measured before the test,
+    and a later test's COLUMNS would be ignored."""
+    from longbench.cli._app import console, err_console
+
+    def set_width(width: int) -> None:
+        for c in (console, err_console):
+            monkeypatch.setattr(c, "_width", width)
+    return set_width

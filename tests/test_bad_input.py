@@ -429,12 +429,8 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_through_the_cli(case: Case, tmp_path: Path, monkeypatch):
-    from longbench.cli._app import console, err_console
-
-    # Wide consoles: the shared console's width is fixed when it is first used, whatever COLUMNS says later.
-    for c in (console, err_console):
-        monkeypatch.setattr(c, "width", 1000)
+def test_bad_input_through_the_cli(case: Case, tmp_path: Path, console_width):
+    console_width(1000)  # one line per message
     args = case.setup(tmp_path)
     before = snapshot(tmp_path)
     # The caches inside the test folder too, so that "nothing written" covers the classifier cache.

@@ -6,15 +6,14 @@ from typer.testing import CliRunner
 
 from longbench.adapters import MODELS
 from longbench.cli import app
-from longbench.cli._app import console
 from longbench.doctor import doctor, folder_check
 from longbench.tasks import all_tasks, get_task
 
 runner = CliRunner()
 
 
-def test_doctor_prints_one_line_per_check_and_exits_zero(monkeypatch):
-    monkeypatch.setattr(console, "width", 300)
+def test_doctor_prints_one_line_per_check_and_exits_zero(console_width):
+    console_width(300)
     result = runner.invoke(app, ["doctor"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()

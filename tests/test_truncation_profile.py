@@ -33,10 +33,8 @@ def test_published_figure_when_absent_and_unknown_without_one(tmp_path):
     assert truncation_profile(get_task("dci")).describe() == "unknown"
 
 
-def test_tasks_command_shows_paper_licence_profile_and_groups(tmp_path, monkeypatch):
-    from longbench.cli._app import console
-
-    monkeypatch.setattr(console, "width", 2000)  # one line per row
+def test_tasks_command_shows_paper_licence_profile_and_groups(tmp_path, console_width):
+    console_width(2000)  # one line per row
     get_task("docci").write_sample(tmp_path / "docci", 4)
     result = runner.invoke(app, ["tasks", "-d", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from longbench.cli._app import console
 from longbench.tasks import get_task
 
 
@@ -83,14 +82,14 @@ def server() -> Iterator[Server]:
 
 
 @pytest.fixture(autouse=True)
-def _no_fetch_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_fetch_env(monkeypatch: pytest.MonkeyPatch, console_width) -> None:
     """No mirror from the environment leaks into a test; wide output so table cells are not folded."""
     import os
 
     for key in list(os.environ):
         if key.startswith("LONGBENCH_FETCH_"):
             monkeypatch.delenv(key)
-    monkeypatch.setattr(console, "width", 300)
+    console_width(300)
 
 
 def md5(data: bytes) -> str:

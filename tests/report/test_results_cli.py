@@ -8,15 +8,14 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from longbench.cli import app
-from longbench.cli._app import console
 
 from .conftest import retrieval
 
 runner = CliRunner()
 
 
-def test_prints_table_and_exports_csv_json_markdown(tmp_path, write, write_probe, monkeypatch):
-    monkeypatch.setattr(console, "width", 160)  # CliRunner's terminal is 80 columns
+def test_prints_table_and_exports_csv_json_markdown(tmp_path, write, write_probe, console_width):
+    console_width(160)
     write("r", "clip-B", "urban1k", retrieval(60.5, 50.25))
     write("r", "clip-B", "imagenet", {"acc1": 68.0})
     write_probe("r", "clip-B", "urban1k", "tokens", 30, 40)
