@@ -9,6 +9,7 @@ job folder, so the timed runs read, hash and load a real file as a user's run do
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +35,13 @@ class Job:
 
 
 def write_job(folder: Path, config: BenchConfig) -> Job:
+    """The job in `folder` (a kept one is reused where it matches), with an empty cache for the timed runs: a kept
+    folder's cache from an earlier bench would make the "cold" run a warm one."""
     start = time.perf_counter()
     root = folder / "data"
     _write_coco(root / "coco", config)
     model, checkpoint = _model(folder, config.model)
+    shutil.rmtree(folder / "cache", ignore_errors=True)
     return Job(root, model, checkpoint, folder / "cache", config.images, config.images * config.captions_per_image,
                time.perf_counter() - start)
 

@@ -152,3 +152,13 @@ def test_peer_section_runs_clip_benchmark_on_the_job_and_compares_recalls(tmp_pa
     section = peer(ctx)
     assert section.rows[0][0] == "seconds (whole process)" and ("i2t_r10", "75.00", "50.00") in section.rows
     assert section.notes == ["both with batch 4, workers 0, float32; largest recall difference 25.0000 points"]
+
+
+def test_a_kept_job_starts_each_bench_with_an_empty_cache(tmp_path):
+    config = BenchConfig(model="tiny-clip", images=3, captions_per_image=2, image_size=(16, 16), sections=["cache"],
+                         job_dir=tmp_path, device="cpu", workers=0)
+    run_bench(config)
+    [cache] = run_bench(config)  # the same kept folder again: its first run is still cold
+    [cold] = (tmp_path / "results-cold").rglob("coco.json")
+    assert json.loads(cold.read_text())["environment"]["embedding_cache"].startswith("image batches 0 cached")
+    assert cache.rows[1][0] == "warm" and cache.notes == ["metrics identical: yes"]
