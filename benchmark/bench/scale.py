@@ -95,7 +95,9 @@ def ranks(ctx: BenchContext) -> Section:
                      f"{t['encode_texts']:.2f}"))
     same = runs[1].result["metrics"] == runs[n].result["metrics"]
     backend = "nccl" if runs[n].result["environment"]["device"].startswith("cuda") else "gloo"
+    # Same batches, so the same embeddings up to the CPU thread count's rounding (torchrun gives a rank 1 thread).
+    why = "" if same else " (on a CPU, torchrun's one thread per rank rounds differently; a near tie can flip)"
     return Section(f"ranks: {ctx.job.n_images} images, {ctx.job.n_texts} captions, no cache, {backend}",
                    ("launch", "wall (s)", "image pass (s)", "images/s", "text pass (s)"), rows,
-                   [f"metrics identical: {'yes' if same else 'NO'}; {available_cores()} cores available, "
+                   [f"metrics identical: {'yes' if same else 'NO'}{why}; {available_cores()} cores available, "
                     "shared by the ranks"])

@@ -162,3 +162,23 @@ def test_a_kept_job_starts_each_bench_with_an_empty_cache(tmp_path):
     [cold] = (tmp_path / "results-cold").rglob("coco.json")
     assert json.loads(cold.read_text())["environment"]["embedding_cache"].startswith("image batches 0 cached")
     assert cache.rows[1][0] == "warm" and cache.notes == ["metrics identical: yes"]
+
+
+def test_ranks_section_explains_a_metric_difference(tmp_path, monkeypatch):
+    from longbench.bench.base import BenchContext, ChildRun
+    from longbench.bench.job import Job
+    from longbench.bench.scale import ranks
+
+    ctx = BenchContext(BenchConfig(model="tiny-clip"), tmp_path)
+    ctx.shared["job"] = Job(tmp_path, "tiny-clip", None, tmp_path / "cache", 4, 8, 0.0)
+    env = {"device": "cpu"}
+    timings = {"encode_images": 2.0, "encode_texts": 1.0}
+
+    def child(output, ranks=1, **overrides):
+        assert overrides == {"cache": False}
+        metrics = {"t2i_r1": 50.0 if ranks == 1 else 25.0}
+        return ChildRun(1.0, 0.1, 0.8, 0.0, {"metrics": metrics, "environment": env, "timings": timings})
+    monkeypatch.setattr(ctx, "run_child", child)
+    section = ranks(ctx)
+    assert section.notes[0].startswith("metrics identical: NO (on a CPU, torchrun's one thread per rank")
+    assert [row[3] for row in section.rows] == ["2.0", "2.0"]  # 4 images in 2 s
