@@ -50,3 +50,12 @@ def console_width(monkeypatch):
         for c in (console, err_console):
             monkeypatch.setattr(c, "_width", width)
     return set_width
+
+
+def write_samples(root: Path, tasks: str, n: int, seed: int) -> Path:
+    """Each task's generated sample (`tasks`: names and groups, comma-separated) in its folder under `root`."""
+    from longbench.tasks import resolve_tasks
+
+    for task in resolve_tasks(tasks):
+        task.write_sample(task.root(root), n, seed=seed)
+    return root

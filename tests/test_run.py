@@ -16,7 +16,8 @@ from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.results import RETRIEVAL_METRICS, SCHEMA_VERSION, read_result
 from longbench.runner import RunConfig, run
-from longbench.tasks import get_task, resolve_tasks
+from longbench.tasks import get_task
+from tests.conftest import write_samples
 from tests.metrics.test_retrieval import brute_force
 
 runner = CliRunner()
@@ -24,10 +25,8 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data")
-    for task in resolve_tasks("retrieval,urban-200,sharegpt4v-10k,coco-karpathy,flickr30k-full"):
-        task.write_sample(task.root(root), 10, seed=3)
-    return root
+    tasks = "retrieval,urban-200,sharegpt4v-10k,coco-karpathy,flickr30k-full"
+    return write_samples(tmp_path_factory.mktemp("data"), tasks, 10, seed=3)
 
 
 def independent_metrics(model: str, task_name: str, root: Path) -> dict[str, float]:

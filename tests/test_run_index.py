@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from longbench.cli import app
 from longbench.results import read_result
-from longbench.tasks import resolve_tasks
+from tests.conftest import write_samples
 from tests.test_run import independent_metrics
 
 runner = CliRunner()
@@ -18,10 +18,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data")
-    for task in resolve_tasks("coco,urban1k"):
-        task.write_sample(task.root(root), 12, seed=5)
-    return root
+    return write_samples(tmp_path_factory.mktemp("data"), "coco,urban1k", 12, seed=5)
 
 
 @pytest.mark.parametrize("index", ["chunked", "faiss"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from longbench.runner import RunConfig, run
-from longbench.tasks import resolve_tasks
+from tests.conftest import write_samples
 from tests.test_run import independent_metrics
 
 TASKS = ["docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "iiw", "iiw-fg"]
@@ -16,10 +16,7 @@ TASKS = ["docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "i
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data")
-    for task in resolve_tasks(",".join(TASKS)):
-        task.write_sample(task.root(root), 5, seed=5)
-    return root
+    return write_samples(tmp_path_factory.mktemp("data"), ",".join(TASKS), 5, seed=5)
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -17,17 +17,15 @@ from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.results import read_result
-from longbench.tasks import get_task, resolve_tasks
+from longbench.tasks import get_task
+from tests.conftest import write_samples
 
 TEMPLATES = ["a photo of a {c}.", "a blurry photo of the {c}.", "itap of a {c}."]
 
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("zs")
-    for task in resolve_tasks("zeroshot"):
-        task.write_sample(task.root(root), 12, seed=5)
-    return root
+    return write_samples(tmp_path_factory.mktemp("zs"), "zeroshot", 12, seed=5)
 
 
 def independent(model: str, task_name: str, root: Path) -> dict[str, float]:

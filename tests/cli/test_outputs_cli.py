@@ -17,8 +17,7 @@ import longbench.atomic as atomic
 import longbench.runner as runner_module
 from longbench.cli import app
 from longbench.results import read_result
-from longbench.tasks import resolve_tasks
-from tests.conftest import save_torch
+from tests.conftest import save_torch, write_samples
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "results" / "v1"
@@ -26,10 +25,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "results" / "v1"
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("data")
-    for task in resolve_tasks("urban1k,cifar10"):
-        task.write_sample(task.root(root), 10, seed=2)
-    return root
+    return write_samples(tmp_path_factory.mktemp("data"), "urban1k,cifar10", 10, seed=2)
 
 
 @pytest.fixture
