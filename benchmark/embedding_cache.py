@@ -142,9 +142,11 @@ def image_batch_key(settings: str, items: Sequence[bytes]) -> str:
     return _sha(settings, *items)
 
 
-def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor) -> str:
+def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor, pool: torch.Tensor | None = None) -> str:
     ids = ids.to(torch.int64).cpu().contiguous()
-    return _sha(settings, list(ids.shape), ids.numpy().tobytes(), lengths.to(torch.int64).cpu().numpy().tobytes())
+    parts = [lengths] if pool is None else [lengths, pool]  # pooled spans, where a model has them (TokenBatch)
+    return _sha(settings, list(ids.shape), ids.numpy().tobytes(),
+                *(part.to(torch.int64).cpu().numpy().tobytes() for part in parts))
 
 
 def image_fingerprints(images: Any) -> list[bytes]:

@@ -185,7 +185,7 @@ class Encoder:
             with self._autocast():
                 return self.adapter.encode_text(batch)
         # Keyed by the batch exactly as the tower gets it (ids at its width, and lengths for masked towers).
-        key = text_batch_key(settings, batch.ids, batch.lengths)
+        key = text_batch_key(settings, batch.ids, batch.lengths, batch.pool_lengths)
         hit = self.cache.get("text", key, len(batch), self.adapter.embed_dim)
         if hit is not None:
             return torch.from_numpy(hit.vectors)

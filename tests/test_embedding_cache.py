@@ -255,3 +255,15 @@ def test_non_finite_batches_are_never_stored(tmp_path):
     assert not list((tmp_path / "c").rglob("*.npz"))
     cache.put("image", "k" * 64, Batch(np.ones((2, 4), np.float32), np.arange(2), []))
     assert cache.get("image", "k" * 64, 2, 4) is not None
+
+
+def test_a_text_key_holds_the_pooled_spans_where_a_model_has_them():
+    """LLM2Vec-style batches pool a span per caption: another span is another embedding; without spans the key is
+    the one caches written before spans existed hold."""
+    from longbench.embedding_cache import text_batch_key
+
+    ids, lengths = torch.tensor([[5, 6, 7]]), torch.tensor([3])
+    plain = text_batch_key("s", ids, lengths)
+    assert text_batch_key("s", ids, lengths, None) == plain
+    assert text_batch_key("s", ids, lengths, torch.tensor([2])) != plain
+    assert text_batch_key("s", ids, lengths, torch.tensor([2])) != text_batch_key("s", ids, lengths, torch.tensor([1]))

@@ -220,16 +220,20 @@ class HFModel:
         return F.normalize(x.float(), dim=-1)
 
     def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
-        """Tensors by top-level name: `text*` feed the text tower, `vision*`/`visual*` the image tower; the logit
-        scale and bias feed neither; anything else (a layout not seen before) is counted for both, to be safe."""
-        out = {}
-        for key, value in self.model.state_dict().items():
-            head = key.split(".")[0]
-            side = "text" if head.startswith("text") else "image" if head.startswith(("vision", "visual")) else None
-            if head in NOT_EMBEDDING or (side is not None and side != tower):
-                continue
-            out[key] = value
-        return out
+        return tower_tensors(self.model.state_dict(), tower)
+
+
+def tower_tensors(state: dict[str, torch.Tensor], tower: Tower) -> dict[str, torch.Tensor]:
+    """Tensors by top-level name: `text*` feed the text tower, `vision*`/`visual*` the image tower; the logit scale
+    and bias feed neither; anything else (a layout not seen before) is counted for both, to be safe."""
+    out = {}
+    for key, value in state.items():
+        head = key.split(".")[0]
+        side = "text" if head.startswith("text") else "image" if head.startswith(("vision", "visual")) else None
+        if head in NOT_EMBEDDING or (side is not None and side != tower):
+            continue
+        out[key] = value
+    return out
 
 
 def default_text(model, ids: torch.Tensor) -> torch.Tensor:
@@ -416,12 +420,12 @@ def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=No
     try:
         model, loading = _model_class(tf, model_class).from_pretrained(
             folder, config=config, use_safetensors=True, trust_remote_code=trust_remote_code,
-            torch_dtype=torch.float32, output_loading_info=True)
+            dtype=torch.float32, output_loading_info=True)
         tokenizer = tf.AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
         processor = tf.AutoImageProcessor.from_pretrained(folder, trust_remote_code=trust_remote_code)
     except (OSError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{source.name}: transformers could not load it ({_first_line(exc)})") from None
-    _check_complete(source, loading)
+        raise CheckpointError(f"{source.name}: transformers could not load it ({first_line(exc)})") from None
+    check_complete(source, loading)
     if inspect:
         inspect(source, model)
     template = Template.of(tokenizer)
@@ -429,7 +433,7 @@ def build(source: Source, model_class: str, config, text_spec, tf, *, inspect=No
     length = context_length or config.text_config.max_position_embeddings
     info = ModelInfo(name=source.name, architecture=model_class, context_length=length,
                      pos_embed_kind=_pos_kind(model, length),
-                     checkpoint=str(folder), source=_describe(source),
+                     checkpoint=str(folder), source=describe(source),
                      backend="transformers-remote-code" if source.remote_code else "transformers",
                      revision=source.revision,
                      tokenizer=tokenizer_description(tokenizer, template, spec, length, normalise),
@@ -453,7 +457,7 @@ def _model_class(tf, name: str):
     return cls
 
 
-def _check_complete(source: Source, loading: dict[str, Any]) -> None:
+def check_complete(source: Source, loading: dict[str, Any]) -> None:
     """transformers initialises missing tensors at random and only reports it: a number from such a model would be
     noise, so it is refused (as the strict state-dict loaders elsewhere do)."""
     missing = sorted(loading.get("missing_keys") or [])
@@ -469,14 +473,14 @@ def _embed_dim(config) -> int:
                or config.text_config.hidden_size)
 
 
-def _describe(source: Source) -> str:
+def describe(source: Source) -> str:
     where = (f"https://huggingface.co/{source.repo} at {source.revision}" if source.repo
              else f"local folder {source.folder}")
     code = f", its own code run (--trust-remote-code, pinned {source.revision})" if source.remote_code else ""
     return f"transformers, {where}{code}"
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__)[:300]
 

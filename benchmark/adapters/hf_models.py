@@ -63,8 +63,11 @@ _listed("jina-clip-v2", "jinaai/jina-clip-v2", "jina-clip-v2 (XLM-R text tower, 
         "JinaCLIPModel", 8192, 512, "CC-BY-NC-4.0",
         "refused: its code comes from jinaai/jina-clip-implementation and loads its text backbone from a third "
         "repository at run time, which no pin of this repository covers")
-_listed("llm2clip-L-14-336", "microsoft/LLM2CLIP-Openai-L-14-336", "LLM2CLIP ViT-L/14-336 (Llama-3 8B text side)",
-        "LLM2CLIP", 512, 336, "Apache-2.0 (CLIP part); the LLM under Llama 3 terms",
-        "not readable yet: its text side is a separate 8B LLM (microsoft/LLM2CLIP-Llama-3-8B-Instruct-CC-Finetuned) "
-        "run through the llm2vec package, which longbench does not drive: llm2vec 0.2.3 pins "
-        "transformers<=4.44.2, older than the 4.56 the transformers backend needs for MetaCLIP 2")
+for _tower, _res in (("Openai-L-14-336", 336), ("Openai-L-14-224", 224), ("Openai-B-16", 224),
+                     ("EVA02-L-14-336", 336)):
+    _listed(f"llm2clip-{_tower}", f"microsoft/LLM2CLIP-{_tower}",
+            f"LLM2CLIP {_tower} (Llama 3 8B LLM2Vec text side, 512 tokens)", "LLM2CLIPModel + bidirectional Llama",
+            512, _res, "Apache-2.0 (CLIP part); the LLM under Llama 3 terms",
+            f"opt-in remote code: run it as --model hf:microsoft/LLM2CLIP-{_tower}@<40-hex commit> {FLAG} (the "
+            "text side, microsoft/LLM2CLIP-Llama-3-8B-Instruct-CC-Finetuned, runs without its code; "
+            "#llm=ORG/REPO@REVISION picks another)")

@@ -74,6 +74,9 @@ class TokenBatch:
     lengths: torch.Tensor  # int64 [N], tokens kept including special tokens
     raw_lengths: torch.Tensor  # int64 [N], tokens before truncation including special tokens
     pad_id: int = 0
+    #: int64 [N]: how many of each caption's last kept tokens a "mean" pool averages, where that is not all of
+    #: them (LLM2Vec leaves its chat header out); None: all kept tokens.
+    pool_lengths: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -92,14 +95,25 @@ class TokenBatch:
         positions = torch.arange(self.ids.shape[1], device=self.ids.device)
         return (positions < self.lengths.to(self.ids.device)[:, None]).long()
 
+    def left_aligned(self) -> torch.Tensor:
+        """The ids with each caption moved to the right end, its padding first (a left-padding tokenizer's
+        layout)."""
+        width = self.ids.shape[1]
+        shift = width - self.lengths.to(self.ids.device)[:, None]
+        return self.ids.gather(1, (torch.arange(width, device=self.ids.device)[None] - shift) % width)
+
+    def _with_ids(self, ids: torch.Tensor) -> TokenBatch:
+        return TokenBatch(ids, self.lengths, self.raw_lengths, self.pad_id, self.pool_lengths)
+
     def select(self, rows: torch.Tensor | Sequence[int]) -> TokenBatch:
         rows = torch.as_tensor(rows, dtype=torch.long)
-        return TokenBatch(self.ids[rows], self.lengths[rows], self.raw_lengths[rows], self.pad_id)
+        pool = None if self.pool_lengths is None else self.pool_lengths[rows]
+        return TokenBatch(self.ids[rows], self.lengths[rows], self.raw_lengths[rows], self.pad_id, pool)
 
     def trimmed(self) -> TokenBatch:
         """Cut after the longest caption (only exact where the model's `TextSpec.trim_exact` says so)."""
         width = max(int(self.lengths.max()), 1) if len(self) else 1
-        return TokenBatch(self.ids[:, :width], self.lengths, self.raw_lengths, self.pad_id)
+        return self._with_ids(self.ids[:, :width])
 
     def padded(self, width: int) -> TokenBatch:
         """Exactly `width` positions: padding added with `pad_id`, or padding columns dropped (never a token)."""
@@ -107,9 +121,9 @@ class TokenBatch:
         if have >= width:
             if len(self) and int(self.lengths.max()) > width:
                 raise ValueError(f"captions of {int(self.lengths.max())} tokens do not fit in {width} positions")
-            return TokenBatch(self.ids[:, :width], self.lengths, self.raw_lengths, self.pad_id)
+            return self._with_ids(self.ids[:, :width])
         pad = self.ids.new_full((len(self), width - have), self.pad_id)
-        return TokenBatch(torch.cat([self.ids, pad], dim=1), self.lengths, self.raw_lengths, self.pad_id)
+        return self._with_ids(torch.cat([self.ids, pad], dim=1))
 
 
 @runtime_checkable

@@ -21,7 +21,8 @@ from typing import Any
 
 from ..errors import RemoteCodeError
 from ..registry import Registry
-from .hf import COMMIT, SNAPSHOT_FILES, HFModel, Source, resolve_source, split_name, transformers
+from .hf import COMMIT, SNAPSHOT_FILES, Source, resolve_source, split_name, transformers
+from .protocol import ImageTextModel
 
 FLAG = "--trust-remote-code"
 
@@ -30,7 +31,10 @@ FLAG = "--trust-remote-code"
 class RemoteFamily:
     description: str
     #: (source, transformers module) -> the model behind the protocol.
-    load: Callable[[Source, Any], HFModel]
+    load: Callable[[Source, Any], ImageTextModel]
+    #: File patterns fetched besides SNAPSHOT_FILES and the code (e.g. a pickled `pytorch_model.bin`: the opt-in
+    #: already runs the repository's code).
+    files: tuple[str, ...] = ()
 
 
 REMOTE_FAMILIES: Registry[RemoteFamily] = Registry("remote-code model family")
@@ -79,7 +83,7 @@ def _refuse_foreign_code(source: Source, raw: dict[str, Any]) -> None:
                               "the pin of this one does not cover: refused")
 
 
-def load_remote(spec: str, source: Source, raw: dict[str, Any], trust_remote_code: bool) -> HFModel:
+def load_remote(spec: str, source: Source, raw: dict[str, Any], trust_remote_code: bool) -> ImageTextModel:
     """A remote-code checkpoint, only when opted in and pinned; the family maps the authors' calls."""
     if not trust_remote_code:
         refuse_without_trust(source, raw)
@@ -90,7 +94,8 @@ def load_remote(spec: str, source: Source, raw: dict[str, Any], trust_remote_cod
     if not known:
         raise RemoteCodeError(f"{source.name}: no longbench family reads {', '.join(classes) or 'this model'} "
                               f"(known: {', '.join(REMOTE_FAMILIES)})")
+    family = REMOTE_FAMILIES.get(known[0])
     if source.repo:  # fetch the code too, at the pinned commit
-        source = resolve_source(spec, [*SNAPSHOT_FILES, "*.py"])
+        source = resolve_source(spec, [*SNAPSHOT_FILES, "*.py", *family.files])
     source = replace(source, revision=pin, remote_code=True)
-    return REMOTE_FAMILIES.get(known[0]).load(source, transformers())
+    return family.load(source, transformers())

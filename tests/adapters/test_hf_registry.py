@@ -33,7 +33,8 @@ def test_transformers_entries(name, repo, context, resolution, licence):
     ("fgclip-base", r"hf:qihoo360/fg-clip-base@<40-hex commit>\[#long\] --trust-remote-code"),
     ("fgclip2-large", r"hf:qihoo360/fg-clip2-large@<40-hex commit>\[#long\] --trust-remote-code"),
     ("jina-clip-v2", "jinaai/jina-clip-implementation"),
-    ("llm2clip-L-14-336", "llm2vec"),
+    ("llm2clip-Openai-L-14-336", r"hf:microsoft/LLM2CLIP-Openai-L-14-336@<40-hex commit> --trust-remote-code"),
+    ("llm2clip-EVA02-L-14-336", "runs without its code"),
 ])
 def test_remote_code_entries_say_how_or_why_not(name, reason):
     with pytest.raises(CheckpointError, match=reason):

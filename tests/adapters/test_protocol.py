@@ -47,6 +47,16 @@ def test_token_batch_rows_trim_pad_and_mask():
         batch.padded(4)
 
 
+def test_pooled_spans_travel_with_their_rows_and_rows_align_left():
+    ids = torch.tensor([[5, 6, 7, 1, 1], [5, 6, 1, 1, 1]])
+    batch = TokenBatch(ids, torch.tensor([3, 2]), torch.tensor([3, 2]), pad_id=1, pool_lengths=torch.tensor([2, 1]))
+    assert batch.select([1]).pool_lengths.tolist() == [1]
+    assert batch.trimmed().pool_lengths.tolist() == [2, 1] and batch.padded(7).pool_lengths.tolist() == [2, 1]
+    assert batch.trimmed().left_aligned().tolist() == [[5, 6, 7], [1, 5, 6]]
+    assert batch.left_aligned().tolist() == [[1, 1, 5, 6, 7], [1, 1, 1, 5, 6]]
+    assert TokenBatch(ids, torch.tensor([3, 2]), torch.tensor([3, 2])).select([0]).pool_lengths is None
+
+
 def bidirectional_tiny() -> ClipAdapter:
     """SigLIP-style text: no causal mask, padding attended, pooled at the last position."""
     torch.manual_seed(0)
