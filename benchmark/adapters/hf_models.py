@@ -61,8 +61,9 @@ for _size in ("base", "large", "so400m"):
             f"opt-in remote code: run it as --model hf:qihoo360/fg-clip2-{_size}@<40-hex commit>[#long] {FLAG}")
 _listed("jina-clip-v2", "jinaai/jina-clip-v2", "jina-clip-v2 (XLM-R text tower, 8192 tokens; authors' default 512)",
         "JinaCLIPModel", 8192, 512, "CC-BY-NC-4.0",
-        "refused: its code comes from jinaai/jina-clip-implementation and loads its text backbone from a third "
-        "repository at run time, which no pin of this repository covers")
+        "refused: its code comes from jinaai/jina-clip-implementation, whose text tower is built with revision=None "
+        "and so runs jinaai/xlm-roberta-flash-implementation's code from its main branch at load time, which no pin "
+        "covers; that code also imports clip_loss, which transformers 5 removed")
 for _tower, _res in (("Openai-L-14-336", 336), ("Openai-L-14-224", 224), ("Openai-B-16", 224),
                      ("EVA02-L-14-336", 336)):
     _listed(f"llm2clip-{_tower}", f"microsoft/LLM2CLIP-{_tower}",
