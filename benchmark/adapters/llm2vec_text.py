@@ -87,10 +87,7 @@ def encode(llm: torch.nn.Module, batch: TokenBatch) -> torch.Tensor:
         raise ValueError("LLM2Vec pools a span per caption: tokenize with llm2vec_text.tokenize")
     device = next(llm.parameters()).device
     ids = batch.left_aligned().to(device)
-    dtype = next(llm.parameters()).dtype
-    if torch.is_autocast_enabled(device.type):
-        dtype = torch.get_autocast_dtype(device.type)
-    mask = bidirectional_mask(batch.lengths.to(device), ids.shape[1], dtype)
+    mask = bidirectional_mask(batch.lengths.to(device), ids.shape[1], next(llm.parameters()).dtype)
     hidden = llm(input_ids=ids, attention_mask=mask).last_hidden_state
     # LLM2Vec's own slice: the last n positions (n = 0 would be the whole row, as there).
     return torch.stack([hidden[i, -n:].mean(dim=0) for i, n in enumerate(batch.pool_lengths.tolist())])

@@ -244,3 +244,14 @@ def test_run_end_to_end_on_sample_data(clip_folder, tmp_path):
         i2t, t2i = brute_force(images.numpy(), texts, ds.text_to_image, k)
         assert res.metrics[f"i2t_r{k}"] == pytest.approx(i2t, abs=1e-9)
         assert res.metrics[f"t2i_r{k}"] == pytest.approx(t2i, abs=1e-9)
+
+
+def test_bf16_autocast_runs_the_text_path(clip_folder):
+    """`--precision bf16` (the authors run the LLM in bfloat16): the float32 mask works under autocast, and the
+    vectors are close to, not equal to, float32's."""
+    from longbench.encode import Encoder
+
+    ours = load_model(name(clip_folder), trust_remote_code=True)
+    bf16 = Encoder(ours, device="cpu", precision="bf16", progress=False).texts(CAPTIONS).vectors
+    fp32 = Encoder(ours, device="cpu", precision="fp32", progress=False).texts(CAPTIONS).vectors
+    assert abs(bf16 - fp32).max() < 0.1 and abs(bf16 - fp32).max() > 0
