@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .adapters.protocol import TokenBatch
+from .adapters.protocol import TokenBatch, require_strings
 from .fast_tokenizer import FastBpe, Ragged
 
 SOT_ID = 49406
@@ -40,20 +40,14 @@ def _fast() -> FastBpe:
 
 def encode(text: str) -> list[int]:
     """BPE ids of one caption, without SOT/EOT (OpenAI cleaning: ftfy, whitespace, lower case): the reference."""
-    _check_strings([text])
+    require_strings([text])
     return _bpe().encode(text)
 
 
 def encode_batch(texts: Sequence[str]) -> Ragged:
     """`encode` of every caption, the same ids, batched (fast_tokenizer.py)."""
-    _check_strings(texts)
+    require_strings(texts)
     return _fast().encode_batch(texts)
-
-
-def _check_strings(texts: Sequence[str]) -> None:
-    for text in texts:
-        if not isinstance(text, str):
-            raise TypeError(f"captions must be strings, found {type(text).__name__}")
 
 
 def tokenize(texts: Sequence[str], context_length: int) -> TokenBatch:

@@ -27,7 +27,7 @@ from PIL import Image
 from ..errors import CheckpointError, MissingDependencyError, UnknownNameError, WeightsNotFoundError
 from ..provenance import ModelInfo
 from ..registry import Registry
-from .protocol import TextSpec, TokenBatch, Tower
+from .protocol import TextSpec, TokenBatch, Tower, require_strings
 from .registry import register_folder, register_prefix
 from .stretch import detect_stretch, pos_embed_kind
 from .weights import offline
@@ -137,9 +137,7 @@ def tokenize(tokenizer, template: Template, texts: Sequence[str], length: int, w
     room = length - len(template)
     if room < 1:
         raise ValueError(f"context_length {length} leaves no room for text between {len(template)} special tokens")
-    for text in texts:
-        if not isinstance(text, str):
-            raise TypeError(f"captions must be strings, found {type(text).__name__}")
+    require_strings(texts)
     bodies = tokenizer(list(texts), add_special_tokens=False)["input_ids"] if texts else []
     ids = torch.full((len(bodies), width), pad_id, dtype=torch.long)
     lengths = torch.empty(len(bodies), dtype=torch.long)

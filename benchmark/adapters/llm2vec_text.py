@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import torch
 
 from ..errors import CheckpointError
-from .protocol import TokenBatch
+from .protocol import TokenBatch, require_strings
 
 HEADER = "<|start_header_id|>user<|end_header_id|>\n\n"
 END = "<|eot_id|>"
@@ -54,9 +54,7 @@ def llm2vec_texts(caption: str) -> tuple[str, str]:
 def tokenize(tokenizer, captions: Sequence[str], length: int) -> TokenBatch:
     """Right-padded ids [N, length] (the protocol's layout; encode moves the padding left), kept and untruncated
     lengths, and each caption's pooled span."""
-    for caption in captions:
-        if not isinstance(caption, str):
-            raise TypeError(f"captions must be strings, found {type(caption).__name__}")
+    require_strings(captions)
     pairs = [llm2vec_texts(caption) for caption in captions]
     read, pooled = [r for r, _ in pairs], [p for _, p in pairs]
     full = _ids(tokenizer, read)

@@ -63,6 +63,13 @@ class TextSpec:
         return {**asdict(self), "trim_exact": self.trim_exact}
 
 
+def require_strings(texts: Sequence[Any]) -> None:
+    """Captions reach a tokenizer only as strings (a NaN from a CSV would otherwise become a token)."""
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"captions must be strings, found {type(text).__name__}")
+
+
 @dataclass
 class TokenBatch:
     """Token ids of N captions, with how many tokens each kept and had before truncation (so truncation is counted).

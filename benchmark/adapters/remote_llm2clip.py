@@ -27,7 +27,16 @@ from PIL import Image
 from ..errors import CheckpointError, UnknownNameError
 from ..provenance import ModelInfo
 from . import llm2vec_text
-from .hf import Source, check_complete, describe, features, first_line, resolve_source, tower_tensors
+from .hf import (
+    Source,
+    check_complete,
+    describe,
+    features,
+    first_line,
+    processor_preprocess,
+    resolve_source,
+    tower_tensors,
+)
 from .protocol import TextSpec, TokenBatch, Tower
 from .remote import REMOTE_FAMILIES, RemoteFamily
 
@@ -145,8 +154,8 @@ def image_size(source: Source, clip: torch.nn.Module) -> int:
 
 def openai_preprocess(size: int, tf: Any) -> Callable[[Image.Image], torch.Tensor]:
     """`CLIPImageProcessor.from_pretrained("openai/clip-vit-*")` at `size`: its defaults are that config."""
-    processor = tf.CLIPImageProcessor(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
-    return lambda image: processor(images=image, return_tensors="pt")["pixel_values"][0]
+    return processor_preprocess(tf.CLIPImageProcessor(size={"shortest_edge": size},
+                                                      crop_size={"height": size, "width": size}))
 
 
 def load(source: Source, tf: Any) -> LLM2CLIPModel:

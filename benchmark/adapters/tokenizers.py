@@ -16,7 +16,7 @@ import torch
 
 from .. import tokenizer
 from ..errors import CheckpointError
-from .protocol import TokenBatch
+from .protocol import TokenBatch, require_strings
 
 
 class Tokenizer(Protocol):
@@ -63,9 +63,7 @@ class OpenClipTokenizer:
 
     def __call__(self, texts: Sequence[str], context_length: int) -> TokenBatch:
         texts = list(texts)
-        for text in texts:
-            if not isinstance(text, str):
-                raise TypeError(f"captions must be strings, found {type(text).__name__}")
+        require_strings(texts)
         if not texts:
             empty = torch.zeros(0, dtype=torch.long)
             return TokenBatch(torch.zeros(0, context_length, dtype=torch.long), empty, empty, self.pad_id)
