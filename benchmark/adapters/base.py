@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..provenance import ModelInfo
 from . import open_clip_text
-from .protocol import TextSpec, TokenBatch, Tower
+from .protocol import TextSpec, TokenBatch, Tower, cut_length
 from .tokenizers import ClipBpe, Tokenizer
 
 #: Scalars of the contrastive loss: they scale logits, never an embedding.
@@ -58,10 +58,7 @@ class ClipAdapter:
 
     def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
         """The model's tokenizer at its context (or a shorter one, as the length probe uses)."""
-        n = context_length or self.context_length
-        if n > self.context_length:
-            raise ValueError(f"context_length {n} exceeds the model's context {self.context_length}")
-        return self.tokenizer(texts, n)
+        return self.tokenizer(texts, cut_length(context_length, self.context_length))
 
     @torch.no_grad()
     def encode_text(self, batch: TokenBatch) -> torch.Tensor:

@@ -27,7 +27,7 @@ from PIL import Image
 from ..errors import CheckpointError, MissingDependencyError, UnknownNameError, WeightsNotFoundError
 from ..provenance import ModelInfo
 from ..registry import Registry
-from .protocol import TextSpec, TokenBatch, Tower, require_strings
+from .protocol import TextSpec, TokenBatch, Tower, cut_length, require_strings
 from .registry import register_folder, register_prefix
 from .stretch import detect_stretch, pos_embed_kind
 from .weights import offline
@@ -193,9 +193,7 @@ class HFModel:
     def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
         """At the model's context, or a shorter one (truncated there; a fixed-length tower is still padded to
         its full length, the only input it was trained on)."""
-        length = context_length or self.context_length
-        if length > self.context_length:
-            raise ValueError(f"context_length {length} exceeds the model's {self.context_length}")
+        length = cut_length(context_length, self.context_length)
         width = self.text_spec.fixed_length or length
         if self.normalise:
             texts = [self.normalise(text) if isinstance(text, str) else text for text in texts]

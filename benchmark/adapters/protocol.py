@@ -70,6 +70,14 @@ def require_strings(texts: Sequence[Any]) -> None:
             raise TypeError(f"captions must be strings, found {type(text).__name__}")
 
 
+def cut_length(context_length: int | None, model_context: int) -> int:
+    """The length `tokenize` cuts at: the model's context, or a shorter one (the length probe's); never longer."""
+    length = context_length or model_context
+    if length > model_context:
+        raise ValueError(f"context_length {length} exceeds the model's context {model_context}")
+    return length
+
+
 @dataclass
 class TokenBatch:
     """Token ids of N captions, with how many tokens each kept and had before truncation (so truncation is counted).

@@ -37,7 +37,7 @@ from .hf import (
     resolve_source,
     tower_tensors,
 )
-from .protocol import TextSpec, TokenBatch, Tower
+from .protocol import TextSpec, TokenBatch, Tower, cut_length
 from .remote import REMOTE_FAMILIES, RemoteFamily
 
 #: LLM2Vec's `max_length` in the authors' evaluation.
@@ -77,10 +77,7 @@ class LLM2CLIPModel:
 
     def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
         """LLM2Vec's input at `max_length` = the context (or the shorter length the probe cuts at)."""
-        length = context_length or self.context_length
-        if length > self.context_length:
-            raise ValueError(f"context_length {length} exceeds the model's {self.context_length}")
-        return llm2vec_text.tokenize(self.tokenizer, texts, length)
+        return llm2vec_text.tokenize(self.tokenizer, texts, cut_length(context_length, self.context_length))
 
     @torch.no_grad()
     def encode_text(self, tokens: TokenBatch) -> torch.Tensor:

@@ -121,3 +121,16 @@ def test_a_text_tower_the_backend_cannot_run_is_refused_in_one_line():
     model.text = torch.nn.Identity()  # e.g. open_clip's HFTextEncoder: a Hugging Face text model
     with pytest.raises(CheckpointError, match="text tower Identity is not supported by the open_clip backend"):
         ClipAdapter(model, clip_preprocess(32), ModelInfo("other", "tiny", 77, "clip77"))
+
+
+def test_every_backend_cuts_at_its_context_or_shorter_never_longer(tmp_path):
+    """open_clip, transformers and LLM2CLIP share one rule (protocol.cut_length)."""
+    from longbench.adapters.protocol import cut_length
+
+    assert cut_length(None, 77) == 77 and cut_length(20, 77) == 20
+    with pytest.raises(ValueError, match="context_length 78 exceeds the model's context 77"):
+        cut_length(78, 77)
+    adapter = bidirectional_tiny()
+    assert adapter.tokenize(["a dog"], 20).ids.shape[1] == 20
+    with pytest.raises(ValueError, match="exceeds the model's context 77"):
+        adapter.tokenize(["a dog"], 78)
