@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from .cache_home import WEIGHTS, cache_folder, cache_home, cache_home_source
+
 #: (label, distribution name) of the packages whose versions matter for reproducing a number.
 PACKAGES = (("torch", "torch"), ("torchvision", "torchvision"), ("open_clip", "open_clip_torch"),
             ("longbench", "longbench"), ("numpy", "numpy"))
@@ -60,15 +62,14 @@ def folder_check(name: str, path: Path) -> Check:
 
 
 def folder_checks() -> list[Check]:
-    from .adapters.weights import cache_home, weights_dir
-
-    return [folder_check("cache folder", cache_home()), folder_check("weights folder", weights_dir())]
+    home = folder_check("cache home", cache_home())
+    home = Check(home.name, home.ok, f"{home.detail} [{cache_home_source()}]")
+    return [home, folder_check("weights folder", cache_folder(WEIGHTS))]
 
 
 def weights_checks() -> list[Check]:
     """One line per registry model: built in, local weights found (where), or absent (where they would come from)."""
     from .adapters import MODELS
-    from .adapters.weights import weights_dir
 
     checks = []
     for name, spec in MODELS.items():
@@ -81,7 +82,7 @@ def weights_checks() -> list[Check]:
         if path is not None:
             checks.append(Check(f"model {name}", True, f"weights at {path}"))
         else:
-            where = f" or {weights_dir() / spec.local_filename}" if spec.local_filename else ""
+            where = f" or {cache_folder(WEIGHTS) / spec.local_filename}" if spec.local_filename else ""
             checks.append(Check(f"model {name}", False,
                                 f"no local weights (downloaded on first use from {spec.weights_source}{where})"))
     return checks

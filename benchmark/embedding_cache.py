@@ -40,16 +40,11 @@ import numpy as np
 import torch
 
 from .atomic import atomic_open
+from .cache_home import EMBEDDINGS, cache_folder
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show.
 CACHE_VERSION = 1
 KINDS = ("image", "text")
-
-
-def default_cache_root() -> Path:
-    """`$LONGBENCH_CACHE`, or ~/.cache/longbench (the classifiers and embeddings folders live under it)."""
-    root = os.environ.get("LONGBENCH_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "longbench"
 
 
 @dataclass
@@ -62,11 +57,11 @@ class Batch:
 
 
 class EmbeddingCache:
-    """Batches of embeddings under `<root>/embeddings/<kind>/<key[:2]>/<key>.npz`."""
+    """Batches of embeddings under `<cache home>/embeddings/<kind>/<key[:2]>/<key>.npz` (cache_home.py; `root`
+    replaces the cache home)."""
 
     def __init__(self, root: Path | None = None):
-        self.root = Path(root) if root is not None else default_cache_root()
-        self.folder = self.root / "embeddings"
+        self.folder = cache_folder(EMBEDDINGS, root)
         self.reset_counts()
 
     def _path(self, kind: str, key: str) -> Path:

@@ -26,13 +26,13 @@ import torch
 
 from . import __version__
 from .adapters import ImageTextModel, load_model
+from .cache_home import CLASSIFIERS, cache_folder, cache_home_source
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .distributed import current, join
 from .embedding_cache import EmbeddingCache
 from .encode import Encoder, resolve_device
 from .errors import DataError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
-from .evaluators.zeroshot import default_cache_dir
 from .finite import require_finite_metrics
 from .metrics.bootstrap import check_bootstrap
 from .metrics.retrieval import check_index
@@ -70,7 +70,7 @@ class RunConfig:
     bootstrap: int = 0
     seed: int = 0
     templates: str | None = None
-    #: Cache root (embeddings/ and classifiers/ under it); None: $LONGBENCH_CACHE or ~/.cache/longbench.
+    #: Replaces the cache home (cache_home.py: embeddings/ and classifiers/ under it) for this run.
     cache_dir: Path | None = None
     #: Read and write cached embeddings and classifiers (embedding_cache.py); False encodes everything afresh.
     cache: bool = True
@@ -207,7 +207,7 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
     # Rank 0 checks (it alone writes); an OutputError there stops every rank before any encoding.
     encoder.group.from_main(partial(check_outputs, adapter, [(task, dataset) for task, dataset, _ in loaded], config))
     options = EvalOptions(config.bootstrap, config.seed, config.templates,
-                          config.cache_dir / "classifiers" if config.cache_dir else None, config.index, config.cache)
+                          cache_folder(CLASSIFIERS, config.cache_dir), config.index, config.cache)
     runs = []
     for task, dataset, load_seconds in loaded:
         if encoder.cache:
@@ -248,8 +248,8 @@ def check_outputs(adapter: ImageTextModel, loaded: Sequence[tuple[Task, Dataset]
         path = result_path(config.output, adapter.name, task.meta.name)
         check_replaceable(path, Measurement.planned(adapter.provenance, task.meta, dataset), config.overwrite)
     if any(task.meta.kind == "classification" for task, _ in loaded):
-        what = "--cache-dir" if config.cache_dir else "classifier cache ($LONGBENCH_CACHE or ~/.cache/longbench)"
-        check_output_folder(config.cache_dir / "classifiers" if config.cache_dir else default_cache_dir(), what)
+        what = f"classifier cache ({cache_home_source(config.cache_dir)})"
+        check_output_folder(cache_folder(CLASSIFIERS, config.cache_dir), what)
 
 
 def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:

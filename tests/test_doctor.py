@@ -19,7 +19,7 @@ def test_doctor_prints_one_line_per_check_and_exits_zero(console_width):
     lines = result.output.strip().splitlines()
     assert len(lines) == len(doctor())
     assert all(line.startswith(("✓ ", "✗ ")) for line in lines)
-    for name in ("python", "torch", "torchvision", "open_clip", "longbench", "numpy", "device", "cache folder",
+    for name in ("python", "torch", "torchvision", "open_clip", "longbench", "numpy", "device", "cache home",
                  "weights folder", "datasets"):
         assert any(line[2:].startswith(f"{name}: ") for line in lines), name
     assert "✓ model tiny-clip: built in" in result.output

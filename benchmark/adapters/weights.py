@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..cache_home import WEIGHTS, cache_folder
 from ..errors import WeightsNotFoundError
 
 
-def cache_home() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "longbench"
-
-
 def weights_dir() -> Path:
-    """`$LONGBENCH_WEIGHTS`, else `~/.cache/longbench/weights`."""
-    return Path(os.environ.get("LONGBENCH_WEIGHTS") or cache_home() / "weights")
+    """`$LONGBENCH_WEIGHTS`, else `weights/` under the cache home (cache_home.py)."""
+    return cache_folder(WEIGHTS)
 
 
 def offline() -> bool:

@@ -9,7 +9,8 @@ from rich.markup import escape
 
 from ._app import app, console, friendly_errors
 
-CACHE_DIR_HELP = "Cache root (embeddings/, classifiers/); default $LONGBENCH_CACHE or ~/.cache/longbench."
+CACHE_DIR_HELP = ("Cache home (weights/, embeddings/, classifiers/); default $LONGBENCH_CACHE, else "
+                  "$XDG_CACHE_HOME/longbench, else ~/.cache/longbench.")
 NO_CACHE_HELP = "Encode everything afresh: no cached embeddings or classifiers are read or written."
 
 cache_app = typer.Typer(help="The embedding cache: info, clear.", no_args_is_help=True)
@@ -24,9 +25,12 @@ def _describe(info) -> str:
 @friendly_errors
 def info_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
     """Where the embedding cache is and how much it holds."""
+    from ..cache_home import cache_home, cache_home_source
     from ..embedding_cache import cache_info
 
     info = cache_info(cache_dir)
+    console.print(f"cache home {escape(str(cache_home(cache_dir)))} ({escape(cache_home_source(cache_dir))})",
+                  highlight=False)
     console.print(f"{escape(str(info.root))}: {_describe(info)}", highlight=False)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_open, write_json_atomic
+from ..cache_home import CLASSIFIERS, cache_folder
 from ..datasets import ClassificationDataset
 from ..distributed import Group
 from ..finite import require_finite
@@ -32,12 +32,6 @@ CLASSIFIER_VERSION = 1
 TEXT_BATCH = 4096
 #: Images per logits block: bounds the [block, n_classes] logits matrix.
 LOGIT_BLOCK = 4096
-
-
-def default_cache_dir() -> Path:
-    """`$LONGBENCH_CACHE/classifiers`, or ~/.cache/longbench/classifiers."""
-    root = os.environ.get("LONGBENCH_CACHE")
-    return Path(root) / "classifiers" if root else Path.home() / ".cache" / "longbench" / "classifiers"
 
 
 _PROVENANCE_FIELDS = ("name", "checkpoint_sha256", "architecture", "context_length", "pos_embed_kind", "backend",
@@ -88,7 +82,7 @@ def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
     """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored."""
     if model is None:  # nothing to key the cache on: build every time
         return build_classifier(encoder, prompts, None)
-    directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    directory = Path(cache_dir) if cache_dir is not None else cache_folder(CLASSIFIERS)
     # fp16 and fp32 text towers give slightly different weights: the encoder's dtype is part of the key.
     key = classifier_key(model, prompts, str(getattr(encoder, "dtype", "")))
     array_path, meta_path = directory / f"{key}.npy", directory / f"{key}.json"

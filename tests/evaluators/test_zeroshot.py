@@ -14,7 +14,6 @@ from longbench.evaluators import EVALUATORS, EvalOptions
 from longbench.evaluators.zeroshot import (
     build_classifier,
     classifier_key,
-    default_cache_dir,
     evaluate_classification,
 )
 from longbench.prompts import Prompts
@@ -163,13 +162,6 @@ def test_corrupt_cache_entry_is_rebuilt(tmp_path, prompt_file):
     assert encoder.text_calls
     assert np.load(cache).shape == (len(CLASSES), DIM)
     assert not list(tmp_path.glob("*.tmp"))
-
-
-def test_default_cache_dir_follows_longbench_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv("LONGBENCH_CACHE", str(tmp_path))
-    assert default_cache_dir() == tmp_path / "classifiers"
-    monkeypatch.delenv("LONGBENCH_CACHE")
-    assert default_cache_dir().parts[-3:] == (".cache", "longbench", "classifiers")
 
 
 def test_skipped_images_are_dropped_from_the_labels(tmp_path, prompt_file):
