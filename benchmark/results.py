@@ -42,9 +42,6 @@ from .provenance import ModelInfo
 SCHEMA_VERSION = 2
 __all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "upgrade", "write_result"]
 
-RETRIEVAL_METRICS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
-CLASSIFICATION_METRICS = ("acc1", "acc5", "mean_per_class_recall")
-
 
 @dataclass
 class TaskInfo:

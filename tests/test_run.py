@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.datasets import LoadOptions
-from longbench.results import RETRIEVAL_METRICS, SCHEMA_VERSION, read_result
+from longbench.metrics.registry import metrics_of
+from longbench.results import SCHEMA_VERSION, read_result
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
 from tests.conftest import write_samples
@@ -55,7 +56,7 @@ def test_run_writes_valid_results_equal_to_an_independent_computation(data_root,
         raw = json.loads(path.read_text())
         assert raw["schema_version"] == SCHEMA_VERSION and raw["kind"] == "retrieval"
         res = read_result(path)
-        assert set(res.metrics) == set(RETRIEVAL_METRICS)
+        assert list(res.metrics) == [m.name for m in metrics_of("retrieval")]
         expected = independent_metrics("tiny-longclip", task, data_root)
         for name, value in expected.items():
             assert res.metrics[name] == pytest.approx(value, abs=1e-9), name

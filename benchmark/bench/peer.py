@@ -16,12 +16,12 @@ import sys
 import time
 from pathlib import Path
 
+from ..metrics.registry import DEFAULT_KS, I2T, T2I, recall
 from .base import BenchContext, ChildRun, Section, register_section
 
 TITLE = "CLIP_benchmark side by side"
-#: CLIP_benchmark's metric names for longbench's: image retrieval is text-to-image.
-METRICS = {"t2i_r{k}": "image_retrieval_recall@{k}", "i2t_r{k}": "text_retrieval_recall@{k}"}
-KS = (1, 5, 10)
+#: The retrieval metrics compared, under their CLIP_benchmark names (the registry's aliases): T2I, then I2T.
+METRICS = [recall(d, k) for d in (T2I, I2T) for k in DEFAULT_KS]
 
 
 def command(ctx: BenchContext, cold: ChildRun, output: Path) -> list[str]:
@@ -36,7 +36,7 @@ def command(ctx: BenchContext, cold: ChildRun, output: Path) -> list[str]:
            "--annotation_file", str(ctx.job.root / "coco" / "annotations" / "captions_val2017.json"),
            "--task", "zeroshot_retrieval", "--model", ctx.job.model.removeprefix("open_clip:"),
            "--pretrained", ctx.job.checkpoint, "--batch_size", str(env["batch_size"]),
-           "--num_workers", str(env["workers"]), "--recall_k", *map(str, KS), "--output", str(output)]
+           "--num_workers", str(env["workers"]), "--recall_k", *map(str, DEFAULT_KS), "--output", str(output)]
     if env["device"] == "cpu" or env["dtype"] == "float32":
         cmd.append("--no_amp")
     return cmd
@@ -45,11 +45,10 @@ def command(ctx: BenchContext, cold: ChildRun, output: Path) -> list[str]:
 def compare(ours: dict[str, float], theirs: dict[str, float]) -> tuple[list[tuple[str, ...]], float]:
     """Rows of (metric, longbench, clip_benchmark) in percent, and the largest difference."""
     rows, worst = [], 0.0
-    for ours_name, their_name in METRICS.items():
-        for k in KS:
-            a, b = ours[ours_name.format(k=k)], 100 * theirs[their_name.format(k=k)]
-            worst = max(worst, abs(a - b))
-            rows.append((ours_name.format(k=k), f"{a:.2f}", f"{b:.2f}"))
+    for entry in METRICS:
+        a, b = ours[entry.name], 100 * theirs[entry.aliases["clip_benchmark"]]
+        worst = max(worst, abs(a - b))
+        rows.append((entry.name, f"{a:.2f}", f"{b:.2f}"))
     return rows, worst
 
 

@@ -26,13 +26,13 @@ class Case:
     seconds: float = 0.0
     cpu_s: float = 0.0
     peak_mib: float = 0.0
-    t2i_r1: float = 0.0
+    recall_at_1: float = 0.0
 
     def row(self) -> tuple[str, ...]:
         shape = (f"{self.queries:,}", f"{self.gallery:,}", self.index)
         if self.status != "ok":
             return (*shape, self.status, "-", "-", "-")
-        return (*shape, f"{self.seconds:.1f}", f"{self.cpu_s:.1f}", f"{self.peak_mib:,.0f}", f"{self.t2i_r1:.2f}")
+        return (*shape, f"{self.seconds:.1f}", f"{self.cpu_s:.1f}", f"{self.peak_mib:,.0f}", f"{self.recall_at_1:.2f}")
 
 
 def run_case(queries: int, gallery: int, index: str, budget: float) -> Case:
@@ -68,7 +68,7 @@ def scale_notes(cases: list[Case], memory_mib: int) -> list[str]:
     """Whether every index agreed on each shape, and the largest case that stayed within `memory_mib`."""
     notes = []
     for shape in dict.fromkeys((c.queries, c.gallery) for c in cases):
-        recalls = {c.t2i_r1 for c in cases if (c.queries, c.gallery) == shape and c.status == "ok"}
+        recalls = {c.recall_at_1 for c in cases if (c.queries, c.gallery) == shape and c.status == "ok"}
         if len(recalls) > 1:
             notes.append(f"{shape[0]:,} x {shape[1]:,}: the indexes DISAGREE on T2I R@1: {sorted(recalls)}")
     fits = [c for c in cases if c.status == "ok" and c.peak_mib <= memory_mib]

@@ -30,6 +30,7 @@ def unit_rows(rng: np.random.Generator, n: int, base: np.ndarray | None = None, 
 
 def measure(queries: int, gallery: int, index: str) -> dict[str, float]:
     """Recall of `queries` captions over `gallery` images (both directions) with `index`, in this process."""
+    from ..metrics.registry import T2I, recall_name
     from ..metrics.retrieval import recall_metrics, retrieval_ranks
 
     rng = np.random.default_rng(0)
@@ -40,7 +41,8 @@ def measure(queries: int, gallery: int, index: str) -> dict[str, float]:
     metrics = recall_metrics(retrieval_ranks(images, texts, gt, index=index))
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "cpu_s": cpu_seconds() - cpu, "peak_mib": peak, "t2i_r1": metrics["t2i_r1"]}
+    return {"seconds": seconds, "cpu_s": cpu_seconds() - cpu, "peak_mib": peak,
+            "recall_at_1": metrics[recall_name(T2I, 1)]}
 
 
 def cpu_seconds() -> float:

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError
+from ..metrics.registry import DEFAULT_KS, DIRECTION_LABELS, DIRECTIONS, recall_name
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
 from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 LengthsOption = Annotated[str, typer.Option(help="Comma-separated lengths, or auto (5 .. min(context, longest)).")]
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Writes <output>/<model>/probe-<task>-<unit>.*")]
-COLUMNS = ("i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10")
+COLUMNS = tuple(recall_name(d, k) for d in DIRECTIONS for k in DEFAULT_KS)
 
 
 def print_probe(result: ProbeResult) -> None:
@@ -32,7 +33,7 @@ def print_probe(result: ProbeResult) -> None:
     table.add_row("full", *(f"{result.full[c]:.2f}" for c in COLUMNS), "-", "-", style="bold")
     console.print(table)
     ci = result.effective_length_ci or {}
-    for d, label in (("i2t", "I2T"), ("t2i", "T2I")):
+    for d, label in DIRECTION_LABELS.items():
         interval = f" (95% bootstrap {ci[d][0]}..{ci[d][1]})" if d in ci else ""
         console.print(f"{label}: effective length {result.effective_length[d]}{interval}, plateau length "
                       f"{result.plateau_length[d]} {result.unit} (tolerance {result.tolerance:g} R@1 points)",

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import DataError
-from ..results import RETRIEVAL_METRICS, Result
+from ..metrics.registry import metric_order
+from ..results import Result
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
@@ -53,14 +54,15 @@ def print_results(runs: list[TaskRun]) -> None:
     other = [r for r in runs if r.result.kind != "retrieval"]
     several = len({r.result.model.name for r in runs}) > 1
     if retrieval:
+        names = metric_order({m for r in retrieval for m in r.result.metrics})
         table = Table(title="retrieval (Recall@K, %)")
-        for col in ("model", "task", "images", "texts", *RETRIEVAL_METRICS, "truncated")[0 if several else 1:]:
+        for col in ("model", "task", "images", "texts", *names, "truncated")[0 if several else 1:]:
             table.add_column(col, justify="left" if col in ("model", "task") else "right")
         for r in retrieval:
             res = r.result
             trunc = res.truncation
             table.add_row(*[res.model.name] * several, res.task.name, str(res.task.n_images), str(res.task.n_texts),
-                          *(f"{res.metrics[m]:.2f}" for m in RETRIEVAL_METRICS),
+                          *(f"{res.metrics[m]:.2f}" if m in res.metrics else "-" for m in names),
                           f"{trunc.n_truncated}" if trunc else "-")
         console.print(table)
     for r in other:

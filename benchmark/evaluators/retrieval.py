@@ -9,7 +9,8 @@ import numpy as np
 from ..datasets import RetrievalDataset
 from ..encode import Encoder, TextEmbeddings
 from ..metrics.bootstrap import bootstrap_ci
-from ..metrics.retrieval import KS, RetrievalRanks, hits, recall_at_k, recall_metrics, retrieval_ranks
+from ..metrics.registry import DEFAULT_KS, I2T, T2I, recall_name
+from ..metrics.retrieval import RetrievalRanks, hits, recall_at_k, recall_metrics, retrieval_ranks
 from ..results import Truncation
 from .base import EvalOptions, Evaluation, register_evaluator
 
@@ -62,9 +63,9 @@ def drop_captions_of_skipped(dataset: RetrievalDataset,
 def retrieval_ci(ranks: RetrievalRanks, samples: int, seed: int) -> dict[str, list[float]]:
     """95% intervals: I2T resamples images, T2I resamples captions."""
     ci = {}
-    for k in KS:
-        ci[f"i2t_r{k}"] = bootstrap_ci(hits(ranks.i2t, k), samples, seed)
-        ci[f"t2i_r{k}"] = bootstrap_ci(hits(ranks.t2i, k), samples, seed)
+    for k in DEFAULT_KS:
+        ci[recall_name(I2T, k)] = bootstrap_ci(hits(ranks.i2t, k), samples, seed)
+        ci[recall_name(T2I, k)] = bootstrap_ci(hits(ranks.t2i, k), samples, seed)
     return ci
 
 
@@ -81,8 +82,8 @@ def length_buckets(text_emb: TextEmbeddings, ranks: RetrievalRanks) -> dict[str,
         if not mask.any():
             continue
         row: dict[str, float] = {"n_texts": int(mask.sum())}
-        row.update({f"i2t_r{k}": recall_at_k(ranks.pair_i2t[mask], k) for k in KS})
-        row.update({f"t2i_r{k}": recall_at_k(ranks.t2i[mask], k) for k in KS})
+        row.update({recall_name(I2T, k): recall_at_k(ranks.pair_i2t[mask], k) for k in DEFAULT_KS})
+        row.update({recall_name(T2I, k): recall_at_k(ranks.t2i[mask], k) for k in DEFAULT_KS})
         out[name] = row
     return out
 

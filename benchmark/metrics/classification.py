@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .registry import ACC1, ACC5, MEAN_PER_CLASS_RECALL
+
 
 @dataclass
 class Ranked:
@@ -53,10 +55,10 @@ def classification_metrics(ranked: Ranked) -> dict[str, float]:
     """acc1, acc5 (only with >= 5 classes) and mean_per_class_recall, in percent."""
     if len(ranked.labels) == 0:
         raise ValueError("no images to score")
-    metrics = {"acc1": float(100.0 * np.mean(ranked.ranks < 1))}
+    metrics = {ACC1.name: float(100.0 * np.mean(ranked.ranks < 1))}
     if ranked.n_classes >= 5:
-        metrics["acc5"] = float(100.0 * np.mean(ranked.ranks < 5))
-    metrics["mean_per_class_recall"] = mean_per_class_recall(ranked.labels, ranked.predictions)
+        metrics[ACC5.name] = float(100.0 * np.mean(ranked.ranks < 5))
+    metrics[MEAN_PER_CLASS_RECALL.name] = mean_per_class_recall(ranked.labels, ranked.predictions)
     return metrics
 
 

@@ -1,4 +1,4 @@
-"""Recall@K for image-text retrieval, as CLIP and CLIP_benchmark define it ("hit@K", PROTOCOLS.md 2).
+"""Recall@K for image-text retrieval, as CLIP and CLIP_benchmark define it ("hit@K", docs/protocols.md, Retrieval).
 
 - T2I: a caption scores a hit at K if its image is among the top K images.
 - I2T: an image scores a hit at K if ANY of its captions is among the top K captions.
@@ -23,9 +23,9 @@ import torch
 
 from ..errors import UnknownNameError
 from . import faiss_index  # noqa: F401 -- registers the faiss search
+from .registry import DEFAULT_KS, I2T, T2I, recall_name
 from .topk import SEARCHES
 
-KS = (1, 5, 10)
 INDEXES = ("auto", "dense", *SEARCHES)
 #: Above this many image-caption pairs, "auto" searches top-k instead of ranking densely.
 DENSE_LIMIT = 1 << 30
@@ -67,7 +67,7 @@ def _target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 def retrieval_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.ndarray,
                     block_elements: int = 1 << 25, device: str | torch.device = "cpu", index: str = "dense",
-                    k: int = max(KS)) -> RetrievalRanks:
+                    k: int = max(DEFAULT_KS)) -> RetrievalRanks:
     """Ranks for both directions from L2-normalised embeddings (cosine similarity).
 
     Work is done in blocks of at most `block_elements` similarities, on `device` (the GPU when there is one).
@@ -146,8 +146,8 @@ def recall_at_k(ranks: np.ndarray, k: int) -> float:
     return float(100.0 * hits(ranks, k).mean()) if len(ranks) else float("nan")
 
 
-def recall_metrics(ranks: RetrievalRanks, ks: tuple[int, ...] = KS) -> dict[str, float]:
-    """{'i2t_r1': .., 'i2t_r5': .., 'i2t_r10': .., 't2i_r1': .., ...} in percent."""
-    out = {f"i2t_r{k}": recall_at_k(ranks.i2t, k) for k in ks}
-    out.update({f"t2i_r{k}": recall_at_k(ranks.t2i, k) for k in ks})
+def recall_metrics(ranks: RetrievalRanks, ks: tuple[int, ...] = DEFAULT_KS) -> dict[str, float]:
+    """Recall@k of both directions for each k, in percent, under the registry's names."""
+    out = {recall_name(I2T, k): recall_at_k(ranks.i2t, k) for k in ks}
+    out.update({recall_name(T2I, k): recall_at_k(ranks.t2i, k) for k in ks})
     return out

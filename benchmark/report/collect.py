@@ -14,7 +14,7 @@ The losers are kept in `ResultSet.superseded` so that tables can say what was le
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import DataError, SchemaError
-from ..results import CLASSIFICATION_METRICS, RETRIEVAL_METRICS, Result, read_result
+from ..metrics.registry import metric_order
+from ..results import Result, read_result
 
 PROBE_SCHEMA_VERSION = 1
 PROBE_UNITS = ("tokens", "words")
@@ -153,12 +154,6 @@ def read_probe(path: Path, label: str | None = None) -> ProbeRecord:
 
 
 INFO_COLUMNS = ("model", "task", "task_version", "kind", "protocol", "limit", "n_images", "n_texts", "n_classes")
-
-
-def metric_order(names: Iterable[str]) -> list[str]:
-    """Known metrics in their canonical order, then any others alphabetically."""
-    known = [m for m in (*RETRIEVAL_METRICS, *CLASSIFICATION_METRICS) if m in set(names)]
-    return known + sorted(set(names) - set(known))
 
 
 def results_frame(results: ResultSet) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..metrics.registry import DEFAULT_KS, DIRECTIONS, metric, metrics_of, recall_name
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -36,7 +38,8 @@ class Column:
 
     @property
     def header(self) -> str:
-        suffix = METRIC_LABELS[self.metric]
+        entry = metric(self.metric)
+        suffix = entry.label if entry.short_label is None else entry.short_label
         return f"{self.dataset.label} {suffix}" if suffix else self.dataset.label
 
 
@@ -74,19 +77,10 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("Zero-shot", "ObjectNet", "classification", (Protocol("objectnet"),)),
 )
 
-METRIC_LABELS = {
-    "i2t_r1": "I2T",
-    "t2i_r1": "T2I",
-    "i2t_r5": "I2T R@5",
-    "i2t_r10": "I2T R@10",
-    "t2i_r5": "T2I R@5",
-    "t2i_r10": "T2I R@10",
-    "acc1": "",
-}
-
 # The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
-MAIN_METRICS = {"retrieval": ("i2t_r1", "t2i_r1"), "classification": ("acc1",)}
-RECALL_AT_K_METRICS = {"retrieval": ("i2t_r5", "i2t_r10", "t2i_r5", "t2i_r10")}
+MAIN_METRICS = {kind: tuple(m.name for m in metrics_of(kind) if m.headline)
+                for kind in dict.fromkeys(d.kind for d in DATASETS)}
+RECALL_AT_K_METRICS = {"retrieval": tuple(recall_name(d, k) for d in DIRECTIONS for k in DEFAULT_KS if k > 1)}
 
 # A result measured on a subset (`--limit`) is not the column's protocol either.
 LIMIT_MARK = "L"

@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import LongbenchError
-from .collect import ResultRecord, ResultSet, metric_order
+from ..metrics.registry import metric_order
+from .collect import ResultRecord, ResultSet
 from .tables import fmt_measured, markdown_table
 
 DELTA_DIGITS = 6

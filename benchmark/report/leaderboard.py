@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..metrics.registry import metric_order
 from ..results import TaskInfo
-from .collect import ProbeRecord, ResultRecord, ResultSet, metric_order
+from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
     DATASETS,
     LIMIT_MARK,

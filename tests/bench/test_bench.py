@@ -79,7 +79,8 @@ def test_scale_section_measures_each_index_in_its_own_process_without_writing_th
 def test_scale_notes_flag_disagreement_and_unfinished_cases():
     from longbench.bench.scale import Case, run_case, scale_notes
 
-    cases = [Case(10, 5, "dense", t2i_r1=20.0, peak_mib=900), Case(10, 5, "faiss", t2i_r1=30.0, peak_mib=5000),
+    cases = [Case(10, 5, "dense", recall_at_1=20.0, peak_mib=900),
+             Case(10, 5, "faiss", recall_at_1=30.0, peak_mib=5000),
              Case(99, 5, "dense", status="not done in 1 s")]
     notes = scale_notes(cases, 4096)
     assert "DISAGREE" in notes[0] and notes[1].endswith("10 queries x 5 gallery with dense (900 MiB peak)")

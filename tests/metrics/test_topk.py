@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from longbench.errors import UnknownNameError
-from longbench.metrics.retrieval import DENSE_LIMIT, KS, recall_metrics, resolve_index, retrieval_ranks
+from longbench.metrics.registry import DEFAULT_KS as KS
+from longbench.metrics.retrieval import DENSE_LIMIT, recall_metrics, resolve_index, retrieval_ranks
 from longbench.metrics.topk import SEARCHES, chunked_topk
 from tests.metrics.test_retrieval import unit
 
