@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import write_text_atomic
-from .probe import probe, write_probe
+from .artifacts.atomic import write_text_atomic
+from .artifacts.probes import write_probe
+from .probe import probe
 from .report import build_leaderboard, gate, load_references, load_results
+from .report.probe_plot import plot_probes
 from .runner import RunConfig, run
 from .tasks import all_tasks
 
@@ -59,7 +61,9 @@ def demo(workdir: Path, progress: bool = False, log: Callable[[str], None] = lam
         report.result_files += [r.path for r in runs]
         log(f"run {model} on {len(runs)} tasks -> {report.results / model}")
 
-    files = write_probe(probe(CANDIDATE, "urban1k", config, unit="tokens"), report.results)
+    measured = probe(CANDIDATE, "urban1k", config, unit="tokens")
+    files = write_probe(measured, report.results)
+    plot_probes([measured.to_dict()], files.png)
     report.probe_files = [files.json, files.csv, files.png]
     log(f"probe {CANDIDATE} on urban1k -> {files.json.name}, {files.csv.name}, {files.png.name}")
 

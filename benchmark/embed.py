@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .adapters import ImageTextModel
-from .atomic import atomic_open
+from .artifacts.atomic import atomic_open
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 

@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .atomic import atomic_open
+from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show.

@@ -1,7 +1,8 @@
 """The effective-length probe: R@1 of 1:1 long-caption retrieval as captions are cut to N tokens or N words.
 
-PROTOCOLS.md 5: the Long-CLIP paper says CLIP's effective text length is under 20 tokens; a token-level
-replication found R@1 still rising past 20. The two disagree partly on the unit, so the probe says which it used:
+docs/protocols.md, Effective text length: the Long-CLIP paper says CLIP's effective text length is under 20
+tokens; a token-level replication found R@1 still rising past 20. The two disagree partly on the unit, so the
+probe says which it used:
 
 - tokens: at N the caption keeps N tokens in all -- SOT, its first N-2 tokens, EOT -- exactly the model's own
   tokenizer at context N, so N = context length reproduces `longbench run`.
@@ -25,69 +26,27 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .adapters import ImageTextModel
-from .atomic import write_json_atomic, write_text_atomic
+from .artifacts.probes import UNITS, ProbeResult, probe_paths
 from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
+from .metrics.registry import DIRECTIONS, recall_name
 from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
-from .result_store import result_path
-from .results import ModelInfo
 from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder
 from .tasks import Task, get_task
 
-PROBE_SCHEMA_VERSION = 1
-UNITS = ("tokens", "words")
-DIRECTIONS = ("i2t", "t2i")
 #: Plateau and the plot speak of gains "per 10 units" (tokens or words).
 PLATEAU_SPAN = 10
 #: auto lengths: (up to this length, step); finer at the short end, where the curve moves most.
 AUTO_STEPS = ((40, 5), (100, 10), (200, 20), (math.inf, 40))
 AUTO_START = 5
-
-
-@dataclass
-class ProbeResult:
-    """One probe file's content (see the module doc and `to_dict`)."""
-
-    model: ModelInfo
-    task: str
-    unit: str
-    tolerance: float
-    points: list[dict[str, float]]
-    full: dict[str, float]
-    effective_length: dict[str, int | None]
-    plateau_length: dict[str, int | None]
-    settings: dict[str, Any]
-    environment: dict[str, str]
-    n_images: int
-    n_texts: int
-    fingerprint: str
-    timings: dict[str, float] = field(default_factory=dict)
-    effective_length_ci: dict[str, list[int | None]] | None = None
-    skipped: list[str] = field(default_factory=list)
-    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        # Version and kind first, so that a reader (and report/collect.py) sees what the file is at once.
-        return {"schema_version": PROBE_SCHEMA_VERSION, "kind": "probe", **data}
-
-
-@dataclass
-class ProbeFiles:
-    json: Path
-    csv: Path
-    png: Path
 
 
 def truncate_words(caption: str, n: int) -> str:
@@ -269,8 +228,8 @@ def _summarise(lengths: list[int], points: list[dict[str, float]], full: dict[st
                seed: int) -> dict[str, Any]:
     eff, plateau, ci = {}, {}, {}
     for d in DIRECTIONS:
-        curve = [(p["length"], p[f"{d}_r1"]) for p in points]
-        eff[d] = effective_length(curve, full[f"{d}_r1"], tolerance)
+        curve = [(p["length"], p[recall_name(d, 1)]) for p in points]
+        eff[d] = effective_length(curve, full[recall_name(d, 1)], tolerance)
         plateau[d] = plateau_length(curve, tolerance)
         if samples:
             curve_hits = np.stack([hits(getattr(r, d), 1) for r in curve_ranks])
@@ -286,33 +245,5 @@ def _settings(config: RunConfig, encoder: Encoder, lengths: Sequence[int] | None
             "plateau_span": PLATEAU_SPAN}
 
 
-def probe_frame(result: ProbeResult) -> pd.DataFrame:
-    """One row per probed length, with the model, task and unit, so that several probes' CSVs concatenate."""
-    frame = pd.DataFrame(result.points)
-    frame.insert(0, "unit", result.unit)
-    frame.insert(0, "task", result.task)
-    frame.insert(0, "model", result.model.name)
-    return frame
-
-
-def probe_paths(output: Path, model_name: str, task: str, unit: str) -> ProbeFiles:
-    """`<output>/<model>/probe-<task>-<unit>.json` and the .csv/.png beside it."""
-    path = result_path(output, model_name, f"probe-{task}-{unit}")
-    return ProbeFiles(json=path, csv=path.with_suffix(".csv"), png=path.with_suffix(".png"))
-
-
-def write_probe(result: ProbeResult, output: Path) -> ProbeFiles:
-    """Write the CSV, the R@1-against-length plot, then the JSON (atomically: readers look for the JSON)."""
-    from .report.probe_plot import plot_probes  # matplotlib is slow to import: only when writing
-
-    files = probe_paths(output, result.model.name, result.task, result.unit)
-    data = result.to_dict()
-    write_text_atomic(files.csv, probe_frame(result).to_csv(index=False))
-    plot_probes([data], files.png)
-    write_json_atomic(files.json, data)
-    return files
-
-
-__all__ = ["ProbeFiles", "ProbeResult", "auto_lengths", "check_lengths", "effective_length",
-           "effective_length_ci", "parse_lengths", "plateau_length", "probe", "probe_frame", "probe_paths",
-           "truncate_words", "write_probe"]
+__all__ = ["auto_lengths", "check_lengths", "effective_length", "effective_length_ci", "parse_lengths",
+           "plateau_length", "probe", "truncate_words"]

@@ -26,6 +26,15 @@ import torch
 
 from . import __version__
 from .adapters import ImageTextModel, load_model
+from .artifacts.outputs import check_output_folder
+from .artifacts.results import Result, TaskInfo, read_result
+from .artifacts.store import (
+    Measurement,
+    check_replaceable,
+    existing_result_matches,
+    result_path,
+    store_result,
+)
 from .cache_home import CLASSIFIERS, cache_folder, cache_home_source
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .distributed import current, join
@@ -36,16 +45,7 @@ from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .finite import require_finite_metrics
 from .metrics.bootstrap import check_bootstrap
 from .metrics.retrieval import check_index
-from .outputs import check_output_folder
 from .prompts import resolve_prompts
-from .result_store import (
-    Measurement,
-    check_replaceable,
-    existing_result_matches,
-    result_path,
-    store_result,
-)
-from .results import Result, TaskInfo, read_result
 from .tasks import Task, get_task, resolve_tasks
 
 T = TypeVar("T")

@@ -8,9 +8,9 @@ import torch
 
 from .adapters.loading import stretched_state_dict
 from .adapters.stretch import METHODS
-from .atomic import atomic_open
+from .artifacts.atomic import atomic_open
+from .artifacts.outputs import check_output_file
 from .errors import DataError, NonFiniteError
-from .outputs import check_output_file
 
 
 def save_state_dict(state: dict[str, torch.Tensor], out: Path) -> Path:

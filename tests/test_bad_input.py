@@ -96,8 +96,8 @@ def nan_stretch(tmp: Path) -> list[str]:
 
 
 def gate_files(tmp: Path, candidate: dict[str, float]) -> list[str]:
-    from longbench.result_store import result_path
-    from longbench.results import write_result
+    from longbench.artifacts.results import write_result
+    from longbench.artifacts.store import result_path
 
     for side, metrics in (("base", retrieval(80.0, 79.0)), ("cand", candidate)):
         write_result(make_result("m", "urban1k", metrics), result_path(tmp / side, "m", "urban1k"))

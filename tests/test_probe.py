@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from longbench import tokenizer
 from longbench.adapters import ClipAdapter, load_model
+from longbench.artifacts.probes import probe_paths, read_probe_document, write_probe
 from longbench.cli import app
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.encode import Encoder
@@ -22,11 +23,10 @@ from longbench.probe import (
     parse_lengths,
     plateau_length,
     probe,
-    probe_paths,
     truncate_words,
-    write_probe,
 )
 from longbench.report import read_probe
+from longbench.report.probe_plot import plot_probes
 from longbench.runner import RunConfig, run
 from longbench.tasks import Task, TaskMeta, get_task
 
@@ -231,9 +231,10 @@ def test_no_length_reaching_full_gives_null(echo, tmp_path):
 
 # --- files, plot, CLI ---------------------------------------------------------------------------------------
 
-def test_files_json_csv_png(echo, tmp_path):
+def test_files_json_csv_then_the_callers_png(echo, tmp_path):
     result = probe(echo, Pairs(), config(tmp_path, tmp_path), unit="words", lengths=[2, 4, 6])
     files = write_probe(result, tmp_path / "out")
+    assert not files.png.exists()  # the library writes data; drawing is the caller's (report/probe_plot.py)
     assert files == probe_paths(tmp_path / "out", "tiny-clip", "pairs", "words")
     assert files.json.name == "probe-pairs-words.json"
     data = json.loads(files.json.read_text())
@@ -245,7 +246,7 @@ def test_files_json_csv_png(echo, tmp_path):
     assert read_probe(files.json).i2t == 4  # the report helper reads it
     csv = files.csv.read_text().splitlines()
     assert csv[0].startswith("model,task,unit,length,i2t_r1") and len(csv) == 4
-    png = files.png.read_bytes()
+    png = plot_probes([read_probe_document(files.json)], files.png).read_bytes()
     assert png[:8] == PNG_SIGNATURE and len(png) > 10_000
 
 

@@ -12,10 +12,10 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from longbench.adapters import load_model
+from longbench.artifacts.results import SCHEMA_VERSION, read_result
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.metrics.registry import metrics_of
-from longbench.results import SCHEMA_VERSION, read_result
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
 from tests.conftest import write_samples

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from longbench import runner as runner_module
 from longbench.adapters.tiny import tiny_state_dict
+from longbench.artifacts.results import read_result
 from longbench.cli import app
-from longbench.results import read_result
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
 from tests.conftest import save_torch

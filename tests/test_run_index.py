@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from longbench.artifacts.results import read_result
 from longbench.cli import app
-from longbench.results import read_result
 from tests.conftest import write_samples
 from tests.test_run import independent_metrics
 

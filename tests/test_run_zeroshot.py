@@ -14,9 +14,9 @@ from sklearn.metrics import balanced_accuracy_score
 from typer.testing import CliRunner
 
 from longbench.adapters import load_model
+from longbench.artifacts.results import read_result
 from longbench.cli import app
 from longbench.datasets import LoadOptions
-from longbench.results import read_result
 from longbench.tasks import get_task
 from tests.conftest import write_samples
 

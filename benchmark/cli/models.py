@@ -69,8 +69,8 @@ def embed_command(
     import numpy as np
 
     from ..adapters import load_model
+    from ..artifacts.outputs import check_output_file
     from ..embed import embed, save_vectors
-    from ..outputs import check_output_file
 
     if out:
         check_output_file(out, "--out")

@@ -17,7 +17,7 @@ from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HE
 from .run import BATCH_HELP, DECODE_HELP, NO_TRIM_HELP, WORKERS_HELP, parse_roots
 
 if TYPE_CHECKING:
-    from ..probe import ProbeResult
+    from ..artifacts.probes import ProbeResult
 
 LengthsOption = Annotated[str, typer.Option(help="Comma-separated lengths, or auto (5 .. min(context, longest)).")]
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Writes <output>/<model>/probe-<task>-<unit>.*")]
@@ -76,12 +76,13 @@ def probe_command(
     no_trim: Annotated[bool, typer.Option("--no-trim", help=NO_TRIM_HELP)] = False,
 ) -> None:
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
+    from ..artifacts.outputs import check_output_file, check_output_folder
+    from ..artifacts.probes import UNITS, write_probe
     from ..data.decoders import DECODERS
     from ..data.loader import parse_count
     from ..distributed import current
-    from ..outputs import check_output_file, check_output_folder
-    from ..probe import UNITS, parse_lengths, probe, write_probe
-    from ..report.probe_plot import compare_probes, default_compare_path
+    from ..probe import parse_lengths, probe
+    from ..report.probe_plot import compare_probes, default_compare_path, plot_probes
     from ..runner import RunConfig
 
     if compare:
@@ -111,5 +112,6 @@ def probe_command(
         return
     print_probe(result)
     written = write_probe(result, output)
+    plot_probes([result.to_dict()], written.png)
     for path in (written.json, written.csv, written.png):
         console.print(f"wrote {escape(str(path))}", highlight=False)

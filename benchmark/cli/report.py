@@ -10,9 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..atomic import write_text_atomic
+from ..artifacts.atomic import write_text_atomic
+from ..artifacts.outputs import check_output_file
 from ..errors import DataError
-from ..outputs import check_output_file
 from ..report import build_leaderboard, gate, load_references, load_results, results_frame
 from ..report.gate import GateReport
 from ..report.output import append_text, step_summary_path

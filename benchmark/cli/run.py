@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..artifacts.results import Result
 from ..errors import DataError
 from ..metrics.registry import metric_order
-from ..results import Result
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..artifacts.results import Truncation
 from ..registry import Registry
-from ..results import Truncation
 
 
 @dataclass

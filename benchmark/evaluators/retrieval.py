@@ -6,12 +6,12 @@ import time
 
 import numpy as np
 
+from ..artifacts.results import Truncation
 from ..datasets import RetrievalDataset
 from ..encode import Encoder, TextEmbeddings
 from ..metrics.bootstrap import bootstrap_ci
 from ..metrics.registry import DEFAULT_KS, I2T, T2I, recall_name
 from ..metrics.retrieval import RetrievalRanks, hits, recall_at_k, recall_metrics, retrieval_ranks
-from ..results import Truncation
 from .base import EvalOptions, Evaluation, register_evaluator
 
 #: Caption-length buckets in tokens, SOT and EOT included (the unit of a model's context length).

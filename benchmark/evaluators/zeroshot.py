@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_open, write_json_atomic
+from ..artifacts.atomic import atomic_open, write_json_atomic
+from ..artifacts.results import Truncation
 from ..cache_home import CLASSIFIERS, cache_folder
 from ..datasets import ClassificationDataset
 from ..distributed import Group
@@ -23,7 +24,6 @@ from ..finite import require_finite
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
 from ..provenance import ModelInfo
-from ..results import Truncation
 from .base import EvalOptions, Evaluation, register_evaluator
 
 #: Bump when the way class weights are built changes, so that old cache entries are not reused.

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from rich.progress import Progress
 
-from ..atomic import write_json_atomic
+from ..artifacts.atomic import write_json_atomic
 from ..errors import DataError, UnknownNameError
 from ..tasks import TaskStatus, get_task
 from .download import Downloaded, is_url, obtain

@@ -13,7 +13,6 @@ The losers are kept in `ResultSet.superseded` so that tables can say what was le
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DataError, SchemaError
-from ..metrics.registry import metric_order
-from ..results import Result, read_result
-
-PROBE_SCHEMA_VERSION = 1
-PROBE_UNITS = ("tokens", "words")
-PROBE_PREFIX = "probe-"
+from ..artifacts.probes import PREFIX as PROBE_PREFIX
+from ..artifacts.probes import read_probe_document
+from ..artifacts.results import Result, read_result
+from ..errors import DataError
+from ..metrics.registry import I2T, T2I, metric_order
 
 
 @dataclass(frozen=True)
@@ -124,33 +121,11 @@ def _newest(records: list, key: Any, preference: Any) -> tuple[list, list[tuple[
 
 
 def read_probe(path: Path, label: str | None = None) -> ProbeRecord:
-    """Read the fields of a probe file the report needs; refuse other schema versions and kinds."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise SchemaError(f"{path}: expected a JSON object, found {type(data).__name__}")
-    version = data.get("schema_version")
-    if version != PROBE_SCHEMA_VERSION:
-        raise SchemaError(
-            f"{path}: probe schema_version {version!r} is not supported "
-            f"(this longbench reads version {PROBE_SCHEMA_VERSION})"
-        )
-    if data.get("kind") != "probe":
-        raise SchemaError(f"{path}: expected kind 'probe' in a probe-*.json file, found {data.get('kind')!r}")
-    try:
-        model = data["model"]["name"]
-        task, unit, length = data["task"], data["unit"], data["effective_length"]
-        i2t, t2i = length["i2t"], length["t2i"]
-    except (KeyError, TypeError) as exc:
-        raise SchemaError(f"{path}: not a valid longbench probe file (missing {exc})") from None
-    if unit not in PROBE_UNITS:
-        raise SchemaError(f"{path}: probe unit {unit!r} is not one of {', '.join(PROBE_UNITS)}")
-    for name, value in (("i2t", i2t), ("t2i", t2i)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise SchemaError(f"{path}: effective_length.{name} must be an integer or null, found {value!r}")
-    return ProbeRecord(str(model), str(task), unit, i2t, t2i, label or Path(path).name, str(data.get("created", "")))
+    """The fields of a probe file the report uses (artifacts/probes.py checks the file)."""
+    data = read_probe_document(path)
+    length = data["effective_length"]
+    return ProbeRecord(str(data["model"]["name"]), str(data["task"]), data["unit"], length[I2T], length[T2I],
+                       label or Path(path).name, str(data.get("created", "")))
 
 
 INFO_COLUMNS = ("model", "task", "task_version", "kind", "protocol", "limit", "n_images", "n_texts", "n_classes")

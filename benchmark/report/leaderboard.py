@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..artifacts.results import TaskInfo
 from ..metrics.registry import metric_order
-from ..results import TaskInfo
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
     DATASETS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import write_error
+from ..artifacts.atomic import write_error
 from ..errors import DataError
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"

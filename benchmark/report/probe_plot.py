@@ -1,6 +1,6 @@
 """Plots of probe files (`longbench probe`): R@1 against caption length, one model or several overlaid.
 
-Reads probe file contents only (the dicts `ProbeResult.to_dict` writes). One probe: I2T and T2I curves, each
+Reads probe file contents only (the documents artifacts/probes.py writes and reads). One probe: I2T and T2I curves, each
 direction's full-length R@1 (dotted) and effective length (vertical line), and the model's context length. Several:
 one colour per probe, solid I2T and dashed T2I, effective lengths as larger markers on each curve. The Agg canvas
 is used directly, so no GUI backend and no global pyplot state are touched.
@@ -8,42 +8,22 @@ is used directly, so no GUI backend and no global pyplot state are touched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_open
-from ..errors import DataError, SchemaError
+from ..artifacts.atomic import atomic_open
+from ..artifacts.probes import read_probe_document
+from ..errors import DataError
+from ..metrics.registry import DIRECTION_LABELS, DIRECTIONS, recall_name
 
-SCHEMA_VERSION = 1
-STYLE = {"i2t": ("-", "o", "I2T"), "t2i": ("--", "s", "T2I")}
-
-
-def read_probe_file(path: Path) -> dict[str, Any]:
-    """A probe file's content, checked for the fields the plots use."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{path}: probe file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("kind") != "probe" or data.get("schema_version") != SCHEMA_VERSION:
-        raise SchemaError(
-            f"{path}: not a longbench probe file (expected kind 'probe', schema_version {SCHEMA_VERSION})"
-        )
-    try:
-        _ = data["model"]["name"], data["model"]["context_length"], data["task"], data["unit"]
-        _ = [(p["length"], p["i2t_r1"], p["t2i_r1"]) for p in data["points"]]
-        _ = data["effective_length"]["i2t"], data["effective_length"]["t2i"]
-    except (KeyError, TypeError) as exc:
-        raise SchemaError(f"{path}: probe file lacks {exc}") from None
-    return data
+#: Per direction: line style, marker, colour on a one-probe plot.
+STYLE = dict(zip(DIRECTIONS, (("-", "o", "C0"), ("--", "s", "C1")), strict=True))
 
 
 def compare_probes(paths: Sequence[Path], out: Path) -> Path:
     """Overlay the curves of several probe files (one unit) in one PNG."""
-    probes = [read_probe_file(p) for p in paths]
+    probes = [read_probe_document(p) for p in paths]
     units = sorted({p["unit"] for p in probes})
     if len(units) > 1:
         raise DataError(f"cannot overlay probes in different units ({', '.join(units)}): compare one unit at a time")
@@ -86,15 +66,15 @@ def plot_probes(probes: Sequence[dict[str, Any]], out: Path) -> Path:
 
 def _curve(probe: dict[str, Any], direction: str) -> tuple[list[float], list[float]]:
     points = probe["points"]
-    return [p["length"] for p in points], [p[f"{direction}_r1"] for p in points]
+    return [p["length"] for p in points], [p[recall_name(direction, 1)] for p in points]
 
 
 def _single(ax, probe: dict[str, Any]) -> None:
     tol = probe.get("tolerance", 0)
-    for d, colour in (("i2t", "C0"), ("t2i", "C1")):
-        line, marker, label = STYLE[d]
+    for d in DIRECTIONS:
+        (line, marker, colour), label = STYLE[d], DIRECTION_LABELS[d]
         ax.plot(*_curve(probe, d), line, marker=marker, color=colour, markersize=4, label=label)
-        full = probe.get("full", {}).get(f"{d}_r1")
+        full = probe.get("full", {}).get(recall_name(d, 1))
         if full is not None:
             ax.axhline(full, color=colour, linestyle=":", linewidth=1, label=f"{label} full length {full:.1f}")
         eff = probe["effective_length"][d]
@@ -110,8 +90,8 @@ def _single(ax, probe: dict[str, Any]) -> None:
 
 def _overlaid(ax, probe: dict[str, Any], colour: str, several_tasks: bool) -> None:
     name = probe["model"]["name"] + (f" [{probe['task']}]" if several_tasks else "")
-    for d in ("i2t", "t2i"):
-        line, marker, label = STYLE[d]
+    for d in DIRECTIONS:
+        (line, marker, _), label = STYLE[d], DIRECTION_LABELS[d]
         xs, ys = _curve(probe, d)
         ax.plot(xs, ys, line, marker=marker, color=colour, markersize=3, label=f"{name} {label}")
         eff = probe["effective_length"][d]

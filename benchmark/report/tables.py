@@ -16,7 +16,7 @@ import pandas as pd
 from rich import box
 from rich.table import Table
 
-from ..atomic import write_text_atomic
+from ..artifacts.atomic import write_text_atomic
 
 MISSING = "–"
 #: A value a result file holds but that is NaN/Inf: the model's output was invalid (not "not measured").

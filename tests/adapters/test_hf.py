@@ -154,8 +154,8 @@ def test_a_plain_checkpoint_loads_without_our_warnings(folders):
 
 def test_run_end_to_end_on_sample_data_with_a_local_folder(folders, tmp_path):
     """`longbench run` with an hf: folder; every recall equals brute force on the library's own embeddings."""
+    from longbench.artifacts.results import read_result
     from longbench.datasets import LoadOptions
-    from longbench.results import read_result
     from longbench.tasks import get_task
     from tests.metrics.test_retrieval import brute_force
 

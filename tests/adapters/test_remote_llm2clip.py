@@ -221,8 +221,8 @@ def test_an_llm_without_llama3_specials_or_with_missing_weights_is_refused(clip_
 
 def test_run_end_to_end_on_sample_data(clip_folder, tmp_path):
     """`longbench run` with the opt-in: recalls equal brute force on the model's embeddings, caption by caption."""
+    from longbench.artifacts.results import read_result
     from longbench.datasets import LoadOptions
-    from longbench.results import read_result
     from longbench.tasks import get_task
     from tests.metrics.test_retrieval import brute_force
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import longbench.atomic as atomic
+import longbench.artifacts.atomic as atomic
 import longbench.runner as runner_module
+from longbench.artifacts.results import read_result
 from longbench.cli import app
-from longbench.results import read_result
 from tests.conftest import save_torch, write_samples
 
 runner = CliRunner()

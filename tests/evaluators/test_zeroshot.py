@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score
 
+from longbench.artifacts.results import ModelInfo
 from longbench.datasets import ClassificationDataset
 from longbench.evaluators import EVALUATORS, EvalOptions
 from longbench.evaluators.zeroshot import (
@@ -17,7 +18,6 @@ from longbench.evaluators.zeroshot import (
     evaluate_classification,
 )
 from longbench.prompts import Prompts
-from longbench.results import ModelInfo
 
 DIM = 16
 MODEL = ModelInfo(name="fake", architecture="ViT-Fake", context_length=8, pos_embed_kind="learned",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from longbench.result_store import result_path
-from longbench.results import ModelInfo, Result, TaskInfo, write_result
+from longbench.artifacts.results import ModelInfo, Result, TaskInfo, write_result
+from longbench.artifacts.store import result_path
 
 PROTOCOLS = {
     "urban1k": "urban1k: 1000 pairs 1:1",
@@ -78,7 +78,7 @@ def write_probe(tmp_path: Path) -> Callable[..., Path]:
         data = {
             "schema_version": version,
             "kind": "probe",
-            "model": {"name": model, "architecture": "ViT-B-16"},
+            "model": {"name": model, "architecture": "ViT-B-16", "context_length": 77},
             "task": task,
             "unit": unit,
             "effective_length": {"i2t": i2t, "t2i": t2i},

@@ -53,7 +53,8 @@ def test_unknown_result_schema_version_is_refused(tmp_path, write):
 
 def test_unknown_probe_schema_version_is_refused(tmp_path, write_probe):
     write_probe("r", "clip-B", "urban1k", "words", 30, 40, version=2)
-    with pytest.raises(SchemaError, match=r"probe-urban1k-words\.json: probe schema_version 2 is not supported"):
+    with pytest.raises(SchemaError, match=r"probe-urban1k-words\.json: probe schema_version 2 was written by a "
+                                          r"newer longbench \(this one reads version 1\)"):
         load_results(tmp_path / "r")
 
 

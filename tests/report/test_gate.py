@@ -220,8 +220,8 @@ def test_version_1_files_gate_against_current_ones(tmp_path):
     """Old (schema 1) baseline files are read, upgraded and gated like new ones."""
     from pathlib import Path
 
-    from longbench.result_store import result_path
-    from longbench.results import read_result, write_result
+    from longbench.artifacts.results import read_result, write_result
+    from longbench.artifacts.store import result_path
 
     fixtures = Path(__file__).parents[1] / "fixtures" / "results" / "v1"
     for task in ("urban1k", "cifar10"):

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from longbench.artifacts.results import read_result
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError, UnknownNameError
-from longbench.results import read_result
 from longbench.tasks import get_task, resolve_tasks
 from tests.test_run import independent_metrics
 

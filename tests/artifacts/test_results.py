@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from longbench.atomic import write_json_atomic
-from longbench.errors import SchemaError
-from longbench.results import (
+from longbench.artifacts.atomic import write_json_atomic
+from longbench.artifacts.results import (
+    RESULT_SCHEMA,
     SCHEMA_VERSION,
     ModelInfo,
     Result,
     TaskInfo,
     Truncation,
     read_result,
-    upgrade,
     write_result,
 )
+from longbench.errors import SchemaError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "results"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "results"
 
 
 def make_result() -> Result:
@@ -92,5 +92,5 @@ def test_version_1_files_are_upgraded_on_read(path):
 def test_upgrade_does_not_change_its_argument():
     raw = json.loads((FIXTURES / "v1" / "tiny-clip" / "urban1k.json").read_text())
     before = json.dumps(raw, sort_keys=True)
-    assert upgrade(raw)["task"]["task_version"] == 1
+    assert RESULT_SCHEMA.upgrade(raw)["task"]["task_version"] == 1
     assert json.dumps(raw, sort_keys=True) == before

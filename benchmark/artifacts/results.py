@@ -1,6 +1,6 @@
 """The result file: one versioned JSON document per (model, task), written atomically.
 
-Schema version 2 (documented in the README):
+Schema version 2 (the reference: docs/results.md):
 
     {
       "schema_version": 2,
@@ -10,21 +10,21 @@ Schema version 2 (documented in the README):
                 revision, tokenizer, text_spec, licence},
       "task": {name, kind, task_version, protocol, n_images, n_texts, n_classes, fingerprint, limit,
                expected_images, subset, prompts, warnings, counts, skipped},
-      "metrics": {"i2t_r1": 12.3, ...} | {"acc1": ..., "acc5": ..., "mean_per_class_recall": ...}   (percent),
-      "ci": {"i2t_r1": [low, high], ...}            (95% bootstrap interval, only with --bootstrap),
+      "metrics": {name: value, ...}                 (names, scales and ranges: metrics/registry.py),
+      "ci": {name: [low, high], ...}               (95% bootstrap interval, only with --bootstrap),
       "bootstrap": {"samples": N, "seed": S} | null,
       "truncation": {n_texts, n_truncated, mean_tokens_lost, max_tokens_lost},
-      "by_length": {"<=20": {"n_texts": .., "i2t_r1": .., ...}, "21-77": .., "78-248": .., ">248": ..},
+      "by_length": {"<=20": {"n_texts": .., <recall>: .., ...}, "21-77": .., "78-248": .., ">248": ..},
       "environment": {longbench, torch, open_clip, python, device, dtype, batch_size, workers},
       "timings": {"load": s, "model_load": s, "encode_images": s, "encode_texts": s, "metrics": s, "tokenize": s,
                   "decode": s, ...}
     }
 
-Older files are upgraded when read, never refused: each step in UPGRADES turns version N into N + 1, and a file
-is read as the current version. Version 1 -> 2 adds `task.task_version` = 1 (every task was at version 1 when
-versions were introduced); the model fields added in version 2 (backend, revision, tokenizer, text_spec, licence)
-take ModelInfo's defaults, which describe the open_clip models that version 1 files were written for. A version
-newer than this longbench knows is refused with a SchemaError.
+Older files are upgraded when read, never refused (schema.py): each step in RESULT_SCHEMA turns version N into
+N + 1, and a file is read as the current version. Version 1 -> 2 adds `task.task_version` = 1 (every task was at
+version 1 when versions were introduced); the model fields added in version 2 (backend, revision, tokenizer,
+text_spec, licence) take ModelInfo's defaults, which describe the open_clip models that version 1 files were
+written for.
 """
 
 from __future__ import annotations
@@ -35,12 +35,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..errors import SchemaError
+from ..provenance import ModelInfo
 from .atomic import write_json_atomic
-from .errors import SchemaError
-from .provenance import ModelInfo
+from .schema import DocumentSchema
 
-SCHEMA_VERSION = 2
-__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "upgrade", "write_result"]
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    task = data.get("task")
+    return {**data, "task": {**task, "task_version": 1} if isinstance(task, dict) else task}
+
+
+RESULT_SCHEMA = DocumentSchema("result", 2, {1: _v1_to_v2})
+SCHEMA_VERSION = RESULT_SCHEMA.version
+
+__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "write_result"]
 
 
 @dataclass
@@ -101,7 +110,7 @@ class Result:
     def from_dict(cls, data: Any, source: str = "<dict>") -> Result:
         if not isinstance(data, dict):
             raise SchemaError(f"{source}: expected a JSON object, found {type(data).__name__}")
-        data = upgrade(data, source)
+        data = RESULT_SCHEMA.upgrade(data, source)
         try:
             return cls(
                 model=_build(ModelInfo, data["model"]),
@@ -117,30 +126,6 @@ class Result:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SchemaError(f"{source}: not a valid longbench result ({type(exc).__name__}: {exc})") from None
-
-
-def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-    task = data.get("task")
-    return {**data, "task": {**task, "task_version": 1} if isinstance(task, dict) else task}
-
-
-#: version N -> the function that turns a version-N document into version N + 1.
-UPGRADES = {1: _v1_to_v2}
-
-
-def upgrade(data: dict[str, Any], source: str = "<dict>") -> dict[str, Any]:
-    """`data` (a result document of any version this longbench knows) as a current-version document."""
-    version = data.get("schema_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise SchemaError(f"{source}: result schema_version {version!r} is not a version number")
-    if version > SCHEMA_VERSION:
-        raise SchemaError(
-            f"{source}: result schema_version {version} was written by a newer longbench "
-            f"(this one reads versions 1 to {SCHEMA_VERSION}); upgrade longbench to read it"
-        )
-    for step in range(version, SCHEMA_VERSION):
-        data = {**UPGRADES[step](data), "schema_version": step + 1}
-    return data
 
 
 def _build(cls: type, data: Any) -> Any:

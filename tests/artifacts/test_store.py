@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-import longbench.result_store as store
-from longbench.errors import OutputError
-from longbench.result_store import (
+import longbench.artifacts.store as store
+from longbench.artifacts.results import read_result, write_result
+from longbench.artifacts.store import (
     Measurement,
     check_replaceable,
     existing_result_matches,
@@ -18,8 +18,8 @@ from longbench.result_store import (
     result_path,
     store_result,
 )
-from longbench.results import read_result, write_result
-from tests.test_results import make_result
+from longbench.errors import OutputError
+from tests.artifacts.test_results import make_result
 
 
 def with_task(result, **changes):

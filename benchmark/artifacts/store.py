@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import LongbenchError, OutputError
+from ..errors import LongbenchError, OutputError
 from .outputs import inside
 from .results import Result, read_result, write_result
 
@@ -34,8 +34,8 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from .datasets import Dataset
-    from .provenance import ModelInfo
+    from ..datasets import Dataset
+    from ..provenance import ModelInfo
 
 
 @dataclass(frozen=True)
