@@ -60,7 +60,7 @@ def folder_check(name: str, path: Path) -> Check:
 
 
 def folder_checks() -> list[Check]:
-    from .adapters.weights import cache_home, weights_dir
+    from .adapters.core.weights import cache_home, weights_dir
 
     return [folder_check("cache folder", cache_home()), folder_check("weights folder", weights_dir())]
 
@@ -68,7 +68,7 @@ def folder_checks() -> list[Check]:
 def weights_checks() -> list[Check]:
     """One line per registry model: built in, local weights found (where), or absent (where they would come from)."""
     from .adapters import MODELS
-    from .adapters.weights import weights_dir
+    from .adapters.core.weights import weights_dir
 
     checks = []
     for name, spec in MODELS.items():

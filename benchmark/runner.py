@@ -80,7 +80,7 @@ class RunConfig:
     progress: bool = True
     #: Retrieval ranking: auto, dense, chunked or faiss (metrics/retrieval.py); all give the same recalls.
     index: str = "auto"
-    #: Let a pinned hf: checkpoint run its repository's own code (adapters/remote.py).
+    #: Let a pinned hf: checkpoint run its repository's own code (adapters/backends/remote/).
     trust_remote_code: bool = False
     #: Replace existing result files even where the overwrite policy (result_store.py) would keep them.
     overwrite: bool = False

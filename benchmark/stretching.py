@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from .adapters.loading import stretched_state_dict
-from .adapters.stretch import METHODS
+from .adapters.backends.open_clip.stretched import stretched_state_dict
+from .adapters.core.stretch import METHODS
 from .atomic import atomic_open
 from .errors import DataError, NonFiniteError
 from .outputs import check_output_file

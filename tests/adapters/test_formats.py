@@ -9,9 +9,9 @@ import torch
 from safetensors.torch import save_file
 
 from longbench.adapters import load_model
-from longbench.adapters.build import build_model
-from longbench.adapters.formats import infer_architecture, read_checkpoint
-from longbench.adapters.tiny import TINY
+from longbench.adapters.backends.open_clip.build import build_model
+from longbench.adapters.core.checkpoint_files import infer_architecture, read_checkpoint
+from longbench.adapters.families.tiny import TINY
 from longbench.errors import CheckpointError
 
 CAPTIONS = ["a red bus parked beside a tall brick building", "two dogs " * 60]

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from longbench.adapters import load_model
-from longbench.adapters.longclip import combine_positional_tables
-from longbench.adapters.tiny import TINY
+from longbench.adapters.backends.open_clip.build import combine_positional_tables
+from longbench.adapters.families.tiny import TINY
 from tests.adapters import hf_tiny
 
 pytest.importorskip("transformers")

@@ -107,7 +107,7 @@ def test_the_siglip_tokenizer_canonicalises_and_counts_truncation(folders):
 def test_clips_mode_counts_its_three_special_tokens(folders):
     from open_clip.tokenizer import HFTokenizer
 
-    from longbench.adapters.tokenizers import OpenClipTokenizer
+    from longbench.adapters.backends.open_clip.tokenizers import OpenClipTokenizer
 
     tok = HFTokenizer(str(folders["hf-text"]), context_length=8, tokenizer_mode="clips")
     batch = OpenClipTokenizer(tok, "clips")(["a cat", "a cat on the mat by the door"], 8)

@@ -11,7 +11,7 @@ from open_clip.transformer import QuickGELU
 from torchvision.transforms import InterpolationMode, Normalize, Resize
 
 from longbench.adapters import load_model
-from longbench.adapters.open_clip import tag_settings
+from longbench.adapters.backends.open_clip.loading import tag_settings
 
 TINY_GELU = {"embed_dim": 64, "quick_gelu": False,
              "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "patch_size": 8},

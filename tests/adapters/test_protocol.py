@@ -8,7 +8,7 @@ import torch
 from open_clip.model import CustomTextCLIP
 
 from longbench.adapters import ClipAdapter, ImageTextModel, TextSpec, TokenBatch, load_model
-from longbench.adapters.build import clip_preprocess
+from longbench.adapters.backends.open_clip.build import clip_preprocess
 from longbench.encode import Encoder
 from longbench.provenance import ModelInfo
 
@@ -125,7 +125,7 @@ def test_a_text_tower_the_backend_cannot_run_is_refused_in_one_line():
 
 def test_every_backend_cuts_at_its_context_or_shorter_never_longer(tmp_path):
     """open_clip, transformers and LLM2CLIP share one rule (protocol.cut_length)."""
-    from longbench.adapters.protocol import cut_length
+    from longbench.adapters.core.protocol import cut_length
 
     assert cut_length(None, 77) == 77 and cut_length(20, 77) == 20
     with pytest.raises(ValueError, match="context_length 78 exceeds the model's context 77"):

@@ -38,7 +38,7 @@ def test_the_metaclip2_h14_entry_uses_the_quickgelu_architecture_its_tag_require
 
 def test_a_registry_entry_loads_through_its_open_clip_name_with_its_licence(monkeypatch, tmp_path):
     """An entry's load_as name is resolved like a typed name; the result is filed under the entry's name."""
-    from longbench.adapters.registry import ModelSpec
+    from longbench.adapters.core.registry import ModelSpec
 
     spec = ModelSpec(name="tiny-alias", description="d", architecture="tiny", context_length=77,
                      load_as="tiny-clip", licence="CC-BY-NC-4.0")

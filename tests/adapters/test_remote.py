@@ -10,8 +10,8 @@ import torch
 from typer.testing import CliRunner
 
 from longbench.adapters import load_model
-from longbench.adapters.hf import Source
-from longbench.adapters.remote import check_pin, code_digest
+from longbench.adapters.backends.remote.loading import check_pin, code_digest
+from longbench.adapters.core.hf_source import Source
 from longbench.cli import app
 from longbench.errors import RemoteCodeError
 from tests.adapters import hf_tiny

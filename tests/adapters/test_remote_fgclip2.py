@@ -14,8 +14,8 @@ import torch
 from PIL import Image
 
 from longbench.adapters import load_model
-from longbench.adapters.remote import code_digest
-from longbench.adapters.remote_fgclip2 import left_padded
+from longbench.adapters.backends.remote.fgclip2 import left_padded
+from longbench.adapters.backends.remote.loading import code_digest
 from longbench.errors import CheckpointError
 from tests.adapters import hf_tiny
 
@@ -194,8 +194,8 @@ def test_the_long_masks_hold_the_authors_rule_after_loading(folder):
 
 
 def test_masks_left_on_meta_are_rebuilt_as_buffers(folder):
-    from longbench.adapters.hf import Source
-    from longbench.adapters.remote_fgclip2 import materialise_masks
+    from longbench.adapters.backends.remote.fgclip2 import materialise_masks
+    from longbench.adapters.core.hf_source import Source
 
     module = torch.nn.Linear(2, 2)
     module.mask1, module.mask2 = torch.empty(30, 1, device="meta"), torch.empty(30, 1, device="meta")
@@ -205,8 +205,8 @@ def test_masks_left_on_meta_are_rebuilt_as_buffers(folder):
 
 
 def test_another_tensor_left_unloaded_is_refused(folder):
-    from longbench.adapters.hf import Source
-    from longbench.adapters.remote_fgclip2 import materialise_masks
+    from longbench.adapters.backends.remote.fgclip2 import materialise_masks
+    from longbench.adapters.core.hf_source import Source
 
     module = torch.nn.Linear(2, 2)
     module.scale = torch.empty(3, device="meta")

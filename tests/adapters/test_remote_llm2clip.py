@@ -15,8 +15,9 @@ import torch
 from PIL import Image
 from typer.testing import CliRunner
 
-from longbench.adapters import llm2vec_text, load_model
-from longbench.adapters.remote import code_digest
+from longbench.adapters import load_model
+from longbench.adapters.backends.remote import llm2vec_text
+from longbench.adapters.backends.remote.loading import code_digest
 from longbench.cli import app
 from longbench.errors import CheckpointError, RemoteCodeError, UnknownNameError
 from tests.adapters import hf_tiny

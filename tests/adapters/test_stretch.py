@@ -7,7 +7,7 @@ import torch
 from typer.testing import CliRunner
 
 from longbench.adapters import load_model
-from longbench.adapters.stretch import detect_stretch, pos_embed_kind, stretch_table, stretched_length
+from longbench.adapters.core.stretch import detect_stretch, pos_embed_kind, stretch_table, stretched_length
 from longbench.cli import app
 
 

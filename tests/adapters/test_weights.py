@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from longbench.adapters import MODELS, load_model
-from longbench.adapters import weights as weights_mod
+from longbench.adapters.core import weights as weights_mod
 from longbench.errors import UnknownNameError, WeightsNotFoundError
 
 
