@@ -1,4 +1,4 @@
-"""Knowledge-preserved stretching (PROTOCOLS.md 1) and its linear baseline."""
+"""Knowledge-preserved stretching (docs/protocols.md, "Models") and its linear baseline."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.encode import Encoder
 from longbench.errors import CheckpointError, UnknownNameError
-from tests.adapters.open_clip_folders import FAMILIES, write_family
+from tests.adapters.backends.open_clip.open_clip_folders import FAMILIES, write_family
 
 CAPTIONS = ["a cat on the mat", "two birds", "A red sofa, and a dog asleep on it!", "word " * 100, ""]
 #: family -> (causal, pool, trimming exact, fixed length)

@@ -4,20 +4,19 @@ default patch budget) run directly on the same model."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import sys
 
 import pytest
 import torch
-from PIL import Image
 
 from longbench.adapters import load_model
 from longbench.adapters.backends.remote.fgclip2 import left_padded
 from longbench.adapters.backends.remote.loading import code_digest
 from longbench.errors import CheckpointError
 from tests.adapters import hf_tiny
+from tests.adapters.backends.remote.standins import picture, standin
 
 pytest.importorskip("transformers")
 transformers = sys.modules["transformers"]
@@ -124,20 +123,6 @@ def authors_model(folder, strict: bool = True):
     model = modeling.FG_CLIP2_Model(modeling.Fgclip2Config.from_pretrained(folder))
     model.load_state_dict(load_file(folder / "model.safetensors"), strict=strict)
     return model.eval()
-
-
-def standin(folder, name: str):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-    spec = importlib.util.spec_from_file_location(f"standin_{name}", folder / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def picture(seed: int, size: tuple[int, int]) -> Image.Image:
-    g = torch.Generator().manual_seed(seed)
-    return Image.fromarray((torch.rand(size[1], size[0], 3, generator=g) * 255).byte().numpy())
 
 
 @pytest.mark.parametrize("mode,length", [("short", 64), ("long", 196)])

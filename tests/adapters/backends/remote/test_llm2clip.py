@@ -21,12 +21,12 @@ from longbench.adapters.backends.remote.loading import code_digest
 from longbench.cli import app
 from longbench.errors import CheckpointError, RemoteCodeError, UnknownNameError
 from tests.adapters import hf_tiny
-from tests.adapters.test_remote_fgclip2 import picture, standin
+from tests.adapters.backends.remote.standins import picture, standin
 
 pytest.importorskip("transformers")
 transformers = sys.modules["transformers"]
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "llm2vec"
+FIXTURE = Path(__file__).parents[3] / "fixtures" / "llm2vec"
 REFERENCE = json.loads((FIXTURE / "reference.json").read_text())
 CAPTIONS = REFERENCE["captions"]
 
