@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .adapters.protocol import ImageTextModel, TokenBatch
+from .adapters.core.protocol import ImageTextModel, TokenBatch
 from .data.decoders import Decoder, make_decoder
 from .data.loader import PREFETCH, parse_count, resolve_batch_size, resolve_workers
 from .datasets import Images

@@ -21,7 +21,7 @@ class ModelInfo:
     backend: str = "open_clip"
     #: The pinned revision of a Hub repository, where the weights came from one.
     revision: str | None = None
-    #: The tokenizer and its text cleaning (see adapters/tokenizers.py).
+    #: The tokenizer and its text cleaning (see adapters/backends/open_clip/tokenizers.py).
     tokenizer: str = "clip-bpe"
     #: `TextSpec.to_dict()`: causality, padding mask, pooling, pad/eos ids, fixed length, whether trimming is exact.
     text_spec: dict[str, Any] | None = None

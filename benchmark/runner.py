@@ -1,7 +1,7 @@
 """`run`: evaluate one model on a list of tasks and write one result file per task.
 
 Every dataset is loaded (layout checked, files listed) and every output location checked (writable, inside
-`--output`, not replacing a result the overwrite policy keeps: result_store.py) before any encoding starts, so a
+`--output`, not replacing a result the overwrite policy keeps: artifacts/store.py) before any encoding starts, so a
 wrong path fails in seconds, not after an hour of encoding. The first model loads in a thread meanwhile: both wait
 mostly on files, not on Python. A task's result file is written only once its evaluation completed.
 
@@ -80,9 +80,9 @@ class RunConfig:
     progress: bool = True
     #: Retrieval ranking: auto, dense, chunked or faiss (metrics/retrieval.py); all give the same recalls.
     index: str = "auto"
-    #: Let a pinned hf: checkpoint run its repository's own code (adapters/remote.py).
+    #: Let a pinned hf: checkpoint run its repository's own code (adapters/backends/remote/).
     trust_remote_code: bool = False
-    #: Replace existing result files even where the overwrite policy (result_store.py) would keep them.
+    #: Replace existing result files even where the overwrite policy (artifacts/store.py) would keep them.
     overwrite: bool = False
 
     def __post_init__(self) -> None:
@@ -161,7 +161,7 @@ def run_models(models: Sequence[ModelSpec], tasks: str | Sequence[Task], config:
     """Evaluate each model in turn on `tasks`, the datasets loaded once for all of them.
 
     `skip_existing` keeps a task's result file, without evaluating, when it holds exactly the measurement this run
-    would make (`result_store.existing_result_matches`: checkpoint sha256, task version, data fingerprint,
+    would make (`artifacts.store.existing_result_matches`: checkpoint sha256, task version, data fingerprint,
     protocol, image count).
     """
     config = config or RunConfig()

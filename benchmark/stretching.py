@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from .adapters.loading import stretched_state_dict
-from .adapters.stretch import METHODS
+from .adapters.backends.open_clip.stretched import stretched_state_dict
+from .adapters.core.stretch import METHODS
 from .artifacts.atomic import atomic_open
 from .artifacts.outputs import check_output_file
 from .errors import DataError, NonFiniteError

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .adapters.protocol import TokenBatch, require_strings
+from .adapters.core.protocol import TokenBatch, require_strings
 from .fast_tokenizer import FastBpe, Ragged
 
 SOT_ID = 49406

@@ -12,7 +12,7 @@ import torch
 os.environ["LONGBENCH_OFFLINE"] = "1"
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from longbench.adapters.tiny import tiny_state_dict  # noqa: E402
+from longbench.adapters.families.tiny import tiny_state_dict  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

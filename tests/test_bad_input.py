@@ -25,7 +25,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from longbench.adapters.tiny import tiny_state_dict
+from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
 from longbench.tasks import get_task
 
@@ -254,8 +254,8 @@ def fake_zip(path: Path) -> None:
 
 
 def torchscript(path: Path) -> None:
-    from longbench.adapters.build import build_model
-    from longbench.adapters.tiny import TINY
+    from longbench.adapters.backends.open_clip.build import build_model
+    from longbench.adapters.families.tiny import TINY
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -12,9 +12,9 @@ import torch
 from typer.testing import CliRunner
 
 from longbench.adapters import ClipAdapter, load_model
-from longbench.adapters.base import ClipAdapter as AdapterClass
-from longbench.adapters.build import adapter_from_state_dict
-from longbench.adapters.tiny import tiny_state_dict
+from longbench.adapters.backends.open_clip.adapter import ClipAdapter as AdapterClass
+from longbench.adapters.backends.open_clip.build import adapter_from_state_dict
+from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
 from longbench.data.synthetic import write_image
 from longbench.embedding_cache import EmbeddingCache, cache_info, tower_digest

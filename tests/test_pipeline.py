@@ -11,7 +11,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from longbench.adapters import loading
+from longbench.adapters.core import loading
 from longbench.cli import app
 from longbench.encode import Encoder, ImageStream
 from longbench.runner import RunConfig, run

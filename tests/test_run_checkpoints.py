@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from longbench import runner as runner_module
-from longbench.adapters.tiny import tiny_state_dict
+from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.artifacts.results import read_result
 from longbench.cli import app
 from longbench.runner import RunConfig, run

@@ -10,7 +10,7 @@ import torchvision.transforms as T
 from PIL import Image
 
 from longbench.adapters import load_model
-from longbench.adapters.build import clip_preprocess
+from longbench.adapters.backends.open_clip.build import clip_preprocess
 from longbench.data.decoders import GpuDecoder, TensorPreprocess, make_decoder
 from longbench.data.synthetic import MODES, synthetic_rgb, write_image
 from longbench.encode import Encoder
