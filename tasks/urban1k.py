@@ -10,17 +10,11 @@ from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import register_task
-from ._captions import (
-    Item,
-    Notes,
-    build_dataset,
-    long_caption,
-    one_line,
-    sample_rng,
-    status_by_loading,
-    stem_key,
-)
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import one_line
+from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
+from .sample_captions import long_caption, sample_rng
+from .stem_pairs import stem_key
 
 _LAYOUT = "image/<n>.jpg and caption/<n>.txt, paired by file stem (1.jpg <-> 1.txt)"
 _PITFALLS = (

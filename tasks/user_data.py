@@ -26,8 +26,11 @@ from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import TASKS, register_source
-from ._captions import Item, Notes, build_dataset, long_caption, one_line, sample_rng, stem_key
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import one_line
+from .retrieval_dataset import Item, Notes, build_dataset
+from .sample_captions import long_caption, sample_rng
+from .stem_pairs import stem_key
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 

@@ -13,7 +13,7 @@ from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task, resolve_tasks
-from longbench.tasks._pickles import load_data_pickle, write_py2_pickle
+from longbench.tasks.cifar_pickles import load_data_pickle, write_py2_pickle
 
 
 def _sample(tmp_path: Path, name: str, n: int = 12, seed: int = 3) -> Path:

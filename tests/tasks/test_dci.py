@@ -15,7 +15,7 @@ from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from longbench.tasks._captions import lotlip_caption
+from longbench.tasks.caption_text import lotlip_caption
 
 runner = CliRunner()
 

@@ -13,8 +13,8 @@ from PIL import Image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from longbench.tasks._stratify import stratified_sample
 from longbench.tasks.imagenet import imagenet_wnids
+from longbench.tasks.stratified_limit import stratified_sample
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from longbench.tasks._captions import json_list_head
+from longbench.tasks.json_files import json_list_head
 from longbench.tasks.sharegpt4v import ANNOTATIONS
 
 TASK = get_task("sharegpt4v-1k")
