@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from longbench.cli import app
 from longbench.results import read_result
 from tests.conftest import write_samples
-from tests.test_run import independent_metrics
+from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()
 
