@@ -18,6 +18,8 @@ from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
 
 
 class FirstCaptionsTask(Task):
+    """A retrieval task read from one annotation file, each image with its first `captions_per_image` captions."""
+
     #: The annotation file, relative to the task root.
     annotations: ClassVar[str]
     #: The files and folders `status` reports missing, in the order it names them.

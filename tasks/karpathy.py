@@ -20,7 +20,7 @@ from .sample_captions import sample_rng, short_caption
 
 
 class KarpathyTask(FirstCaptionsTask):
-    """The first 5 sentences of each test image of a Karpathy file, in file order."""
+    """The first `captions_per_image` sentences of each test image of a Karpathy file, in file order."""
 
     #: The folder under the root that holds the images, or None where each entry's `filepath` names it (COCO).
     image_folder: ClassVar[str | None]
