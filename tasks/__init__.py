@@ -1,8 +1,9 @@
 """Task plugins (import name `longbench.tasks`): one module per dataset family, each registering its tasks.
 
-Every module in this package is imported on first use, so a new task needs only a new file here; other
-packages add tasks through the `longbench.tasks` entry-point group. A data source (`jsonl:PATH`, ...) builds a
-task from a user's own file: `register_source(prefix)` with a factory taking the text after the colon.
+Every module in this package is imported on first use, so a new task needs only a new file here (the shared
+pieces the task modules build on, such as retrieval_dataset or json_files, register nothing); other packages add
+tasks through the `longbench.tasks` entry-point group. A data source (`jsonl:PATH`, ...) builds a task from a user's
+own file: `register_source(prefix)` with a factory taking the text after the colon.
 """
 
 from __future__ import annotations

@@ -42,8 +42,8 @@ class TaskMeta:
     groups: tuple[str, ...] = ()
     #: A warning copied into every result of this task (e.g. train/test overlap).
     warning: str | None = None
-    #: Shares of captions over 77 and over 248 CLIP tokens (SOT and EOT counted) as published in the research
-    #: notes, shown by `longbench tasks` when the files are not at hand; None where no figure was published.
+    #: Shares of captions over 77 and over 248 CLIP tokens (SOT and EOT counted) as published for the real files
+    #: (docs/tasks.md), shown by `longbench tasks` when the files are not at hand; None where no figure was published.
     truncation_profile: tuple[float, float] | None = None
     #: The protocol's version, recorded in every result (`task.task_version`). Bump it whenever a change to the
     #: loader or the protocol can change a number; the leaderboard and the gate never compare two versions.

@@ -17,9 +17,9 @@ from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
 
 from . import register_task
-from ._pickles import load_data_pickle, write_py2_pickle
-from ._stratify import apply_limit
 from .base import Task, TaskMeta, TaskStatus
+from .cifar_pickles import load_data_pickle, write_py2_pickle
+from .stratified_limit import apply_limit
 
 
 @dataclass(frozen=True)

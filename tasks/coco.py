@@ -5,30 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from longbench.data.paths import is_data_file, safe_join
+from longbench.data.paths import safe_join
 from longbench.data.synthetic import write_image
-from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import register_task
-from ._captions import (
-    Item,
-    Notes,
-    build_dataset,
-    first_captions,
-    karpathy_items,
-    one_line,
-    read_json,
-    sample_rng,
-    short_caption,
-    status_by_loading,
-    write_karpathy,
-)
-from .base import Task, TaskMeta, TaskStatus
+from .base import Task, TaskMeta
+from .caption_text import one_line
+from .first_captions import FirstCaptionsTask
+from .json_files import read_json
+from .karpathy import KarpathyTask
+from .retrieval_dataset import Item, Notes
+from .sample_captions import sample_rng, short_caption
 
 ANNOTATIONS = "annotations/captions_val2017.json"
 KARPATHY = "dataset_coco.json"
-_CAPTIONS_PER_IMAGE = 5
 
 
 def _val2017_items(task: Task, root: Path, path: Path, notes: Notes) -> list[Item]:
@@ -79,7 +70,9 @@ def _excerpt(value: object) -> str:
 
 
 @register_task
-class Coco(Task):
+class Coco(FirstCaptionsTask):
+    annotations = ANNOTATIONS
+    required = ("val2017", ANNOTATIONS)
     meta = TaskMeta(
         name="coco",
         kind="retrieval",
@@ -103,18 +96,10 @@ class Coco(Task):
         groups=("short_retrieval", "retrieval"),
     )
 
-    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / ANNOTATIONS
-        if not is_data_file(path, root):
-            raise self.missing(root, ANNOTATIONS)
+    def items(self, root: Path, path: Path, notes: Notes) -> list[Item]:
         if not (root / "val2017").is_dir():
             raise self.missing(root, "folder val2017/")
-        notes = Notes()
-        items = first_captions(self, _val2017_items(self, root, path, notes), _CAPTIONS_PER_IMAGE, notes)
-        return build_dataset(self, root, items, options, notes)
-
-    def status(self, root: Path) -> TaskStatus:
-        return status_by_loading(self, root, ["val2017", ANNOTATIONS])
+        return _val2017_items(self, root, path, notes)
 
     def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
         """n images in val2017/ and a COCO captions file; image 1 has 6 captions, image 2 (n >= 3) only 4.
@@ -147,7 +132,12 @@ class Coco(Task):
 
 
 @register_task
-class CocoKarpathy(Task):
+class CocoKarpathy(KarpathyTask):
+    annotations = KARPATHY
+    required = (KARPATHY,)
+    image_folder = None
+    dataset = "coco"
+    sample_folder = "val2014"
     meta = TaskMeta(
         name="coco-karpathy",
         kind="retrieval",
@@ -167,19 +157,3 @@ class CocoKarpathy(Task):
             "Different images from Long-CLIP's val2017 protocol (task coco): the two are not comparable.",
         ),
     )
-
-    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / KARPATHY
-        if not is_data_file(path, root):
-            raise self.missing(root, KARPATHY)
-        notes = Notes()
-        items = first_captions(self, karpathy_items(self, root, path, None), _CAPTIONS_PER_IMAGE, notes)
-        return build_dataset(self, root, items, options, notes)
-
-    def status(self, root: Path) -> TaskStatus:
-        return status_by_loading(self, root, [KARPATHY])
-
-    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
-        """dataset_coco.json with n test images under val2014/ (the first has 6 sentences) and 2 non-test ones."""
-        write_karpathy(root / KARPATHY, n, seed, "coco", "val2014")
-

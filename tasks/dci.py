@@ -16,9 +16,10 @@ from longbench.data.paths import safe_join
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
-from . import _dci, register_task
-from ._captions import Item, Notes, build_dataset, lotlip_caption, status_by_loading
+from . import dci_files, register_task
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import lotlip_caption
+from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
 
 _ALL = ("long_retrieval_all",)
 _IMAGES = 7805
@@ -31,21 +32,22 @@ _PHOTOS = ("Photos are SA-1B shard sa_000138.tar only, behind SA-1B's licence cl
 def _meta(name: str, description: str, protocol: str, split: str, pitfalls: tuple[str, ...],
           groups: tuple[str, ...] = _ALL) -> TaskMeta:
     return TaskMeta(name=name, kind="retrieval", family="dci", description=description, protocol=protocol,
-                    subdir="dci", layout=_dci.LAYOUT, source=_dci.SOURCE, licence=_dci.LICENCE, split=split,
-                    expected={"images": _IMAGES, "texts": _IMAGES}, pitfalls=(*pitfalls, _THREE, _PHOTOS),
+                    subdir="dci", layout=dci_files.LAYOUT, source=dci_files.SOURCE, licence=dci_files.LICENCE,
+                    split=split, expected={"images": _IMAGES, "texts": _IMAGES}, pitfalls=(*pitfalls, _THREE, _PHOTOS),
                     groups=groups)
 
 
 class _DciTask(Task):
     def status(self, root: Path) -> TaskStatus:
-        return status_by_loading(self, root, [_dci.ANNOTATIONS])
+        return status_by_loading(self, root, [dci_files.ANNOTATIONS])
 
     def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
-        _dci.write_sample(root, n, seed)
+        dci_files.write_sample(root, n, seed)
 
-    def _items(self, root: Path, records: list[_dci.Record], captions: list[str]) -> list[Item]:
-        return [Item(r.path.name.removesuffix("-data.json"), _dci.photo(root, r.image, f"{self.meta.name}: {r.path}"),
-                     [caption]) for r, caption in zip(records, captions, strict=True)]
+    def _items(self, root: Path, records: list[dci_files.Record], captions: list[str]) -> list[Item]:
+        return [Item(r.path.name.removesuffix("-data.json"),
+                     dci_files.photo(root, r.image, f"{self.meta.name}: {r.path}"), [caption])
+                for r, caption in zip(records, captions, strict=True)]
 
 
 @register_task
@@ -54,7 +56,7 @@ class Dci(_DciTask):
         "dci", "DCI, LoTLIP protocol: 7,805 SA-1B photos with dense human descriptions (summary + extra caption)",
         "every image of splits.json (train, valid, test in file order), short_caption + '\\n' + extra_caption split "
         "on newlines, '</s>' and periods and re-joined with '. ', 1:1 (LoTLIP dataloaders/dci_retrieval.py; FLAIR)",
-        f"all files listed in {_dci.SPLITS} (7,599 train + 98 valid + 108 test), in that order",
+        f"all files listed in {dci_files.SPLITS} (7,599 train + 98 valid + 108 test), in that order",
         ("LoTLIP's normalisation is kept with its side effects: the final period disappears and '3.5' becomes "
          "'3. 5'; newlines become sentence breaks.",
          "Not the DCI paper's own sDCI test (summaries + negatives): that is a different benchmark."),
@@ -62,17 +64,18 @@ class Dci(_DciTask):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        if not (root / _dci.SPLITS).is_file():
-            raise self.missing(root, _dci.SPLITS)
-        files = _dci.split_files(self.meta.name, root)
+        if not (root / dci_files.SPLITS).is_file():
+            raise self.missing(root, dci_files.SPLITS)
+        files = dci_files.split_files(self.meta.name, root)
         files = files[: options.limit] if options.limit is not None else files
-        where = f"{self.meta.name}: {_dci.SPLITS}"
-        records = [_dci.read_record(self.meta.name, safe_join(root / _dci.ANNOTATIONS, f, where)) for f in files]
+        where = f"{self.meta.name}: {dci_files.SPLITS}"
+        records = [dci_files.read_record(self.meta.name, safe_join(root / dci_files.ANNOTATIONS, f, where))
+                   for f in files]
         captions = [lotlip_caption(f"{r.short}\n{r.extra}") for r in records]
         return build_dataset(self, root, self._items(root, records, captions), options)
 
     def status(self, root: Path) -> TaskStatus:
-        return status_by_loading(self, root, [_dci.SPLITS, _dci.ANNOTATIONS])
+        return status_by_loading(self, root, [dci_files.SPLITS, dci_files.ANNOTATIONS])
 
 
 class _ExtraCaption(_DciTask):
@@ -82,15 +85,15 @@ class _ExtraCaption(_DciTask):
     lower: ClassVar[bool] = False
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        if not (root / _dci.ANNOTATIONS).is_dir():
-            raise self.missing(root, f"folder {_dci.ANNOTATIONS}/")
+        if not (root / dci_files.ANNOTATIONS).is_dir():
+            raise self.missing(root, f"folder {dci_files.ANNOTATIONS}/")
         notes = Notes()
-        records: list[_dci.Record] = []
-        empty: list[_dci.Record] = []
-        for path in _dci.annotation_files(root):
+        records: list[dci_files.Record] = []
+        empty: list[dci_files.Record] = []
+        for path in dci_files.annotation_files(root):
             if options.limit is not None and len(records) == options.limit:
                 break  # the files after the first N kept are never parsed (they carry large masks)
-            record = _dci.read_record(self.meta.name, path)
+            record = dci_files.read_record(self.meta.name, path)
             if not record.extra:
                 empty.append(record)
                 if self.skip_empty:
@@ -113,21 +116,21 @@ class DciLong(_ExtraCaption):
         "extra_caption only, annotations/*.json in sorted order, empty extra captions skipped, 1:1 (TULIP "
         "data_prep/dci_long_part.py + eval/dci_long.py; HiMo-CLIP); reads TULIP's dci_long.csv when the "
         "annotations folder is absent",
-        f"every {_dci.ANNOTATIONS}/*.json with a non-empty extra_caption, sorted by name (or the rows of "
-        f"{_dci.LONG_CSV})",
+        f"every {dci_files.ANNOTATIONS}/*.json with a non-empty extra_caption, sorted by name (or the rows of "
+        f"{dci_files.LONG_CSV})",
         ("The extra caption does not contain the one-sentence summary (short_caption).",
-         f"{_dci.LONG_CSV} (HF mderakhshani/Long-DCI) is tab-separated with 'filepath' and 'title'; pandas quotes "
+         f"{dci_files.LONG_CSV} (HF mderakhshani/Long-DCI) is tab-separated with 'filepath' and 'title'; pandas quotes "
          "captions that hold newlines. Its images are read from the photos folder, not the csv's folder as in TULIP.",
          "The HF card says 7,805 pairs; whether any extra caption is empty (and dropped) is unverified."),
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        if not (root / _dci.ANNOTATIONS).is_dir() and (root / _dci.LONG_CSV).is_file():
+        if not (root / dci_files.ANNOTATIONS).is_dir() and (root / dci_files.LONG_CSV).is_file():
             return self._load_csv(root, options)
         return super().load(root, options)
 
     def _load_csv(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / _dci.LONG_CSV
+        path = root / dci_files.LONG_CSV
         try:
             with path.open(encoding="utf-8", newline="") as f:
                 rows = list(csv.DictReader(f, delimiter="\t"))
@@ -141,12 +144,13 @@ class DciLong(_ExtraCaption):
             where = f"{self.meta.name}: {path}: line {number}"
             if row["filepath"] is None or row["title"] is None:
                 raise DataError(f"{where}: expected 2 tab-separated fields")
-            items.append(Item(Path(row["filepath"]).stem, _dci.photo(root, row["filepath"], where), [row["title"]]))
+            items.append(Item(Path(row["filepath"]).stem, dci_files.photo(root, row["filepath"], where),
+                              [row["title"]]))
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:
-        if not (root / _dci.ANNOTATIONS).is_dir() and (root / _dci.LONG_CSV).is_file():
-            return status_by_loading(self, root, [_dci.LONG_CSV])
+        if not (root / dci_files.ANNOTATIONS).is_dir() and (root / dci_files.LONG_CSV).is_file():
+            return status_by_loading(self, root, [dci_files.LONG_CSV])
         return super().status(root)
 
 
@@ -164,7 +168,7 @@ class DciFgclip(_ExtraCaption):
         "dci-fgclip", "DCI as FG-CLIP (v1) evaluates it: extra caption only, every annotation file",
         "extra_caption only, every annotations/*.json (sorted), empty captions kept, 1:1 "
         "(FG-CLIP fgclip/eval/dci_retrieval.py @b08f665)",
-        f"every {_dci.ANNOTATIONS}/*.json, sorted by name", _FGCLIP,
+        f"every {dci_files.ANNOTATIONS}/*.json, sorted by name", _FGCLIP,
     )
 
 
@@ -176,6 +180,6 @@ class DciFgclip2(_ExtraCaption):
         "dci-fgclip2", "DCI as FG-CLIP 2 evaluates it: lower-cased extra caption, every annotation file",
         "extra_caption.lower() only, every annotations/*.json (sorted), empty captions kept, 1:1 "
         "(FG-CLIP 2 fgclip2/eval/dci_retrieval.py @b1af1cd)",
-        f"every {_dci.ANNOTATIONS}/*.json, sorted by name",
+        f"every {dci_files.ANNOTATIONS}/*.json, sorted by name",
         (*_FGCLIP[:2], "FG-CLIP 2 evaluates with max_length 196 and sigmoid scores (ranking unchanged)."),
     )

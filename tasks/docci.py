@@ -10,17 +10,11 @@ from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 
 from . import register_task
-from ._captions import (
-    Item,
-    build_dataset,
-    flair_items,
-    long_caption,
-    read_jsonl,
-    sample_rng,
-    status_by_loading,
-    string_field,
-)
 from .base import Task, TaskMeta, TaskStatus
+from .flair_annotations import flair_items
+from .json_files import read_jsonl, string_field
+from .retrieval_dataset import Item, build_dataset, status_by_loading
+from .sample_captions import long_caption, sample_rng
 
 DESCRIPTIONS = "docci_descriptions.jsonlines"
 FINE_GRAINED = "annotations/test_annotations.json"

@@ -5,30 +5,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from longbench.data.paths import is_data_file, safe_join
+from longbench.data.paths import safe_join
 from longbench.data.synthetic import write_image
-from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import register_task
-from ._captions import (
-    Item,
-    Notes,
-    build_dataset,
-    first_captions,
-    karpathy_items,
-    one_line,
-    sample_rng,
-    short_caption,
-    status_by_loading,
-    write_karpathy,
-)
-from .base import Task, TaskMeta, TaskStatus
+from .base import Task, TaskMeta
+from .caption_text import one_line
+from .first_captions import FirstCaptionsTask
+from .karpathy import KarpathyTask
+from .retrieval_dataset import Item, Notes
+from .sample_captions import sample_rng, short_caption
 
 IMAGES = "flickr30k-images"
 KARPATHY = "dataset_flickr30k.json"
 TOKENS = "results_20130124.token"
-_CAPTIONS_PER_IMAGE = 5
 _SOURCE = ("images: https://shannon.cs.illinois.edu/DenotationGraph/ (flickr30k-images.tar.gz, request form); "
            "Karpathy split: https://cs.stanford.edu/people/karpathy/deepimagesent/caption_datasets.zip")
 _LICENCE = "images: Flickr terms of use, non-commercial research only; captions: Flickr30k terms"
@@ -37,7 +28,12 @@ _TOKEN_LINE = re.compile(r"^([^\t#]+)#(\d+)\t(.*)$")
 
 
 @register_task
-class Flickr30k(Task):
+class Flickr30k(KarpathyTask):
+    annotations = KARPATHY
+    required = (KARPATHY, IMAGES)
+    image_folder = IMAGES
+    dataset = "flickr30k"
+    sample_folder = IMAGES
     meta = TaskMeta(
         name="flickr30k",
         kind="retrieval",
@@ -57,21 +53,6 @@ class Flickr30k(Task):
         ),
         groups=("short_retrieval", "retrieval"),
     )
-
-    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / KARPATHY
-        if not is_data_file(path, root):
-            raise self.missing(root, KARPATHY)
-        notes = Notes()
-        items = first_captions(self, karpathy_items(self, root, path, IMAGES), _CAPTIONS_PER_IMAGE, notes)
-        return build_dataset(self, root, items, options, notes)
-
-    def status(self, root: Path) -> TaskStatus:
-        return status_by_loading(self, root, [KARPATHY, IMAGES])
-
-    def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
-        """dataset_flickr30k.json with n test images (the first has 6 sentences) and 2 non-test entries."""
-        write_karpathy(root / KARPATHY, n, seed, "flickr30k", IMAGES)
 
 
 def _token_items(task: Task, root: Path, path: Path) -> list[Item]:
@@ -94,7 +75,9 @@ def _token_items(task: Task, root: Path, path: Path) -> list[Item]:
 
 
 @register_task
-class Flickr30kFull(Task):
+class Flickr30kFull(FirstCaptionsTask):
+    annotations = TOKENS
+    required = (TOKENS, IMAGES)
     meta = TaskMeta(
         name="flickr30k-full",
         kind="retrieval",
@@ -115,16 +98,8 @@ class Flickr30kFull(Task):
         ),
     )
 
-    def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / TOKENS
-        if not is_data_file(path, root):
-            raise self.missing(root, TOKENS)
-        notes = Notes()
-        items = first_captions(self, _token_items(self, root, path), _CAPTIONS_PER_IMAGE, notes)
-        return build_dataset(self, root, items, options, notes)
-
-    def status(self, root: Path) -> TaskStatus:
-        return status_by_loading(self, root, [TOKENS, IMAGES])
+    def items(self, root: Path, path: Path, notes: Notes) -> list[Item]:
+        return _token_items(self, root, path)
 
     def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
         """results_20130124.token for n images, 5 captions each, lines grouped per image as in the real file."""
@@ -133,6 +108,6 @@ class Flickr30kFull(Task):
         for i in range(n):
             name = f"{1000092795 + 17 * i}.jpg"
             write_image(root / IMAGES / name, i, seed=seed)
-            lines += [f"{name}#{k}\t{short_caption(rng)}" for k in range(_CAPTIONS_PER_IMAGE)]
+            lines += [f"{name}#{k}\t{short_caption(rng)}" for k in range(self.captions_per_image)]
         root.mkdir(parents=True, exist_ok=True)
         (root / TOKENS).write_text("\n".join(lines) + "\n", encoding="utf-8")

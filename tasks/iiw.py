@@ -15,18 +15,12 @@ from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import register_task
-from ._captions import (
-    Item,
-    Notes,
-    build_dataset,
-    flair_items,
-    long_caption,
-    lotlip_caption,
-    read_jsonl,
-    sample_rng,
-    status_by_loading,
-)
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import lotlip_caption
+from .flair_annotations import flair_items
+from .json_files import read_jsonl
+from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
+from .sample_captions import long_caption, sample_rng
 
 #: (subset, image folder), in LoTLIP's pool order.
 SUBSETS = (("DOCCI_Test", "docci"), ("IIW-400", "docci_aar"), ("DCI_Test", "dci"))

@@ -16,8 +16,8 @@ from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
 
 from . import register_task
-from ._stratify import apply_limit
 from .base import Task, TaskMeta, TaskStatus
+from .stratified_limit import apply_limit
 
 #: torchvision's ImageFolder extensions (compared case-insensitively; ImageNet's files end in .JPEG).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")

@@ -20,9 +20,9 @@ from longbench.datasets import ClassificationDataset, LoadOptions
 from longbench.errors import DataError
 
 from . import register_task
-from ._stratify import apply_limit
 from .base import Task, TaskMeta, TaskStatus
 from .imagenet import image_files
+from .stratified_limit import apply_limit
 
 #: Width in pixels of the red frame around every ObjectNet image.
 BORDER = 1

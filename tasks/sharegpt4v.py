@@ -12,17 +12,11 @@ from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import register_task
-from ._captions import (
-    Item,
-    Notes,
-    build_dataset,
-    json_list_head,
-    long_caption,
-    one_line,
-    sample_rng,
-    status_by_loading,
-)
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import one_line
+from .json_files import json_list_head
+from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
+from .sample_captions import long_caption, sample_rng
 
 ANNOTATIONS = "share-captioner_coco_lcs_sam_1246k_1107.json"
 _LAYOUT = f"{ANNOTATIONS} (a JSON list) and data/<entry image field>, e.g. data/sam/images/sa_1.jpg"

@@ -10,17 +10,11 @@ from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import register_task
-from ._captions import (
-    Item,
-    Notes,
-    build_dataset,
-    long_caption,
-    one_line,
-    sample_rng,
-    status_by_loading,
-    stem_key,
-)
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import one_line
+from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
+from .sample_captions import long_caption, sample_rng
+from .stem_pairs import pair_by_stem
 
 _LAYOUT = "image/<n>.jpg and caption/<n>.txt, paired by file stem (1.jpg <-> 1.txt)"
 _PITFALLS = (
@@ -49,28 +43,25 @@ class _Urban(Task):
         for folder in (root, image_dir, caption_dir):
             if not folder.is_dir():
                 raise self.missing(root, f"folder {folder.name}/" if folder != root else "the task folder")
-        images = {p.stem: p for p in image_dir.glob("*.jpg")}
-        captions = {p.stem: p for p in caption_dir.glob("*.txt")}
+        pairs = pair_by_stem(image_dir.glob("*.jpg"), caption_dir.glob("*.txt"))
         notes = Notes()
-        unpaired = sorted(images.keys() ^ captions.keys(), key=stem_key)
-        for stem in unpaired:
-            has = f"image/{stem}.jpg has no caption/{stem}.txt" if stem in images else \
+        for stem in pairs.unpaired:
+            has = f"image/{stem}.jpg has no caption/{stem}.txt" if stem in pairs.images else \
                 f"caption/{stem}.txt has no image/{stem}.jpg"
             if not options.skip_bad_images:
                 raise DataError(f"{name}: {has} under {root} (use --skip-bad-images to drop unpaired files)")
             notes.warnings.append(f"{name}: skipped unpaired stem {stem}: {has}")
-        stems = sorted(images.keys() & captions.keys(), key=stem_key)
         # Captions are read only for the images kept by `limit`.
-        stems = stems[: options.limit] if options.limit is not None else stems
-        items = [Item(stem, images[stem], [_read_caption(captions[stem], root, name)]) for stem in stems]
+        stems = pairs.paired[: options.limit] if options.limit is not None else pairs.paired
+        items = [Item(stem, pairs.images[stem], [_read_caption(pairs.captions[stem], root, name)]) for stem in stems]
         empty = [item.image_id for item in items if not item.captions[0]]
         notes.counts["empty_captions"] = len(empty)
-        notes.counts["unpaired_files"] = len(unpaired)
+        notes.counts["unpaired_files"] = len(pairs.unpaired)
         if empty:
             notes.warnings.append(f"{name}: {len(empty)} empty caption file(s) kept as empty text: "
                                   + ", ".join(f"caption/{stem}.txt" for stem in empty))
         data = build_dataset(self, root, items, options, notes)
-        data.skipped[:0] = unpaired
+        data.skipped[:0] = pairs.unpaired
         return data
 
     def status(self, root: Path) -> TaskStatus:

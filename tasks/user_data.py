@@ -26,8 +26,11 @@ from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
 
 from . import TASKS, register_source
-from ._captions import Item, Notes, build_dataset, long_caption, one_line, sample_rng, stem_key
 from .base import Task, TaskMeta, TaskStatus
+from .caption_text import one_line
+from .retrieval_dataset import Item, Notes, build_dataset
+from .sample_captions import long_caption, sample_rng
+from .stem_pairs import pair_by_stem
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
@@ -196,19 +199,18 @@ def _folder_rows(folder: Path, options: LoadOptions, notes: Notes) -> Rows:
     if not folder.is_dir():
         raise DataError(f"folder:{folder}: not a folder (expected images and same-name .txt captions)")
     image_dir, caption_dir = _folder_sides(folder)
-    images = {p.stem: p for p in image_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
-    captions = {p.stem: p for p in caption_dir.glob("*.txt")}
-    unpaired = sorted(images.keys() ^ captions.keys(), key=stem_key)
-    for stem in unpaired:
-        has = f"image {images[stem].name} has no {stem}.txt" if stem in images else \
+    pairs = pair_by_stem((p for p in image_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
+                         caption_dir.glob("*.txt"))
+    for stem in pairs.unpaired:
+        has = f"image {pairs.images[stem].name} has no {stem}.txt" if stem in pairs.images else \
             f"caption {stem}.txt has no image ({'/'.join(IMAGE_SUFFIXES)})"
         if not options.skip_bad_images:
             raise DataError(f"folder:{folder}: {has} (use --skip-bad-images to drop unpaired files)")
         notes.warnings.append(f"{folder.name}: skipped unpaired {stem}: {has}")
-    notes.counts["unpaired_files"] = len(unpaired)
-    for stem in sorted(images.keys() & captions.keys(), key=stem_key):
-        path = captions[stem]
-        yield path.name, images[stem].relative_to(folder).as_posix(), _read_text(path, path.name)
+    notes.counts["unpaired_files"] = len(pairs.unpaired)
+    for stem in pairs.paired:
+        path = pairs.captions[stem]
+        yield path.name, pairs.images[stem].relative_to(folder).as_posix(), _read_text(path, path.name)
 
 
 def _write_folder(folder: Path, rows: list[tuple[str, str]]) -> None:

@@ -5,21 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
-from PIL import Image
 from typer.testing import CliRunner
 
-from longbench.adapters import load_model
 from longbench.artifacts.results import SCHEMA_VERSION, read_result
 from longbench.cli import app
-from longbench.datasets import LoadOptions
 from longbench.metrics.registry import metrics_of
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
 from tests.conftest import write_samples
-from tests.metrics.test_retrieval import brute_force
+from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()
 
@@ -28,20 +24,6 @@ runner = CliRunner()
 def data_root(tmp_path_factory) -> Path:
     tasks = "retrieval,urban-200,sharegpt4v-10k,coco-karpathy,flickr30k-full"
     return write_samples(tmp_path_factory.mktemp("data"), tasks, 10, seed=3)
-
-
-def independent_metrics(model: str, task_name: str, root: Path) -> dict[str, float]:
-    """Embeddings straight from the adapter, one item at a time, and brute-force sorted recall."""
-    adapter = load_model(model)
-    task = get_task(task_name)
-    ds = task.load(task.root(root), LoadOptions())
-    images = np.stack([
-        adapter.encode_image(adapter.preprocess(Image.open(p).convert("RGB"))[None]).numpy()[0] for p in ds.images])
-    texts = np.stack([adapter.encode_text(adapter.tokenize([t])).numpy()[0] for t in ds.texts])
-    out = {}
-    for k in (1, 5, 10):
-        out[f"i2t_r{k}"], out[f"t2i_r{k}"] = brute_force(images, texts, ds.text_to_image, k)
-    return out
 
 
 def test_run_writes_valid_results_equal_to_an_independent_computation(data_root, tmp_path):

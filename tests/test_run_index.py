@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from longbench.artifacts.results import read_result
 from longbench.cli import app
 from tests.conftest import write_samples
-from tests.test_run import independent_metrics
+from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 
 from longbench.runner import RunConfig, run
 from tests.conftest import write_samples
-from tests.test_run import independent_metrics
+from tests.reference_metrics import independent_metrics
 
 TASKS = ["docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "iiw", "iiw-fg"]
 

@@ -19,7 +19,7 @@ import numpy as np
 from open_clip.tokenizer import SimpleTokenizer
 
 from longbench.fast_tokenizer import FastBpe
-from longbench.tasks._captions import sample_rng, short_caption
+from longbench.tasks.sample_captions import sample_rng, short_caption
 
 EXTRAS = (" café crème", " 東京の夜景", " 😀👍", " &amp; friends", " naïve façade", " Ünïcödé")
 

@@ -47,7 +47,7 @@ def write_job(folder: Path, config: BenchConfig) -> Job:
 
 
 def _write_coco(coco: Path, config: BenchConfig) -> None:
-    from longbench.tasks._captions import distinct_short_captions, sample_rng
+    from longbench.tasks.sample_captions import distinct_short_captions, sample_rng
 
     marker = coco / "bench-job.json"
     # "format" 3: unique annotation ids and distinct captions (older kept jobs are rewritten).

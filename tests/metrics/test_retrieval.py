@@ -7,6 +7,7 @@ import pytest
 
 from longbench.metrics.bootstrap import bootstrap_ci
 from longbench.metrics.retrieval import recall_metrics, retrieval_ranks
+from tests.reference_metrics import brute_force
 
 
 def unit(rows) -> np.ndarray:
@@ -44,19 +45,6 @@ def test_any_caption_counts_for_image_to_text():
     # image 1: caption 2 (0.1,1) is closest -> rank 0
     assert ranks.i2t.tolist()[1] == 0
     assert recall_metrics(ranks, ks=(1,))["i2t_r1"] == 100.0
-
-
-def brute_force(images, texts, gt, k):
-    sims = images @ texts.T
-    i2t = []
-    for i in range(len(images)):
-        order = sorted(range(len(texts)), key=lambda t: (-sims[i, t], t))[:k]
-        i2t.append(any(gt[t] == i for t in order))
-    t2i = []
-    for t in range(len(texts)):
-        order = sorted(range(len(images)), key=lambda j: (-sims[j, t], j))[:k]
-        t2i.append(gt[t] in order)
-    return 100 * np.mean(i2t), 100 * np.mean(t2i)
 
 
 @pytest.mark.parametrize("seed,block", [(0, 7), (1, 1 << 20), (2, 100), (3, 1)])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from longbench.data.synthetic import synthetic_rgb
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task, resolve_tasks
-from longbench.tasks._pickles import load_data_pickle, write_py2_pickle
+from longbench.tasks.cifar_pickles import load_data_pickle, write_py2_pickle
+
+from .helpers import Evil
 
 
 def _sample(tmp_path: Path, name: str, n: int = 12, seed: int = 3) -> Path:
@@ -61,45 +62,13 @@ def test_sample_pickles_are_python2_format_readable_by_stock_pickle(tmp_path, en
     np.testing.assert_array_equal(ours[key], data[key])
 
 
-def test_python3_written_protocol2_pickles_load_too(tmp_path):
-    path = tmp_path / "py3.pkl"
-    arr = np.arange(3072 * 2, dtype=np.uint8).reshape(2, 3072) % 251
-    path.write_bytes(pickle.dumps({b"data": arr, b"labels": [0, 1]}, protocol=2))  # uses _codecs.encode
-    np.testing.assert_array_equal(load_data_pickle(path)[b"data"], arr)
-
-
-class _Evil:
-    def __init__(self, marker: Path):
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.system, (f"touch {self.marker}",)
-
-
-def test_malicious_pickle_is_refused_without_running(tmp_path):
-    marker = tmp_path / "pwned"
-    path = tmp_path / "test_batch"
-    path.write_bytes(pickle.dumps({"data": _Evil(marker)}, protocol=2))
-    with pytest.raises(DataError, match=r"test_batch: refused to unpickle global (posix|os|nt)\.system"):
-        load_data_pickle(path)
-    assert not marker.exists()
-
-
 def test_malicious_meta_file_is_refused_by_the_task(tmp_path):
     root = _sample(tmp_path, "cifar10", n=2)
     marker = tmp_path / "pwned"
-    (root / "cifar-10-batches-py" / "batches.meta").write_bytes(pickle.dumps(_Evil(marker), protocol=2))
+    (root / "cifar-10-batches-py" / "batches.meta").write_bytes(pickle.dumps(Evil(marker), protocol=2))
     with pytest.raises(DataError, match="batches.meta: refused to unpickle global"):
         get_task("cifar10").load(root, LoadOptions())
     assert not marker.exists()
-
-
-def test_codecs_encode_is_allowed_only_for_latin1(tmp_path):
-    path = tmp_path / "x.pkl"
-    # _codecs.encode("...", "rot13") — allowed global, forbidden use.
-    path.write_bytes(b"\x80\x02c_codecs\nencode\nX\x03\x00\x00\x00abcX\x05\x00\x00\x00rot13\x86R.")
-    with pytest.raises(DataError, match="not a readable Python pickle"):
-        load_data_pickle(path)
 
 
 def test_truncated_pickle_is_a_data_error(tmp_path):

@@ -12,26 +12,12 @@ from typer.testing import CliRunner
 
 from longbench.cli import app
 from longbench.data.synthetic import write_image
-from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from longbench.tasks._captions import lotlip_caption
+
+from .helpers import load
 
 runner = CliRunner()
-
-
-@pytest.mark.parametrize("text,expected", [
-    # LoTLIP's split_caption + '. '.join: periods are separators, so "3.5" splits and the final period vanishes.
-    ("The board is 3.5 metres long.", "The board is 3. 5 metres long"),
-    ("A red door.\nIt is open.", "A red door. It is open"),
-    ("Summary line\nFirst sentence. Second one.</s>Third", "Summary line. First sentence. Second one. Third"),
-    ("Dots... and  spaces .\n\n  \nEnd.", "Dots. and  spaces. End"),
-    ("e.g. a sign reading 'OPEN'.", "e. g. a sign reading 'OPEN'"),
-    ("No break at all", "No break at all"),
-    ("...\n\n", ""),
-])
-def test_lotlip_normalisation_reproduces_its_side_effects(text, expected):
-    assert lotlip_caption(text) == expected
 
 
 def _write(root: Path, records: dict[str, tuple[str, str]], splits: dict[str, list[str]]) -> None:
@@ -49,41 +35,37 @@ RECORDS = {"3": ("A kitchen.", "The oven is 3.5 years old.\nIt is white."), "1":
 SPLITS = {"train": ["2-data.json"], "valid": ["3-data.json"], "test": ["1-data.json"]}
 
 
-def _load(name: str, root: Path, **options):
-    return get_task(name).load(root, LoadOptions(**options))
-
-
 def test_dci_reads_splits_in_file_order_with_summary_and_normalisation(tmp_path):
     _write(tmp_path, RECORDS, SPLITS)
-    data = _load("dci", tmp_path)
+    data = load("dci", tmp_path)
     assert data.image_ids == ["2", "3", "1"]
     assert data.texts == ["A Dog. The Dog sleeps", "A kitchen. The oven is 3. 5 years old. It is white", "A street"]
     assert [Path(p).name for p in data.images] == ["sa_2.jpg", "sa_3.jpg", "sa_1.jpg"]
-    assert _load("dci", tmp_path, limit=2).image_ids == ["2", "3"]
+    assert load("dci", tmp_path, limit=2).image_ids == ["2", "3"]
 
 
 def test_extra_caption_variants_differ_only_on_empty_captions_and_case(tmp_path):
     _write(tmp_path, RECORDS, SPLITS)
-    long = _load("dci-long", tmp_path)
+    long = load("dci-long", tmp_path)
     assert long.image_ids == ["2", "3"]  # sorted; the empty extra caption of 1 is skipped, as TULIP does
     assert long.texts == ["The Dog sleeps.", "The oven is 3.5 years old.\nIt is white."]
     assert long.counts["empty_extra_captions"] == 1 and any("skipped" in w for w in long.warnings)
-    fg = _load("dci-fgclip", tmp_path)
+    fg = load("dci-fgclip", tmp_path)
     assert fg.image_ids == ["1", "2", "3"] and fg.texts == ["", *long.texts]  # FG-CLIP keeps it
-    assert _load("dci-fgclip2", tmp_path).texts == ["", "the dog sleeps.", "the oven is 3.5 years old.\nit is white."]
-    assert _load("dci-long", tmp_path, limit=1).image_ids == ["2"]
+    assert load("dci-fgclip2", tmp_path).texts == ["", "the dog sleeps.", "the oven is 3.5 years old.\nit is white."]
+    assert load("dci-long", tmp_path, limit=1).image_ids == ["2"]
 
 
 def test_files_outside_the_splits_are_in_the_extra_caption_variants_only(tmp_path):
     _write(tmp_path, RECORDS, {"train": ["3-data.json"]})
-    assert _load("dci", tmp_path).image_ids == ["3"]
-    assert _load("dci-fgclip", tmp_path).image_ids == ["1", "2", "3"]
+    assert load("dci", tmp_path).image_ids == ["3"]
+    assert load("dci-fgclip", tmp_path).image_ids == ["1", "2", "3"]
 
 
 def test_long_dci_csv_as_tulip_writes_it(tmp_path):
     """dci_long.csv written by pandas exactly as TULIP's script does (tab-separated, newlines quoted)."""
     _write(tmp_path, RECORDS, SPLITS)
-    from_annotations = _load("dci-long", tmp_path)
+    from_annotations = load("dci-long", tmp_path)
     frame = pd.DataFrame([{"filepath": f"sa_{i}.jpg", "title": t}
                           for i, t in zip(from_annotations.image_ids, from_annotations.texts, strict=True)])
     csv_root = tmp_path / "csv"
@@ -91,7 +73,7 @@ def test_long_dci_csv_as_tulip_writes_it(tmp_path):
     (tmp_path / "densely_captioned_images" / "photos").rename(csv_root / "densely_captioned_images" / "photos")
     frame.to_csv(csv_root / "dci_long.csv", index=False, sep="\t")
     assert '"The oven is 3.5 years old.\nIt is white."' in (csv_root / "dci_long.csv").read_text()
-    from_csv = _load("dci-long", csv_root)
+    from_csv = load("dci-long", csv_root)
     assert from_csv.texts == from_annotations.texts
     assert from_csv.image_ids == ["sa_2", "sa_3"]
     assert get_task("dci-long").status(csv_root).found == {"images": 2, "texts": 2}
@@ -100,7 +82,7 @@ def test_long_dci_csv_as_tulip_writes_it(tmp_path):
 def test_long_dci_csv_without_its_columns_is_a_data_error(tmp_path):
     (tmp_path / "dci_long.csv").write_text("image,caption\nsa_1.jpg,A dog.\n")
     with pytest.raises(DataError, match="expected the columns 'filepath' and 'title'"):
-        _load("dci-long", tmp_path)
+        load("dci-long", tmp_path)
 
 
 @pytest.mark.parametrize("task", ["dci", "dci-long"])
@@ -119,10 +101,10 @@ def test_bad_annotation_file_exits_2_with_one_line(task, tmp_path):
 def test_split_file_naming_a_missing_annotation(tmp_path):
     _write(tmp_path, RECORDS, {"train": ["9-data.json"]})
     with pytest.raises(DataError, match="9-data.json: annotation file not found"):
-        _load("dci", tmp_path)
+        load("dci", tmp_path)
 
 
 def test_annotation_path_escaping_the_folder_is_refused(tmp_path):
     _write(tmp_path, RECORDS, {"train": ["../../secret.json"]})
     with pytest.raises(DataError, match="must stay inside"):
-        _load("dci", tmp_path)
+        load("dci", tmp_path)

@@ -13,7 +13,6 @@ from PIL import Image
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError
 from longbench.tasks import get_task
-from longbench.tasks._stratify import stratified_sample
 from longbench.tasks.imagenet import imagenet_wnids
 
 
@@ -88,27 +87,6 @@ def test_status_counts_images_and_classes(sample):
 def test_limit_is_class_stratified(sample):
     ds = get_task("imagenet").load(sample, LoadOptions(limit=5))
     assert sorted(np.bincount(ds.labels)[np.unique(ds.labels)]) == [1, 1, 1, 1, 1]
-
-
-# --- the stratified sampler behind --limit ---------------------------------------------------------------------
-
-def test_stratified_sample_is_balanced_and_deterministic():
-    labels = np.repeat(np.arange(4), [50, 30, 3, 17])
-    idx = stratified_sample(labels, 20)
-    assert len(idx) == 20 and len(set(idx)) == 20 and list(idx) == sorted(idx)
-    # 5 each, except class 2 which has only 3: its 2 spare go to other classes.
-    counts = np.bincount(labels[idx], minlength=4)
-    assert counts[2] == 3 and sorted(counts[[0, 1, 3]]) == [5, 6, 6]
-    np.testing.assert_array_equal(idx, stratified_sample(labels, 20))
-    assert not np.array_equal(idx, stratified_sample(labels, 20, seed=1))
-
-
-def test_stratified_sample_remainder_and_edges():
-    labels = np.repeat(np.arange(10), 10)
-    counts = np.bincount(labels[stratified_sample(labels, 7)], minlength=10)
-    assert sorted(counts) == [0, 0, 0, 1, 1, 1, 1, 1, 1, 1]
-    assert len(stratified_sample(labels, 1000)) == 100
-    assert len(stratified_sample(labels, 0)) == 0
 
 
 def test_wnid_resource_is_valid_json():

@@ -13,7 +13,7 @@ from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.errors import DataError, UnknownNameError
 from longbench.tasks import get_task, resolve_tasks
-from tests.test_run import independent_metrics
+from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()
 

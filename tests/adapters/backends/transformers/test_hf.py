@@ -157,7 +157,7 @@ def test_run_end_to_end_on_sample_data_with_a_local_folder(folders, tmp_path):
     from longbench.artifacts.results import read_result
     from longbench.datasets import LoadOptions
     from longbench.tasks import get_task
-    from tests.metrics.test_retrieval import brute_force
+    from tests.reference_metrics import brute_force
 
     task = get_task("urban1k")
     task.write_sample(task.root(tmp_path / "data"), 6, seed=1)

@@ -13,7 +13,8 @@ from longbench.data.paths import safe_join
 from longbench.data.synthetic import write_image
 from longbench.errors import DataError
 
-from ._captions import long_caption, read_json, sample_rng, short_caption, string_field
+from .json_files import read_json, string_field
+from .sample_captions import long_caption, sample_rng, short_caption
 
 BASE = "densely_captioned_images"
 ANNOTATIONS = f"{BASE}/annotations"
