@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from longbench.adapters.weights import weights_dir
+from longbench.adapters.core.weights import weights_dir
 from longbench.cache_home import CLASSIFIERS, EMBEDDINGS, WEIGHTS, cache_folder, cache_home, cache_home_source
 from longbench.embedding_cache import EmbeddingCache
 
