@@ -11,6 +11,7 @@ from .adapters import ImageTextModel
 from .artifacts.atomic import atomic_open
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
+from .settings import RunSettings
 
 
 def embed(adapter: ImageTextModel, texts: Sequence[str] = (), images: Sequence[Path] = (),
@@ -21,7 +22,8 @@ def embed(adapter: ImageTextModel, texts: Sequence[str] = (), images: Sequence[P
     for path in images:
         if not Path(path).is_file():
             raise DataError(f"image file not found: {path}")
-    encoder = Encoder(adapter, device=device, progress=False, skip_hint="")  # embed has no --skip-bad-images
+    # `longbench embed` has no --skip-bad-images to suggest.
+    encoder = Encoder(adapter, RunSettings.resolve(device), progress=False, skip_hint="")
     text_emb = encoder.texts(list(texts)) if texts else None
     rows = [text_emb.vectors] if text_emb else []
     if images:

@@ -28,7 +28,7 @@ import torch
 
 from .adapters.core.protocol import ImageTextModel, TokenBatch
 from .data.decoders import Decoder, make_decoder
-from .data.loader import PREFETCH, parse_count, resolve_batch_size, resolve_workers
+from .data.loader import PREFETCH, resolve_workers
 from .datasets import Images
 from .distributed import Group
 from .embedding_cache import (
@@ -43,8 +43,7 @@ from .embedding_cache import (
 from .errors import DataError
 from .finite import excerpt, require_finite
 from .progress import track
-
-PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+from .settings import RunSettings
 
 
 @dataclass
@@ -70,54 +69,23 @@ class ImageEmbeddings:
     skipped: list[str] = field(default_factory=list)  # "<id>: <reason>" of each image that failed
 
 
-def resolve_device(device: str | None) -> torch.device:
-    if device in (None, "auto"):
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise DataError(f"unknown device {device!r} (expected cpu, cuda, cuda:N, mps or auto)") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise DataError(f"device {device!r} asked for, but torch sees no CUDA device")
-    if dev.type == "mps" and not torch.backends.mps.is_available():
-        raise DataError(f"device {device!r} asked for, but torch sees no MPS device")
-    return dev
-
-
-def resolve_dtype(precision: str, device: torch.device) -> torch.dtype:
-    """'auto' is fp16 autocast on CUDA (what CLIP evaluations use there) and fp32 elsewhere."""
-    if precision not in PRECISIONS:
-        raise DataError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
-    if precision == "auto":
-        return torch.float16 if device.type == "cuda" else torch.float32
-    return {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[precision]
-
-
 class Encoder:
-    """Embeds captions and images with one adapter on one device.
+    """Embeds captions and images with one adapter, under run settings resolved once (settings.py).
 
-    batch_size and workers take a number or "auto" (data/loader.py), decode a `--decode` mode (data/decoders.py);
-    `settings` says what was used, and `stage_times` accumulates the seconds spent tokenizing and waiting for (or,
-    on the GPU, doing) image decoding; the caller resets it.
+    `decoder` replaces the one `settings.decode` names (tests decode on the GPU path's code without a GPU).
+    `used_settings` says what was used, and `stage_times` accumulates the seconds spent tokenizing and waiting for
+    (or, on the GPU, doing) image decoding; the caller resets it.
     """
 
-    def __init__(self, adapter: ImageTextModel, device: str | None = "cpu", batch_size: int | str = 64,
-                 workers: int | str = 0, precision: str = "auto", progress: bool = True,
-                 skip_bad_images: bool = False, trim: bool = True, decode: str | Decoder = "pil",
-                 group: Group | None = None, cache: EmbeddingCache | None = None,
+    def __init__(self, adapter: ImageTextModel, settings: RunSettings, *, progress: bool = True,
+                 skip_bad_images: bool = False, trim: bool = True, group: Group | None = None,
+                 cache: EmbeddingCache | None = None, decoder: Decoder | None = None,
                  skip_hint: str = "; pass --skip-bad-images to skip it"):
         self.group = group or Group()
-        self.device = self.group.place(resolve_device(device))
-        self.batch_size = resolve_batch_size(batch_size, self.device)
-        parse_count(workers, "--workers", 0)  # a bad value fails now, not at the first image
-        self.dtype = resolve_dtype(precision, self.device)
-        self.decoder = decode if isinstance(decode, Decoder) else make_decoder(decode, adapter.preprocess, self.device)
+        self.settings = settings
+        self.device, self.dtype, self.batch_size = settings.device, settings.dtype, settings.batch_size
+        self.decoder = decoder or make_decoder(settings.decode, adapter.preprocess, self.device)
         self.adapter = adapter.to(self.device)
-        self.workers = workers
         self.workers_used: int | None = None
         self.progress = progress and self.group.main
         self.skip_bad_images = skip_bad_images
@@ -130,7 +98,7 @@ class Encoder:
         self.stage_times: dict[str, float] = {}
 
     @property
-    def settings(self) -> dict[str, int | str | None]:
+    def used_settings(self) -> dict[str, int | str | None]:
         """What the run used: batch size, image decoding, and the worker count of the last image pass (None before
         one)."""
         return {"batch_size": self.batch_size, "workers": self.workers_used, "decode": self.decoder.name}
@@ -211,7 +179,7 @@ class Encoder:
         plan = plan[share.start:share.stop]
         cached, keys = self._cached_image_batches(images, plan, crop_border)
         missing = [chunk for chunk, hit in zip(plan, cached, strict=True) if hit is None]
-        workers = resolve_workers(self.workers, sum(map(len, missing)), self.batch_size, self.device)
+        workers = resolve_workers(self.settings.workers, sum(map(len, missing)), self.batch_size, self.device)
         self.workers_used = workers
         batches = iter(torch.utils.data.DataLoader(
             self.decoder.dataset(images, crop_border), batch_sampler=missing, num_workers=workers,

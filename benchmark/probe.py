@@ -239,7 +239,7 @@ def _summarise(lengths: list[int], points: list[dict[str, float]], full: dict[st
 
 
 def _settings(config: RunConfig, encoder: Encoder, lengths: Sequence[int] | None, samples: int) -> dict[str, Any]:
-    return {"lengths": "auto" if lengths is None else "given", **encoder.settings,
+    return {"lengths": "auto" if lengths is None else "given", **encoder.used_settings,
             "precision": config.precision, "limit": config.limit, "skip_bad_images": config.skip_bad_images,
             "bootstrap": {"samples": samples, "seed": config.seed} if samples else None,
             "plateau_span": PLATEAU_SPAN}

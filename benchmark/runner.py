@@ -36,16 +36,18 @@ from .artifacts.store import (
     store_result,
 )
 from .cache_home import CLASSIFIERS, cache_folder, cache_home_source
+from .data.loader import parse_count
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .distributed import current, join
 from .embedding_cache import EmbeddingCache
-from .encode import Encoder, resolve_device
+from .encode import Encoder
 from .errors import DataError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .finite import require_finite_metrics
 from .metrics.bootstrap import check_bootstrap
 from .metrics.retrieval import check_index
 from .prompts import resolve_prompts
+from .settings import RunSettings, check_settings, resolve_device
 from .tasks import Task, get_task, resolve_tasks
 
 T = TypeVar("T")
@@ -87,6 +89,10 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         check_bootstrap(self.bootstrap, self.seed)
+        check_settings(self.precision, self.batch_size, self.workers, self.decode)
+        # Numbers given as text (the CLI's "8") are kept as numbers, so the config says what the user asked for.
+        self.batch_size = parse_count(self.batch_size, "--batch-size", 1)
+        self.workers = parse_count(self.workers, "--workers", 0)
 
 
 @dataclass
@@ -254,10 +260,12 @@ def check_outputs(adapter: ImageTextModel, loaded: Sequence[tuple[Task, Dataset]
 
 def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
     """The encoder `config` describes, on this rank's device and in its group (one process: rank 0 of 1)."""
-    group = join(resolve_device(config.device))
-    return Encoder(adapter, config.device, config.batch_size, config.workers, config.precision, config.progress,
-                   skip_bad_images=config.skip_bad_images, trim=config.trim, decode=config.decode, group=group,
-                   cache=EmbeddingCache(config.cache_dir) if config.cache else None)
+    device = resolve_device(config.device)
+    group = join(device)
+    settings = RunSettings.resolve(group.place(device), config.precision, config.batch_size, config.workers,
+                                   config.decode)
+    return Encoder(adapter, settings, progress=config.progress, skip_bad_images=config.skip_bad_images,
+                   trim=config.trim, group=group, cache=EmbeddingCache(config.cache_dir) if config.cache else None)
 
 
 def check_templates(templates: str | None, datasets: Sequence[Dataset]) -> None:
@@ -312,4 +320,4 @@ def environment(encoder: Encoder) -> dict[str, str | int | None]:
     return {"longbench": __version__, "torch": torch.__version__, "open_clip": open_clip.__version__,
             "python": platform.python_version(), "device": device, "dtype": str(encoder.dtype).replace("torch.", ""),
             "text_batches": "trimmed" if encoder.trims else "full context",
-            "embedding_cache": encoder.cache.summary() if encoder.cache else "off", **encoder.settings}
+            "embedding_cache": encoder.cache.summary() if encoder.cache else "off", **encoder.used_settings}

@@ -22,6 +22,7 @@ from longbench.encode import Encoder
 from longbench.errors import DataError
 from longbench.probe import probe
 from longbench.runner import RunConfig, run
+from longbench.settings import RunSettings
 from longbench.tasks import get_task
 
 CAPTIONS = ["a cat", "word " * 60, "", "a dog on a mat", "x " * 300, "two birds", "a red car", "trees"]
@@ -61,9 +62,9 @@ def images(tmp_path) -> list[Path]:
     return [write_image(tmp_path / "img" / f"{i}.jpg", i) for i in range(5)]
 
 
-def encoder(adapter: ClipAdapter, cache_root: Path | None, **kw) -> Encoder:
+def encoder(adapter: ClipAdapter, cache_root: Path | None, **settings) -> Encoder:
     cache = EmbeddingCache(cache_root) if cache_root is not None else None
-    return Encoder(adapter, device="cpu", batch_size=2, progress=False, cache=cache, **kw)
+    return Encoder(adapter, RunSettings.resolve("cpu", batch_size=2, **settings), progress=False, cache=cache)
 
 
 def test_a_warm_encoder_calls_no_tower_and_gives_the_same_bits(tiny, images, tmp_path, calls):

@@ -28,6 +28,7 @@ from longbench.probe import (
 from longbench.report import read_probe
 from longbench.report.probe_plot import plot_probes
 from longbench.runner import RunConfig, run
+from longbench.settings import RunSettings
 from longbench.tasks import Task, TaskMeta, get_task
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -179,7 +180,8 @@ class EchoImages(ClipAdapter):
 
     def __init__(self, base: ClipAdapter, captions: list[str]):
         super().__init__(base.model, lambda img: torch.tensor([float(np.asarray(img)[0, 0, 0])]), base.provenance)
-        self.targets = torch.from_numpy(Encoder(base, "cpu", progress=False).texts(captions).vectors)
+        encoder = Encoder(base, RunSettings.resolve("cpu"), progress=False)
+        self.targets = torch.from_numpy(encoder.texts(captions).vectors)
         self.image_calls = 0
 
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:

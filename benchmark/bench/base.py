@@ -121,10 +121,11 @@ class BenchContext:
         key = f"encoder-trim={trim}"
         if key not in self.shared:
             from ..encode import Encoder
+            from ..settings import RunSettings
 
             env = self.cold().result["environment"]
-            self.shared[key] = Encoder(self.adapter(), self.config.device, env["batch_size"], 0,
-                                       self.config.precision, progress=False, trim=trim)
+            settings = RunSettings.resolve(self.config.device, self.config.precision, env["batch_size"], 0)
+            self.shared[key] = Encoder(self.adapter(), settings, progress=False, trim=trim)
         return self.shared[key]
 
     def run_child(self, output: Path, ranks: int = 1, **overrides: Any) -> ChildRun:

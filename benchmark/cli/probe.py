@@ -78,8 +78,6 @@ def probe_command(
     """R@1 against caption length (tokens or words): effective and plateau length, JSON + CSV + PNG."""
     from ..artifacts.outputs import check_output_file, check_output_folder
     from ..artifacts.probes import UNITS, write_probe
-    from ..data.decoders import DECODERS
-    from ..data.loader import parse_count
     from ..distributed import current
     from ..probe import parse_lengths, probe
     from ..report.probe_plot import compare_probes, default_compare_path, plot_probes
@@ -99,10 +97,9 @@ def probe_command(
         raise DataError(f"--unit {unit!r}: expected one of {', '.join(UNITS)}")
     if current().main:  # rank 0 writes
         check_output_folder(output, "--output")
-    DECODERS.get(decode)  # an unknown mode fails before any loading
     config = RunConfig(data_root=data_root, roots=parse_roots(root or []), output=output,
-                       batch_size=parse_count(batch_size, "--batch-size", 1), device=device,
-                       workers=parse_count(workers, "--workers", 0), decode=decode, precision=precision, limit=limit,
+                       batch_size=batch_size, device=device,
+                       workers=workers, decode=decode, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, progress=not quiet,
                        index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim)

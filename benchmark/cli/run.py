@@ -113,8 +113,6 @@ def run_command(
     no_trim: bool = typer.Option(False, "--no-trim", help=NO_TRIM_HELP),
 ) -> None:
     """Evaluate models on tasks and write one result JSON per model and task."""
-    from ..data.decoders import DECODERS
-    from ..data.loader import parse_count
     from ..distributed import current
     from ..runner import RunConfig, model_specs, run_models
 
@@ -122,10 +120,9 @@ def run_command(
         from ..report.gate import check_tolerance
 
         check_tolerance(tolerance)
-    DECODERS.get(decode)  # an unknown mode fails before any loading
     config = RunConfig(data_root=data_root, roots=parse_roots(root), output=output,
-                       batch_size=parse_count(batch_size, "--batch-size", 1), device=device,
-                       workers=parse_count(workers, "--workers", 0), decode=decode, precision=precision, limit=limit,
+                       batch_size=batch_size, device=device,
+                       workers=workers, decode=decode, precision=precision, limit=limit,
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim,

@@ -15,6 +15,7 @@ from longbench.data.decoders import GpuDecoder, TensorPreprocess, make_decoder
 from longbench.data.synthetic import MODES, synthetic_rgb, write_image
 from longbench.encode import Encoder
 from longbench.errors import DataError, UnknownNameError
+from longbench.settings import RunSettings
 
 CPU = torch.device("cpu")
 
@@ -79,21 +80,22 @@ def test_border_crop_matches_pil(photos):
 
 def test_through_the_encoder_with_workers(photos):
     adapter = load_model("tiny-clip")
-    reference = Encoder(adapter, device="cpu", batch_size=3, progress=False).images(photos).vectors
+    reference = Encoder(adapter, RunSettings.resolve("cpu", batch_size=3), progress=False).images(photos).vectors
     for decode in ("tensor", GpuDecoder(adapter.preprocess, CPU)):
-        encoder = Encoder(adapter, device="cpu", batch_size=3, workers=2, progress=False, decode=decode)
+        settings = RunSettings.resolve("cpu", batch_size=3, workers=2, decode=getattr(decode, "name", decode))
+        encoder = Encoder(adapter, settings, progress=False, decoder=None if isinstance(decode, str) else decode)
         emb = encoder.images(photos)
         assert emb.kept.tolist() == list(range(len(photos)))
         cos = (emb.vectors * reference).sum(axis=1)
         assert np.all(cos > 0.99)
-        assert encoder.settings["decode"] == getattr(decode, "name", decode)
+        assert encoder.used_settings["decode"] == getattr(decode, "name", decode)
 
 
 def test_gpu_without_cuda_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
     with pytest.raises(DataError, match="--decode gpu needs a CUDA device.*--decode tensor"):
-        Encoder(load_model("tiny-clip"), device="cpu", decode="gpu")
+        Encoder(load_model("tiny-clip"), RunSettings.resolve("cpu", decode="gpu"))
 
 
 def test_unknown_mode_and_unsupported_preprocessing():

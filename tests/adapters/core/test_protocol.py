@@ -11,6 +11,7 @@ from longbench.adapters import ClipAdapter, ImageTextModel, TextSpec, TokenBatch
 from longbench.adapters.backends.open_clip.build import clip_preprocess
 from longbench.encode import Encoder
 from longbench.provenance import ModelInfo
+from longbench.settings import RunSettings
 
 CAPTIONS = ["a cat", "a dog asleep on a red sofa in the afternoon sun", "two birds", "word " * 30]
 
@@ -95,7 +96,7 @@ def test_a_bidirectional_tower_is_never_trimmed():
     original = adapter.model.text.transformer.forward
     adapter.model.text.transformer.forward = lambda x, attn_mask=None: seen.append(x.shape[1]) or original(
         x, attn_mask=attn_mask)
-    encoder = Encoder(adapter, device="cpu", batch_size=2, progress=False)
+    encoder = Encoder(adapter, RunSettings.resolve("cpu", batch_size=2), progress=False)
     assert not encoder.trims
     emb = encoder.texts(CAPTIONS)
     assert seen == [77, 77]
@@ -108,8 +109,8 @@ def test_a_bidirectional_tower_is_never_trimmed():
 
 def test_no_trim_pads_even_an_exact_model():
     adapter = load_model("tiny-clip")
-    trimmed = Encoder(adapter, device="cpu", progress=False).texts(CAPTIONS).vectors
-    padded_encoder = Encoder(adapter, device="cpu", progress=False, trim=False)
+    trimmed = Encoder(adapter, RunSettings.resolve("cpu"), progress=False).texts(CAPTIONS).vectors
+    padded_encoder = Encoder(adapter, RunSettings.resolve("cpu"), progress=False, trim=False)
     assert not padded_encoder.trims
     assert np.abs(padded_encoder.texts(CAPTIONS).vectors - trimmed).max() <= 1e-5
 

@@ -21,6 +21,7 @@ from longbench.adapters import load_model
 from longbench.cli import app
 from longbench.encode import Encoder
 from longbench.errors import CheckpointError, UnknownNameError
+from longbench.settings import RunSettings
 from tests.adapters.backends.open_clip.open_clip_folders import FAMILIES, write_family
 
 CAPTIONS = ["a cat on the mat", "two birds", "A red sofa, and a dog asleep on it!", "word " * 100, ""]
@@ -73,7 +74,7 @@ def test_embeddings_equal_open_clip_own(family, folders, references):
     with torch.no_grad():
         expected_text = F.normalize(model.encode_text(ids), dim=-1)
     assert (adapter.encode_text(batch) - expected_text).abs().max() <= 1e-5
-    encoded = Encoder(adapter, device="cpu", batch_size=2, progress=False).texts(CAPTIONS)
+    encoded = Encoder(adapter, RunSettings.resolve("cpu", batch_size=2), progress=False).texts(CAPTIONS)
     assert np.abs(encoded.vectors - expected_text.numpy()).max() <= 1e-5
     assert encoded.truncated[3] and encoded.token_lengths[3] > adapter.context_length
 

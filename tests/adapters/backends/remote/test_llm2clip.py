@@ -251,8 +251,9 @@ def test_bf16_autocast_runs_the_text_path(clip_folder):
     """`--precision bf16` (the authors run the LLM in bfloat16): the float32 mask works under autocast, and the
     vectors are close to, not equal to, float32's."""
     from longbench.encode import Encoder
+    from longbench.settings import RunSettings
 
     ours = load_model(name(clip_folder), trust_remote_code=True)
-    bf16 = Encoder(ours, device="cpu", precision="bf16", progress=False).texts(CAPTIONS).vectors
-    fp32 = Encoder(ours, device="cpu", precision="fp32", progress=False).texts(CAPTIONS).vectors
+    bf16 = Encoder(ours, RunSettings.resolve("cpu", precision="bf16"), progress=False).texts(CAPTIONS).vectors
+    fp32 = Encoder(ours, RunSettings.resolve("cpu", precision="fp32"), progress=False).texts(CAPTIONS).vectors
     assert abs(bf16 - fp32).max() < 0.1 and abs(bf16 - fp32).max() > 0
