@@ -1,9 +1,9 @@
 """The result file: one versioned JSON document per (model, task), written atomically.
 
-Schema version 2 (the reference: docs/results.md):
+Schema version 3 (the reference: docs/results.md):
 
     {
-      "schema_version": 2,
+      "schema_version": 3,
       "kind": "retrieval" | "classification",
       "created": ISO-8601 UTC timestamp,
       "model": {name, architecture, checkpoint, checkpoint_sha256, context_length, pos_embed_kind, source, backend,
@@ -17,14 +17,17 @@ Schema version 2 (the reference: docs/results.md):
       "by_length": {"<=20": {"n_texts": .., <recall>: .., ...}, "21-77": .., "78-248": .., ">248": ..},
       "environment": {longbench, torch, open_clip, python, device, dtype, batch_size, workers},
       "timings": {"load": s, "model_load": s, "encode_images": s, "encode_texts": s, "metrics": s, "tokenize": s,
-                  "decode": s, ...}
+                  "decode": s, ...},
+      "breakdowns": {breakdown: {group: {name: value}}}   (e.g. per tag of a compositional task; {} if none),
+      "origin": {tool, version, source}             (who measured it: "longbench", or the tool it was imported from)
     }
 
 Older files are upgraded when read, never refused (schema.py): each step in RESULT_SCHEMA turns version N into
 N + 1, and a file is read as the current version. Version 1 -> 2 adds `task.task_version` = 1 (every task was at
 version 1 when versions were introduced); the model fields added in version 2 (backend, revision, tokenizer,
 text_spec, licence) take ModelInfo's defaults, which describe the open_clip models that version 1 files were
-written for.
+written for. Version 2 -> 3 adds `origin` (longbench, at the version its environment records) and empty
+`breakdowns`.
 """
 
 from __future__ import annotations
@@ -46,10 +49,34 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "task": {**task, "task_version": 1} if isinstance(task, dict) else task}
 
 
-RESULT_SCHEMA = DocumentSchema("result", 2, {1: _v1_to_v2})
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    environment = data.get("environment")
+    version = environment.get("longbench") if isinstance(environment, dict) else None
+    return {**data, "origin": {"tool": MEASURED_BY, "version": version, "source": None}, "breakdowns": {}}
+
+
+RESULT_SCHEMA = DocumentSchema("result", 3, {1: _v1_to_v2, 2: _v2_to_v3})
 SCHEMA_VERSION = RESULT_SCHEMA.version
 
-__all__ = ["ModelInfo", "Result", "TaskInfo", "Truncation", "read_result", "write_result"]
+__all__ = ["ModelInfo", "Origin", "Result", "TaskInfo", "Truncation", "read_result", "write_result"]
+
+#: The tool that measures what longbench writes itself; any other `origin.tool` marks an imported result.
+MEASURED_BY = "longbench"
+
+
+@dataclass
+class Origin:
+    """Who measured a result: longbench itself, or another tool whose result file was imported."""
+
+    tool: str = MEASURED_BY
+    #: The measuring tool's version, where known.
+    version: str | None = None
+    #: The imported file's name (None for a measurement of longbench's own).
+    source: str | None = None
+
+    @property
+    def imported(self) -> bool:
+        return self.tool != MEASURED_BY
 
 
 @dataclass
@@ -93,6 +120,9 @@ class Result:
     bootstrap: dict[str, int] | None = None
     truncation: Truncation | None = None
     by_length: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Per-group metrics beyond caption length: {breakdown: {group: {metric or count: value}}}.
+    breakdowns: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    origin: Origin = field(default_factory=Origin)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     schema_version: int = SCHEMA_VERSION
 
@@ -122,6 +152,8 @@ class Result:
                 bootstrap=data.get("bootstrap"),
                 truncation=_build(Truncation, data["truncation"]) if data.get("truncation") else None,
                 by_length=data.get("by_length") or {},
+                breakdowns=data.get("breakdowns") or {},
+                origin=_build(Origin, data["origin"]),
                 created=str(data["created"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

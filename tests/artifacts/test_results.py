@@ -12,6 +12,7 @@ from longbench.artifacts.results import (
     RESULT_SCHEMA,
     SCHEMA_VERSION,
     ModelInfo,
+    Origin,
     Result,
     TaskInfo,
     Truncation,
@@ -39,7 +40,7 @@ def test_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("mutate,message", [
-    (lambda d: d.update(schema_version=3), "schema_version 3 was written by a newer longbench .* upgrade longbench"),
+    (lambda d: d.update(schema_version=SCHEMA_VERSION + 1), "was written by a newer longbench .* upgrade longbench"),
     (lambda d: d.update(schema_version="2"), "schema_version '2' is not a version number"),
     (lambda d: d.update(schema_version=0), "schema_version 0 is not a version number"),
     (lambda d: d.pop("schema_version"), "schema_version None is not a version number"),
@@ -72,7 +73,7 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path):
 
 def test_task_version_is_written():
     data = make_result().to_dict()
-    assert data["schema_version"] == SCHEMA_VERSION == 2 and data["task"]["task_version"] == 1
+    assert data["schema_version"] == SCHEMA_VERSION == 3 and data["task"]["task_version"] == 1
 
 
 @pytest.mark.parametrize("path", sorted((FIXTURES / "v1").rglob("*.json")), ids=lambda p: p.parent.name + "/" + p.name)
@@ -87,6 +88,24 @@ def test_version_1_files_are_upgraded_on_read(path):
     upgraded = result.to_dict()
     assert upgraded["schema_version"] == SCHEMA_VERSION
     assert {k: v for k, v in upgraded["task"].items() if k != "task_version"} == raw["task"]
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "v2").rglob("*.json")), ids=lambda p: p.parent.name + "/" + p.name)
+def test_version_2_files_gain_their_origin_and_empty_breakdowns(path):
+    raw = json.loads(path.read_text())
+    assert raw["schema_version"] == 2 and "origin" not in raw
+    result = read_result(path)
+    assert result.origin == Origin("longbench", raw["environment"]["longbench"], None)
+    assert not result.origin.imported and result.breakdowns == {}
+    assert result.metrics == raw["metrics"] and result.ci == raw["ci"]
+    assert result.to_dict()["schema_version"] == SCHEMA_VERSION
+
+
+def test_an_imported_origin_round_trips(tmp_path):
+    result = make_result()
+    result.origin = Origin("clip_benchmark", "1.6.1", "coco_ViT-B-32_openai.json")
+    assert result.origin.imported
+    assert read_result(write_result(result, tmp_path / "r.json")).origin == result.origin
 
 
 def test_upgrade_does_not_change_its_argument():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from longbench.artifacts.results import SCHEMA_VERSION
 from longbench.cli import app
 from longbench.report import build_leaderboard, load_references, load_results
 from longbench.report.tables import MISSING
@@ -147,10 +148,10 @@ def test_empty_results_give_the_reference_block_only(tmp_path):
 
 def test_unknown_schema_version_exits_2_with_one_line(tmp_path, write):
     path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
-    path.write_text(path.read_text().replace('"schema_version": 2', '"schema_version": 7'))
+    path.write_text(path.read_text().replace(f'"schema_version": {SCHEMA_VERSION}', '"schema_version": 99'))
     result = runner.invoke(app, ["leaderboard", "--results", str(tmp_path / "r")])
     assert result.exit_code == 2
-    assert "schema_version 7 was written by a newer longbench" in result.output and "Traceback" not in result.output
+    assert "schema_version 99 was written by a newer longbench" in result.output and "Traceback" not in result.output
 
 
 def test_a_partial_copy_of_a_dataset_is_marked_as_a_subset(tmp_path, write):

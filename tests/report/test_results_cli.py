@@ -7,6 +7,7 @@ import json
 import pandas as pd
 from typer.testing import CliRunner
 
+from longbench.artifacts.results import SCHEMA_VERSION
 from longbench.cli import app
 
 from .conftest import retrieval
@@ -36,10 +37,12 @@ def test_prints_table_and_exports_csv_json_markdown(tmp_path, write, write_probe
 
 def test_unknown_schema_version_exits_2_with_a_clear_message(tmp_path, write):
     path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
-    path.write_text(path.read_text().replace('"schema_version": 2', '"schema_version": 3'))
+    newer = SCHEMA_VERSION + 1
+    path.write_text(path.read_text().replace(f'"schema_version": {SCHEMA_VERSION}', f'"schema_version": {newer}'))
     result = runner.invoke(app, ["results", "--results", str(tmp_path / "r")])
     assert result.exit_code == 2
-    assert "result schema_version 3 was written by a newer longbench (this one reads versions 1 to 2)" in result.output
+    assert (f"result schema_version {newer} was written by a newer longbench (this one reads versions 1 to "
+            f"{SCHEMA_VERSION})") in result.output
     assert "Traceback" not in result.output
 
 
