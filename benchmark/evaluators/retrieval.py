@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from ..adapters.core.scoring import scoring_of
 from ..artifacts.results import Truncation
 from ..datasets import RetrievalDataset
 from ..encode import Encoder, TextEmbeddings
@@ -46,7 +47,9 @@ def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: Eva
     text_emb = all_texts.select(keep)
 
     start = time.perf_counter()
-    ranks = retrieval_ranks(images.vectors, text_emb.vectors, text_to_image, device=encoder.device,
+    # The rows whose dot product is the model's retrieval score (adapters/core/scoring.py: the cosine, or csd).
+    image_rows, text_rows = scoring_of(encoder.adapter).ranking_pair(images.vectors, text_emb.vectors)
+    ranks = retrieval_ranks(image_rows, text_rows, text_to_image, device=encoder.device,
                             index=options.index, k=max(*options.recall_ks, NDCG_DEPTH))
     metrics = retrieval_metrics(ranks, options.recall_ks)
     ci = retrieval_ci(ranks, options.recall_ks, options.bootstrap, options.seed) if options.bootstrap else {}

@@ -21,6 +21,7 @@ from ....provenance import ModelInfo
 from ...core.checkpoint_files import read_checkpoint
 from ...core.hf_source import resolve_source, split_name
 from ...core.registry import register_prefix
+from ...core.scoring import CSD
 from ..open_clip.build import clip_preprocess
 from ..transformers.loading import first_line, transformers
 from .config import ProLIPConfig, read_config
@@ -53,7 +54,7 @@ def prolip_model(spec: str, checkpoint: Path | None, trust_remote_code: bool = F
     provenance = ModelInfo(name=f"prolip:{spec}", architecture=config.description,
                            context_length=config.text.context_length, pos_embed_kind=None, checkpoint=str(ckpt.path),
                            checkpoint_sha256=ckpt.sha256, source=f"{source.repo or source.folder} ({ckpt.container})",
-                           backend="prolip", revision=source.revision, tokenizer=tokenizer.name)
+                           backend="prolip", revision=source.revision, tokenizer=tokenizer.name, scoring=CSD)
     model = ProLIPModel(towers, tokenizer, provenance, clip_preprocess(config.vision.image_size))
     model.provenance = replace(provenance, text_spec=model.text_spec.to_dict())
     return model

@@ -1,10 +1,9 @@
-"""A ProLIP model behind the model protocol: the mean embeddings ([CLS]), L2-normalised.
+"""A ProLIP model behind the model protocol: each row is the L2-normalised mean embedding ([CLS]) followed by the
+summed variance s = sum(exp(log_var)) of the [UNC] output.
 
-Scoring (docs/baselines.md, "ProLIP and LongProLIP"): longbench ranks by the cosine of the mean embeddings, which is
-how the authors' zero-shot classifier scores (`build_zero_shot_classifier` over `encode_text(...)["mean"]`, then
-`100 * image_mean @ classifier`). Their training-time COCO retrieval (`run_ret`) and their README example rank by an
-uncertainty-aware logit instead (the cosine minus half the candidate's summed variance); `uncertainty` gives those
-variances, the protocol's retrieval does not use them.
+Scoring (adapters/core/scoring.py, `csd`; docs/baselines.md, "ProLIP and LongProLIP"): retrieval ranks by the
+authors' uncertainty-aware logit (their `run_ret`: mean_i . mean_t - s_candidate / 2), zero-shot classification by
+the cosine of the means, as their `build_zero_shot_classifier` over `encode_text(...)["mean"]` does.
 """
 
 from __future__ import annotations
@@ -42,7 +41,8 @@ class ProLIPModel:
 
     @property
     def embed_dim(self) -> int:
-        return int(self.towers.text.text_projection.out_features)
+        """The mean embedding's width, plus the summed-variance column."""
+        return int(self.towers.text.text_projection.out_features) + 1
 
     @property
     def text_spec(self) -> TextSpec:
@@ -65,23 +65,17 @@ class ProLIPModel:
 
     @torch.no_grad()
     def encode_text(self, batch: TokenBatch) -> torch.Tensor:
-        mean, _ = self.towers.text(batch.padded(self.context_length).ids.to(self.device))
-        return F.normalize(mean.float(), dim=-1)
+        return _rows(*self.towers.text(batch.padded(self.context_length).ids.to(self.device)))
 
     @torch.no_grad()
     def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
-        mean, _ = self.towers.visual(pixels.to(self.device))
-        return F.normalize(mean.float(), dim=-1)
-
-    @torch.no_grad()
-    def uncertainty(self, tower: Tower, inputs: TokenBatch | torch.Tensor) -> torch.Tensor:
-        """float [N]: the summed variance `exp(log_var).sum(-1)` the authors' uncertainty-aware scores use."""
-        if tower == "text":
-            _, log_var = self.towers.text(inputs.padded(self.context_length).ids.to(self.device))
-        else:
-            _, log_var = self.towers.visual(inputs.to(self.device))
-        return log_var.float().exp().sum(dim=-1)
+        return _rows(*self.towers.visual(pixels.to(self.device)))
 
     def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
         prefix = "visual." if tower == "image" else "text."
         return {k: v for k, v in self.towers.state_dict().items() if k.startswith(prefix)}
+
+
+def _rows(mean: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
+    """[normalised mean | summed variance]: what the csd scoring reads (module doc)."""
+    return torch.cat([F.normalize(mean.float(), dim=-1), log_var.float().exp().sum(dim=-1, keepdim=True)], dim=-1)

@@ -59,17 +59,42 @@ def test_token_ids_equal_the_authors_tokenizer(model):
 
 
 def test_text_means_and_uncertainties_equal_the_authors(model):
-    batch = model.tokenize(CAPTIONS)
-    assert (model.encode_text(batch) - reference("text_mean")).abs().max() <= TOL
-    expected = reference("text_std").exp().sum(-1)
-    assert torch.allclose(model.uncertainty("text", batch), expected, rtol=1e-4, atol=0)
+    """Each row: the normalised mean, then the summed variance the authors' retrieval logit subtracts."""
+    rows = model.encode_text(model.tokenize(CAPTIONS))
+    assert (rows[:, :-1] - reference("text_mean")).abs().max() <= TOL
+    assert torch.allclose(rows[:, -1], reference("text_std").exp().sum(-1), rtol=1e-4, atol=0)
 
 
 def test_image_means_and_uncertainties_equal_the_authors(model):
-    pixels = torch.stack([model.preprocess(im) for im in images()])
-    assert (model.encode_image(pixels) - reference("image_mean")).abs().max() <= TOL
-    expected = reference("image_std").exp().sum(-1)
-    assert torch.allclose(model.uncertainty("image", pixels), expected, rtol=1e-4, atol=0)
+    rows = model.encode_image(torch.stack([model.preprocess(im) for im in images()]))
+    assert (rows[:, :-1] - reference("image_mean")).abs().max() <= TOL
+    assert torch.allclose(rows[:, -1], reference("image_std").exp().sum(-1), rtol=1e-4, atol=0)
+
+
+def test_retrieval_ranks_by_the_authors_uncertainty_aware_logit_and_zero_shot_by_the_means(model):
+    """naver-ai/prolip `run_ret`: logits_per_image = mean_i @ mean_t.T - s_t / 2, logits_per_text = its transpose -
+    s_i / 2, ranked by a stable argsort; the csd scoring's rows give the same order in both directions."""
+    from longbench.adapters.core.scoring import scoring_of
+    from longbench.metrics.retrieval import retrieval_ranks
+
+    texts = model.encode_text(model.tokenize(CAPTIONS)).numpy().astype(np.float64)
+    pictures = model.encode_image(torch.stack([model.preprocess(im) for im in images()])).numpy().astype(np.float64)
+    gt = np.arange(len(CAPTIONS)) % len(pictures)
+    scoring = scoring_of(model)
+    assert model.provenance.scoring == scoring.name == "csd"
+    ranks = retrieval_ranks(*scoring.ranking_pair(pictures.astype(np.float32), texts.astype(np.float32)), gt)
+    per_image = pictures[:, :-1] @ texts[:, :-1].T - texts[:, -1][None, :] / 2
+    per_text = per_image.T + texts[:, -1][:, None] / 2 - pictures[:, -1][None, :] / 2
+    authors_t2i = np.argsort(-per_text, axis=1, kind="stable")
+    assert ranks.t2i.tolist() == [int(np.where(row == g)[0][0]) for row, g in zip(authors_t2i, gt, strict=True)]
+    authors_i2t = np.argsort(-per_image, axis=1, kind="stable")
+    expected_i2t = [min(int(np.where(authors_i2t[i] == t)[0][0]) for t in np.where(gt == i)[0])
+                    for i in range(len(pictures))]
+    assert ranks.i2t.tolist() == expected_i2t
+    # the cosine of the means alone ranks differently here (the variances matter), so the test can tell them apart
+    plain = retrieval_ranks(pictures[:, :-1].astype(np.float32), texts[:, :-1].astype(np.float32), gt)
+    assert plain.pair_i2t.tolist() != ranks.pair_i2t.tolist() or plain.t2i.tolist() != ranks.t2i.tolist()
+    assert scoring.means(texts).shape[1] == texts.shape[1] - 1
 
 
 def test_the_encoder_pads_to_the_context_and_matches_the_authors(model):
@@ -77,7 +102,7 @@ def test_the_encoder_pads_to_the_context_and_matches_the_authors(model):
     assert (spec.causal, spec.pad_masked, spec.pool, spec.fixed_length, spec.trim_exact) == (False, False, "last", 20,
                                                                                             False)
     encoded = Encoder(model, RunSettings.resolve("cpu", batch_size=2), progress=False).texts(CAPTIONS)
-    assert np.abs(encoded.vectors - reference("text_mean").numpy()).max() <= TOL
+    assert np.abs(encoded.vectors[:, :-1] - reference("text_mean").numpy()).max() <= TOL
     assert encoded.truncated.tolist() == [False, True, True, True, False, False, False]
 
 
@@ -85,10 +110,10 @@ def test_a_shorter_cut_is_padded_back_to_the_context(model):
     """The length probe cuts captions shorter; the tower still reads 20 positions, [CLS] at row 21."""
     short = model.tokenize(CAPTIONS[1:2], context_length=8)
     assert short.ids.shape[1] == 8 and short.ids[0, 7] == 1  # `</s>` kept last
-    assert model.encode_text(short).shape == (1, 16)
+    assert model.encode_text(short).shape == (1, 17)
     with torch.no_grad():
         mean, _ = model.towers.text(short.ids)  # at width 8, [CLS] would sit on row 9
-    assert (F.normalize(mean, dim=-1) - model.encode_text(short)).abs().max() > 1e-2
+    assert (F.normalize(mean, dim=-1) - model.encode_text(short)[:, :-1]).abs().max() > 1e-2
 
 
 def test_guards_plausible_misreadings_of_the_towers_miss_by_far_more_than_the_tolerance(model):
@@ -231,3 +256,55 @@ def test_the_h14_entry_is_listed_with_why_it_cannot_load():
 def test_the_cli_embeds_with_the_fixture():
     result = CliRunner().invoke(app, ["embed", "--model", NAME, "--text", "a dog"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_run_scores_retrieval_by_csd_and_zero_shot_by_the_means(tmp_path):
+    """`longbench run`: urban1k's recalls equal a brute-force ranking by the authors' logit (from the model's rows),
+    cifar10's top-1 a classifier built from the means alone; the result records the scoring."""
+    from PIL import Image
+
+    from longbench.artifacts.results import read_result
+    from longbench.datasets import LoadOptions
+    from longbench.prompts import resolve_prompts
+    from longbench.tasks import get_task
+    from tests.conftest import write_samples
+    from tests.reference_metrics import brute_force
+
+    data = write_samples(tmp_path / "data", "urban1k,cifar10", 8, seed=2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", "--model", NAME, "-t", "urban1k,cifar10", "--data-root", str(data),
+                                      "-o", str(out), "-q", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    model = load_model(NAME)
+    measured, cifar = (next(read_result(p) for p in out.rglob(f"{t}.json")) for t in ("urban1k", "cifar10"))
+    assert measured.model.scoring == cifar.model.scoring == "csd"
+
+    def task(name):
+        return get_task(name).load(get_task(name).root(data), LoadOptions())
+
+    def image_rows(images):  # files, or CIFAR's uint8 arrays
+        pictures = [Image.fromarray(p) if isinstance(p, np.ndarray) else Image.open(p) for p in images]
+        return np.stack([model.encode_image(model.preprocess(p.convert("RGB"))[None])[0].numpy()
+                         for p in pictures]).astype(np.float64)
+
+    urban = task("urban1k")
+    rows_i, rows_t = image_rows(urban.images), model.encode_text(model.tokenize(urban.texts)).numpy()
+    # the authors' logit as one matrix: mean_i . mean_t - (s_i + s_t) / 2 (the own term is constant per query)
+    images = np.concatenate([rows_i[:, :-1], np.ones((len(rows_i), 1)), -rows_i[:, -1:] / 2], axis=1)
+    texts = np.concatenate([rows_t[:, :-1], -rows_t[:, -1:] / 2, np.ones((len(rows_t), 1))], axis=1)
+    for k in (1, 5, 10):
+        i2t, t2i = brute_force(images, texts, urban.text_to_image, k)
+        assert (measured.metrics[f"i2t_r{k}"], measured.metrics[f"t2i_r{k}"]) == (pytest.approx(i2t),
+                                                                                pytest.approx(t2i))
+
+    labelled = task("cifar10")
+    prompts = resolve_prompts(labelled.default_prompts, "cifar10", labelled.classnames,
+                              default=labelled.default_prompts)
+    weights = []
+    for name in prompts.classnames:
+        means = model.encode_text(model.tokenize(prompts.texts(name))).numpy()[:, :-1]
+        mean = (means / np.linalg.norm(means, axis=1, keepdims=True)).mean(0)
+        weights.append(mean / np.linalg.norm(mean))
+    pictures = image_rows(labelled.images)[:, :-1]
+    predicted = (pictures @ np.stack(weights).T).argmax(1)
+    assert cifar.metrics["acc1"] == pytest.approx(100 * np.mean(predicted == labelled.labels))
