@@ -41,6 +41,7 @@ import torch
 
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
+from .data.image_ref import ImageRef
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show.
 CACHE_VERSION = 1
@@ -150,6 +151,9 @@ def image_fingerprints(images: Any) -> list[bytes]:
         return [hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest() for image in images]
     out = []
     for path in images:
+        if isinstance(path, ImageRef):  # a zip member or a crop: its file, member and box
+            out.append(path.cache_key())
+            continue
         absolute = os.path.abspath(path)
         try:
             st = os.stat(absolute)

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from longbench.errors import UnknownNameError
 from longbench.registry import Registry
@@ -63,6 +64,11 @@ def get_task(name: str) -> Task:
     return TASKS.get(name)
 
 
+def read_roots(task: Task, data_root: Path | None, overrides: dict[str, Path] | None = None) -> dict[str, Path]:
+    """The folders of the tasks `task` reads files from (`TaskMeta.reads`), resolved as their own runs resolve them."""
+    return {name: get_task(name).root(data_root, overrides) for name in task.meta.reads}
+
+
 def all_tasks() -> list[Task]:
     load_plugins()
     return [task for _, task in TASKS.items()]
@@ -91,4 +97,4 @@ def resolve_tasks(spec: str) -> list[Task]:
 
 
 __all__ = ["DATA_SOURCES", "GROUPS", "TASKS", "Task", "TaskMeta", "TaskStatus", "all_tasks", "get_task",
-           "load_plugins", "register_source", "register_task", "resolve_tasks"]
+           "load_plugins", "read_roots", "register_source", "register_task", "resolve_tasks"]

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 from longbench.datasets import Dataset, LoadOptions
 from longbench.errors import DataError
 
-Kind = Literal["retrieval", "classification"]
+Kind = Literal["retrieval", "classification", "selection"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ class TaskMeta:
     #: The protocol's version, recorded in every result (`task.task_version`). Bump it whenever a change to the
     #: loader or the protocol can change a number; the leaderboard and the gate never compare two versions.
     version: int = 1
+    #: Other tasks whose folders this task reads files from (SugarCrepe reads COCO's val2017 images): the run hands
+    #: their roots over in `LoadOptions.roots`, so `--root coco=PATH` moves them for both.
+    reads: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:

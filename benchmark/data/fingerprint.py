@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .image_ref import ImageRef
 
-def fingerprint(images: Iterable[Path] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
+
+def fingerprint(images: Iterable[Path | ImageRef] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
                 root: Path | None = None) -> str:
     """sha256 over image names and sizes (or array bytes), texts and labels; 'sha256:' + 16 hex digits.
 
@@ -21,8 +23,10 @@ def fingerprint(images: Iterable[Path] | np.ndarray, texts: Iterable[str] = (), 
         h.update(np.ascontiguousarray(images).tobytes())
     else:
         for path in images:
-            name = Path(path).relative_to(root).as_posix() if root else Path(path).name
-            size = Path(path).stat().st_size if Path(path).exists() else -1
+            file = path.file if isinstance(path, ImageRef) else Path(path)
+            name = path.name(root) if isinstance(path, ImageRef) else (
+                file.relative_to(root).as_posix() if root else file.name)
+            size = file.stat().st_size if file.exists() else -1
             h.update(f"{name}\0{size}\n".encode())
     for text in texts:
         h.update(text.encode("utf-8", "surrogatepass") + b"\0")

@@ -1,0 +1,5 @@
+"""Task kind names that code outside the kind's own modules refers to. Pure Python: the report layer reads them."""
+
+#: Image-caption selection (SugarCrepe, SugarCrepe++, Winoground, ARO, `pairs:` files): datasets.SelectionDataset,
+#: evaluators/selection.py, metrics/selection.py.
+SELECTION = "selection"
