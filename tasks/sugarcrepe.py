@@ -89,7 +89,7 @@ def read_items(task: Task, path: Path, images: Path) -> list[SelectionItem]:
     return items
 
 
-def write_sugarcrepe(task: SugarCrepeTask, root: Path, n: int, seed: int, fields: tuple[str, ...],
+def write_sugarcrepe(task: Task, root: Path, n: int, seed: int, fields: tuple[str, ...],
                      as_list: bool = False) -> None:
     """data/<subset>.json with n items on about n/2 COCO images (written into coco's val2017/), ids with a gap as in
     swap_obj; the negative swaps two words of the caption, and one item's negative equals its caption (an exact
