@@ -91,6 +91,10 @@ class Task(ABC):
     def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
         """Write a small dataset of about `n` images in the task's real on-disk format under `root`."""
 
+    def unavailable(self) -> str | None:
+        """Why this task cannot run on this machine (an optional tool it needs is not installed), or None."""
+        return None
+
     def checked_status(self, root: Path) -> TaskStatus:
         """`status`, never raising: a task whose files cannot even be checked shows as incomplete with the reason,
         so one malformed dataset (or a plugin's bug) cannot hide the state of every other task in a listing."""
