@@ -84,6 +84,9 @@ def _make(subset: str, counts: tuple[int, int]) -> type[SugarCrepePlusTask]:
         licence="annotations: the repository's LICENSE is MIT, its README licenses the dataset CC-BY-4.0; images "
                 "under their Flickr licences (COCO terms of use)",
         split=f"every entry of data/{subset}.json, in file order", expected={"items": items, "images": images},
+        pitfalls=("The paper's TOT compares text embeddings only: a text encoder that ignores word order can score "
+                  "well on ITT's image side and still fail TOT.",
+                  "The Hub copy (Aman-J/SugarCrepe_pp) is another layout; the repository's data/ files are read."),
         groups=("sugarcrepe_pp", "compositional"), reads=(COCO,))
     return type(f"SugarCrepePlus_{subset}", (SugarCrepePlusTask,), {"subset": subset, "meta": meta})
 

@@ -9,7 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..metrics.registry import DEFAULT_KS, DIRECTIONS, metric, metrics_of, recall_name
+from ..kinds import SELECTION
+from ..metrics.registry import (
+    DEFAULT_KS,
+    DIRECTIONS,
+    GROUP_SCORE,
+    IMAGE_SCORE,
+    ITT_ACC,
+    MACRO_ACC,
+    PRECISION1,
+    TEXT_ACC,
+    TEXT_SCORE,
+    TOT_ACC,
+    metric,
+    metrics_of,
+    recall_name,
+)
 
 
 @dataclass(frozen=True)
@@ -23,8 +38,13 @@ class Protocol:
 class Dataset:
     group: str
     label: str
-    kind: str  # "retrieval" | "classification": which metrics it has
+    kind: str  # "retrieval" | "classification" | "selection": which metrics it has
     protocols: tuple[Protocol, ...]  # the first is the column's own protocol
+    #: The metrics it shows, where they are not its table's for its kind (each compositional task has its own).
+    metrics: tuple[str, ...] = ()
+    #: A mean column: the mean of its metric over these tasks, each under its own protocol (SugarCrepe's categories);
+    #: shown only where every one is measured, marked with any mark one of them carries. `protocols` is then empty.
+    mean_of: tuple[str, ...] = ()
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -42,6 +62,9 @@ class Column:
         suffix = entry.label if entry.short_label is None else entry.short_label
         return f"{self.dataset.label} {suffix}" if suffix else self.dataset.label
 
+
+#: The compositional tasks' group: a table of its own (OWN_TABLES).
+COMPOSITIONAL = "Compositional"
 
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
@@ -75,11 +98,34 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("Zero-shot", "CIFAR-10", "classification", (Protocol("cifar10"),)),
     Dataset("Zero-shot", "CIFAR-100", "classification", (Protocol("cifar100"),)),
     Dataset("Zero-shot", "ObjectNet", "classification", (Protocol("objectnet"),)),
+    *(Dataset(COMPOSITIONAL, f"SugarCrepe {category}", SELECTION, (), (TEXT_ACC.name,),
+              tuple(f"sugarcrepe-{subset}" for subset in subsets)) for category, subsets in (
+        ("Replace", ("replace_obj", "replace_att", "replace_rel")), ("Swap", ("swap_obj", "swap_att")),
+        ("Add", ("add_obj", "add_att")))),
+    *(Dataset(COMPOSITIONAL, f"SC {subset}", SELECTION, (Protocol(f"sugarcrepe-{subset}"),), (TEXT_ACC.name,))
+      for subset in ("replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att")),
+    Dataset(COMPOSITIONAL, "Winoground", SELECTION, (Protocol("winoground"),),
+            (TEXT_SCORE.name, IMAGE_SCORE.name, GROUP_SCORE.name)),
+    Dataset(COMPOSITIONAL, "VG-Relation", SELECTION, (Protocol("aro-vg-relation"),), (MACRO_ACC.name,)),
+    Dataset(COMPOSITIONAL, "VG-Attribution", SELECTION, (Protocol("aro-vg-attribution"),), (MACRO_ACC.name,)),
+    Dataset(COMPOSITIONAL, "COCO-Order", SELECTION, (Protocol("aro-coco-order"),), (PRECISION1.name,)),
+    Dataset(COMPOSITIONAL, "Flickr30k-Order", SELECTION, (Protocol("aro-flickr30k-order"),), (PRECISION1.name,)),
+    *(Dataset(COMPOSITIONAL, f"SC++ {subset}", SELECTION, (Protocol(f"sugarcrepe-pp-{subset}"),),
+              (ITT_ACC.name, TOT_ACC.name))
+      for subset in ("replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att")),
 )
+
+#: Groups drawn as a table of their own, with their own mean rank, after the Recall@K table (many narrow columns that
+#: would otherwise outweigh the retrieval and zero-shot columns in the main table's mean rank), each with its note.
+OWN_TABLES = {COMPOSITIONAL: (
+    "Percent of items right, ranked in this table alone. SugarCrepe Replace, Swap and Add are the means of their "
+    "subsets (the paper's categories, shown where all are measured); VG-Relation and VG-Attribution show the macro "
+    "accuracy, COCO-/Flickr30k-Order Precision@1, SugarCrepe++ (SC++) its image-to-text (ITT) and text-only (TOT) "
+    "accuracies (docs/compositional.md).")}
 
 # The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
 MAIN_METRICS = {kind: tuple(m.name for m in metrics_of(kind) if m.headline)
-                for kind in dict.fromkeys(d.kind for d in DATASETS)}
+                for kind in dict.fromkeys(d.kind for d in DATASETS if d.group not in OWN_TABLES)}
 RECALL_AT_K_METRICS = {"retrieval": tuple(recall_name(d, k) for d in DIRECTIONS for k in DEFAULT_KS if k > 1)}
 
 # A result measured on a subset (`--limit`) is not the column's protocol either.
@@ -93,7 +139,13 @@ PROBE_COLUMNS = (("tokens", "Eff. length (tokens)"), ("words", "Eff. length (wor
 
 
 def columns(metrics: dict[str, tuple[str, ...]]) -> list[Column]:
-    return [Column(d, m) for d in DATASETS for m in metrics.get(d.kind, ())]
+    """The columns of a table of the page's main groups (OWN_TABLES apart) with these metrics per kind."""
+    return [Column(d, m) for d in DATASETS if d.group not in OWN_TABLES for m in metrics.get(d.kind, ())]
+
+
+def group_columns(group: str) -> list[Column]:
+    """The columns of a group drawn as its own table: each dataset with its own metrics."""
+    return [Column(d, m) for d in DATASETS if d.group == group for m in d.metrics]
 
 
 def protocol_marks() -> list[Protocol]:

@@ -28,6 +28,7 @@ from .columns import (
     DATASETS,
     LIMIT_MARK,
     MAIN_METRICS,
+    OWN_TABLES,
     PROBE_COLUMNS,
     PROBE_TASK,
     RECALL_AT_K_METRICS,
@@ -35,6 +36,7 @@ from .columns import (
     Column,
     Dataset,
     columns,
+    group_columns,
     protocol_marks,
 )
 from .references import ReferenceSource
@@ -78,11 +80,24 @@ def newest_versions(results: ResultSet) -> dict[str, int]:
 
 def _cell(found: dict[tuple[str, str], ResultRecord], versions: dict[str, int], model: str,
           column: Column) -> Cell | None:
+    if column.dataset.mean_of:
+        return _mean_cell(found, versions, model, column)
     for protocol in column.dataset.protocols:
         record = found.get((model, protocol.task))
         if record is not None and column.metric in record.result.metrics:
             return Cell(record.result.metrics[column.metric], record, protocol.mark + _marks(record, versions))
     return None
+
+
+def _mean_cell(found: dict[tuple[str, str], ResultRecord], versions: dict[str, int], model: str,
+               column: Column) -> Cell | None:
+    """The mean of the column's metric over its tasks, where the model has every one; any of their marks carried."""
+    records = [found.get((model, task)) for task in column.dataset.mean_of]
+    if any(r is None or column.metric not in r.result.metrics for r in records):
+        return None
+    marks = "".join(dict.fromkeys("".join(_marks(r, versions) for r in records)))
+    value = sum(r.result.metrics[column.metric] for r in records) / len(records)
+    return Cell(value, records[0], marks)
 
 
 def _marks(record: ResultRecord, versions: dict[str, int]) -> str:
@@ -108,8 +123,7 @@ def rank_frame(cells: dict[str, dict[Column, Cell]], cols: list[Column]) -> pd.D
     return values.rank(ascending=False, method="min")
 
 
-def _measured_table(results: ResultSet, metrics: dict[str, tuple[str, ...]], probes: bool) -> str:
-    cols = columns(metrics)
+def _measured_table(results: ResultSet, cols: list[Column], probes: bool) -> str:
     found, versions = _lookup(results), newest_versions(results)
     models = sorted(
         {r.result.model.name for r in results.results} | ({p.model for p in results.probes} if probes else set())
@@ -206,21 +220,28 @@ def _dataset_of(task: str) -> Dataset | None:
     return next((d for d in DATASETS if task in d.tasks), None)
 
 
-def _reference_table(source: ReferenceSource) -> str:
-    cols = columns(MAIN_METRICS)
+def _reference_table(source: ReferenceSource, cols: list[Column]) -> str:
     rows = []
     for ref in source.rows:
         row = [ref.label, f"`{ref.model}`"]
         for column in cols:
-            task = next((t for t in column.dataset.tasks if column.metric in ref.values.get(t, {})), None)
-            if task is None:
-                row.append(MISSING)
-                continue
-            mark = next(p.mark for p in column.dataset.protocols if p.task == task)
-            row.append(fmt(ref.values[task][column.metric]) + _sup(mark))
+            value = _reference_value(ref, column)
+            row.append(MISSING if value is None else fmt(value[0]) + _sup(value[1]))
         rows.append(row)
     headers = ["Model (as reported)", "longbench name", *(c.header for c in cols)]
     return markdown_table(headers, rows, [False, False] + [True] * len(cols))
+
+
+def _reference_value(ref, column: Column) -> tuple[float, str] | None:
+    """A reported row's (value, mark) in a column: its first task that reports the metric (the mean over a mean
+    column's tasks, where all are reported)."""
+    if column.dataset.mean_of:
+        values = [ref.values.get(t, {}).get(column.metric) for t in column.dataset.mean_of]
+        return None if None in values else (sum(values) / len(values), "")
+    task = next((t for t in column.dataset.tasks if column.metric in ref.values.get(t, {})), None)
+    if task is None:
+        return None
+    return ref.values[task][column.metric], next(p.mark for p in column.dataset.protocols if p.task == task)
 
 
 def _reference_block(references: list[ReferenceSource]) -> list[str]:
@@ -234,7 +255,10 @@ def _reference_block(references: list[ReferenceSource]) -> list[str]:
         protocols = "; ".join(f"`{t}`: {d}" for t, d in sorted(source.protocols.items()))
         kind = " (secondary transcription)" if source.secondary else ""
         out += [f"### Reported{kind}: {source.title}", "", f"Source: <{source.url}>. {source.note}", ""]
-        out += [f"Protocols: {protocols}.", "", _reference_table(source)]
+        out += [f"Protocols: {protocols}.", ""]
+        for cols in (columns(MAIN_METRICS), *(group_columns(group) for group in OWN_TABLES)):
+            if any(_reference_value(ref, column) is not None for ref in source.rows for column in cols):
+                out.append(_reference_table(source, cols))
         unshown = sorted({t for r in source.rows for t in r.values if _dataset_of(t) is None})
         if unshown:
             out += [f"Also in the reference file, without a column here: {', '.join(f'`{t}`' for t in unshown)}.", ""]
@@ -301,9 +325,13 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
             "",
         ]
     else:
-        out += [f"Column groups: {_groups()}.", "", _measured_table(results, MAIN_METRICS, probes=True)]
+        out += [f"Column groups: {_groups()}.", "", _measured_table(results, columns(MAIN_METRICS), probes=True)]
         out += ["Footnotes (marks: see the top of the page):", "", *_rank_legend(), ""]
-        out += ["### Recall@5 and Recall@10", "", _measured_table(results, RECALL_AT_K_METRICS, probes=False)]
+        out += ["### Recall@5 and Recall@10", "", _measured_table(results, columns(RECALL_AT_K_METRICS), probes=False)]
+        for group, note in OWN_TABLES.items():
+            cols = group_columns(group)
+            if any(r.result.task.name in _column_tasks(cols) for r in results.results):
+                out += [f"### {group}", "", note, "", _measured_table(results, cols, probes=False)]
         out += ["### Where each number comes from", "", _sources_table(results)]
         if results.superseded:
             out += ["Same model and task found more than once: a full-protocol result beats a subset, then the newest "
@@ -314,6 +342,10 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
     diff = _differences(results, references)
     out += [diff] if diff else ["No measured result matches a reported row (same model, same task, full protocol).", ""]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _column_tasks(cols: list[Column]) -> set[str]:
+    return {task for c in cols for task in (*c.dataset.tasks, *c.dataset.mean_of)}
 
 
 def _rank_legend() -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 
 import longbench.tasks as tasks_module
 from longbench.errors import UnknownNameError
+from longbench.evaluators import EVALUATORS
 from longbench.registry import Registry
 from longbench.tasks import GROUPS, Task, TaskMeta, all_tasks, get_task, load_plugins, resolve_tasks
 
@@ -58,7 +59,7 @@ def test_metadata_is_complete_for_every_task():
         meta = task.meta
         for field in ("name", "family", "description", "protocol", "subdir", "layout", "source", "licence", "split"):
             assert getattr(meta, field).strip(), f"{meta.name}: empty {field}"
-        assert meta.kind in ("retrieval", "classification")
+        assert meta.kind in EVALUATORS, f"{meta.name}: no evaluator for its kind {meta.kind!r}"
         assert meta.expected and all(v > 0 for v in meta.expected.values()), meta.name
         assert meta.pitfalls, f"{meta.name}: no pitfalls documented"
         assert isinstance(meta.version, int) and meta.version >= 1, meta.name
