@@ -67,7 +67,8 @@ def build_selection(task: Task, image_root: Path, items: Sequence[SelectionItem]
         else:
             raise DataError(f"{name}: item {item.item_id}: image {_file(missing[0])} not found "
                             f"(expected layout: {task.meta.layout}; use --skip-bad-images to drop the item)")
-    notes.counts["items_of_missing_images"] = len(skipped)
+    # Added to what the loader counted itself (Winoground's members missing from images.zip).
+    notes.counts["items_of_missing_images"] = notes.counts.get("items_of_missing_images", 0) + len(skipped)
     if skipped:
         notes.warnings.append(f"{name}: {len(skipped)} item(s) dropped: an image is missing (first: {skipped[0]})")
     if not kept:

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from ..data.image_ref import ImageRef
-from ..datasets import ClassificationDataset, Dataset, LoadOptions
+from ..datasets import ClassificationDataset, Dataset, LoadOptions, SelectionDataset
 from ..errors import DataError, UnknownNameError
 from ..tasks import Task, resolve_tasks
 from .sources import SOURCES
@@ -83,6 +83,8 @@ def _damaged(images: Sequence[Path] | np.ndarray, on_image: Callable[[], None] |
 def _counts(data: Dataset) -> dict[str, int]:
     if isinstance(data, ClassificationDataset):
         return {"images": len(data.images), "classes": len(np.unique(data.labels))}
+    if isinstance(data, SelectionDataset):
+        return {"items": len(data.item_ids), "images": len(data.images), "texts": len(data.texts)}
     return {"images": len(data.images), "texts": len(data.texts)}
 
 
