@@ -3,3 +3,5 @@
 #: Image-caption selection (SugarCrepe, SugarCrepe++, Winoground, ARO, `pairs:` files): datasets.SelectionDataset,
 #: evaluators/selection.py, metrics/selection.py.
 SELECTION = "selection"
+#: The counts every selection result carries (`task.counts`): items evaluated, and exact score ties among them.
+ITEMS, TIES = "items", "exact_ties"

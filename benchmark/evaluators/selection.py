@@ -10,8 +10,8 @@ import numpy as np
 from ..adapters.core.scoring import scoring_of
 from ..datasets import SelectionDataset
 from ..encode import Encoder
-from ..kinds import SELECTION
-from ..metrics.selection import ITEMS, RULES, TIES, breakdowns, item_scores, selection_ci, selection_metrics
+from ..kinds import ITEMS, SELECTION, TIES
+from ..metrics.selection import RULES, breakdowns, item_scores, selection_ci, selection_metrics
 from .base import EvalOptions, Evaluation, register_evaluator
 from .retrieval import truncation_report
 

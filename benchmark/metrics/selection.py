@@ -21,12 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..datasets import Macro
+from ..kinds import ITEMS, TIES
 from ..registry import Registry
 from .bootstrap import bootstrap_ci
 from .registry import GROUP_SCORE, IMAGE_SCORE, ITT_ACC, PRECISION1, TEXT_ACC, TEXT_SCORE, TOT_ACC
-
-#: Per-item counts every selection result carries (task.counts).
-ITEMS, TIES = "items", "exact_ties"
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,9 @@ class Dataset:
     protocols: tuple[Protocol, ...]  # the first is the column's own protocol
     #: The metrics it shows, where they are not its table's for its kind (each compositional task has its own).
     metrics: tuple[str, ...] = ()
-    #: A mean column: the mean of its metric over these tasks, each under its own protocol (SugarCrepe's categories);
-    #: shown only where every one is measured, marked with any mark one of them carries. `protocols` is then empty.
+    #: A pooled column: its metric over all the items of these tasks, each under its own protocol (the values weighted
+    #: by item counts, as SugarCrepe's category numbers); shown only where every one is measured, with any mark one of
+    #: them carries. `protocols` is then empty.
     mean_of: tuple[str, ...] = ()
 
     @property
@@ -118,10 +119,10 @@ DATASETS: tuple[Dataset, ...] = (
 #: Groups drawn as a table of their own, with their own mean rank, after the Recall@K table (many narrow columns that
 #: would otherwise outweigh the retrieval and zero-shot columns in the main table's mean rank), each with its note.
 OWN_TABLES = {COMPOSITIONAL: (
-    "Percent of items right, ranked in this table alone. SugarCrepe Replace, Swap and Add are the means of their "
-    "subsets (the paper's categories, shown where all are measured); VG-Relation and VG-Attribution show the macro "
-    "accuracy, COCO-/Flickr30k-Order Precision@1, SugarCrepe++ (SC++) its image-to-text (ITT) and text-only (TOT) "
-    "accuracies (docs/compositional.md).")}
+    "Percent of items right, ranked in this table alone. SugarCrepe Replace, Swap and Add pool the items of their "
+    "subsets (the paper's category numbers; shown where all are measured); VG-Relation and VG-Attribution show the "
+    "macro accuracy, COCO-/Flickr30k-Order Precision@1, SugarCrepe++ (SC++) its image-to-text (ITT) and text-only "
+    "(TOT) accuracies (docs/compositional.md).")}
 
 # The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
 MAIN_METRICS = {kind: tuple(m.name for m in metrics_of(kind) if m.headline)

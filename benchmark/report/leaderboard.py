@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..artifacts.results import TaskInfo
+from ..kinds import ITEMS
 from ..metrics.registry import metric_order
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
@@ -91,12 +92,15 @@ def _cell(found: dict[tuple[str, str], ResultRecord], versions: dict[str, int], 
 
 def _mean_cell(found: dict[tuple[str, str], ResultRecord], versions: dict[str, int], model: str,
                column: Column) -> Cell | None:
-    """The mean of the column's metric over its tasks, where the model has every one; any of their marks carried."""
+    """The column's metric pooled over its tasks' items (each task's value weighted by its item count), where the
+    model has every one; any mark one of them carries is carried."""
     records = [found.get((model, task)) for task in column.dataset.mean_of]
-    if any(r is None or column.metric not in r.result.metrics for r in records):
+    if any(r is None or column.metric not in r.result.metrics or not r.result.task.counts.get(ITEMS)
+           for r in records):
         return None
     marks = "".join(dict.fromkeys("".join(_marks(r, versions) for r in records)))
-    value = sum(r.result.metrics[column.metric] for r in records) / len(records)
+    weights = [r.result.task.counts[ITEMS] for r in records]
+    value = sum(r.result.metrics[column.metric] * w for r, w in zip(records, weights, strict=True)) / sum(weights)
     return Cell(value, records[0], marks)
 
 
@@ -233,11 +237,9 @@ def _reference_table(source: ReferenceSource, cols: list[Column]) -> str:
 
 
 def _reference_value(ref, column: Column) -> tuple[float, str] | None:
-    """A reported row's (value, mark) in a column: its first task that reports the metric (the mean over a mean
-    column's tasks, where all are reported)."""
-    if column.dataset.mean_of:
-        values = [ref.values.get(t, {}).get(column.metric) for t in column.dataset.mean_of]
-        return None if None in values else (sum(values) / len(values), "")
+    """A reported row's (value, mark) in a column: its first task that reports the metric (None for a mean column)."""
+    if column.dataset.mean_of:  # pooled over items, which a reported row does not count
+        return None
     task = next((t for t in column.dataset.tasks if column.metric in ref.values.get(t, {})), None)
     if task is None:
         return None

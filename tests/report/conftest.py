@@ -32,7 +32,7 @@ def retrieval(i2t: float, t2i: float) -> dict[str, float]:
 
 
 def make_result(model: str, task: str, metrics: dict[str, float], **task_fields) -> Result:
-    kind = "classification" if task in CLASSIFICATION else "retrieval"
+    kind = task_fields.pop("kind", "classification" if task in CLASSIFICATION else "retrieval")
     info = {"protocol": PROTOCOLS.get(task, task), "n_images": 10, "fingerprint": "fp", **task_fields}
     return Result(
         model=ModelInfo(model, "ViT-B-16", 77, "learned", licence=LICENCES.get(model)),
