@@ -54,7 +54,7 @@ class Winoground(Task):
         source="https://huggingface.co/datasets/facebook/winoground (gated: log in and accept the licence agreement; "
                "files data/examples.jsonl and data/images.zip)",
         licence="Winoground licence agreement (research use; images from Getty Images under it)",
-        split=f"every line of {EXAMPLES}, in file order", expected={"items": 400, "images": 800},
+        split=f"every line of {EXAMPLES}, in file order", expected={"items": 400, "images": 800, "texts": 800},
         pitfalls=("CLIP_benchmark's and mteb's argmax count a tie for image 0's caption 0 (or caption 0's image 0) as "
                   "right; the paper's > counts every tie as wrong.",),
         groups=("compositional",))

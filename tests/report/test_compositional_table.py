@@ -60,3 +60,14 @@ def test_no_compositional_result_no_table_and_the_paper_rows_are_shown(tmp_path,
     assert "### Compositional" not in board.split("## Reported")[0]
     reported = board.split("SugarCrepe: Fixing Hackable Benchmarks")[1].split("### Reported")[0]
     assert "| CLIP ViT-L-14 (OpenAI) | `clip-L` |" in reported and "94.1" in reported
+
+
+def test_the_gate_reads_selection_metrics(tmp_path, write):
+    from longbench.report import gate
+
+    fields = {"kind": "selection", "counts": {"items": 400, "exact_ties": 0}}
+    write("base", "m", "winoground", {"text_score": 30.0, "image_score": 10.0, "group_score": 8.0}, **fields)
+    write("cand", "m", "winoground", {"text_score": 31.0, "image_score": 10.0, "group_score": 5.0}, **fields)
+    verdict = gate(load_results(tmp_path / "base"), load_results(tmp_path / "cand"), 1.0)
+    assert verdict.exit_code != 0
+    assert [row.metric for row in verdict.rows if row.status == "fail"] == ["group_score"]
