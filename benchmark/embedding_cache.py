@@ -42,8 +42,9 @@ import torch
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
 
-#: Bump when what a batch's numbers depend on changes in a way the keys do not show.
-CACHE_VERSION = 1
+#: Bump when what a batch's numbers depend on changes in a way the keys do not show, or when the batches formed
+#: change (2: each distinct caption and image encoded once per call, encode.py).
+CACHE_VERSION = 2
 KINDS = ("image", "text")
 
 

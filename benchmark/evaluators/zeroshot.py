@@ -20,14 +20,16 @@ from ..artifacts.results import Truncation
 from ..cache_home import CLASSIFIERS, cache_folder
 from ..datasets import ClassificationDataset
 from ..distributed import Group
+from ..encode import distinct
 from ..finite import require_finite
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
 from ..provenance import ModelInfo
 from .base import EvalOptions, Evaluation, register_evaluator
 
-#: Bump when the way class weights are built changes, so that old cache entries are not reused.
-CLASSIFIER_VERSION = 1
+#: Bump when the way class weights are built changes, so that old cache entries are not reused (2: classes of one
+#: name share one encoding).
+CLASSIFIER_VERSION = 2
 #: Prompts per `encoder.texts` call: bounds memory (ImageNet has 80,000 prompts).
 TEXT_BATCH = 4096
 #: Images per logits block: bounds the [block, n_classes] logits matrix.
@@ -59,19 +61,26 @@ class Classifier:
 
 
 def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None) -> Classifier:
-    """Encode every prompt, in batches of whole classes, and average per class."""
+    """Encode every prompt, in batches of whole classes, and average per class.
+
+    Classes of one name (ImageNet's cleaned names repeat 'missile' and 'sunglasses') are built once and share
+    their weights: built in different batches they would differ in the last bits, and break the tie between them.
+    """
+    names, name_of_class = distinct(prompts.classnames, lambda name: name)
     per_call = max(1, TEXT_BATCH // len(prompts.templates))
     weights, raw_lengths, truncated = [], [], []
-    for start in range(0, len(prompts.classnames), per_call):
-        chunk = prompts.classnames[start:start + per_call]
+    for start in range(0, len(names), per_call):
+        chunk = names[start:start + per_call]
         emb = encoder.texts([text for name in chunk for text in prompts.texts(name)],
-                            desc=f"prompts, classes {start + 1}-{start + len(chunk)} of {len(prompts.classnames)}")
+                            desc=f"prompts, classes {start + 1}-{start + len(chunk)} of {len(names)}")
         vectors = _normalise(np.asarray(emb.vectors, dtype=np.float32))
         weights.append(_normalise(vectors.reshape(len(chunk), len(prompts.templates), -1).mean(axis=1)))
-        raw_lengths.append(np.asarray(emb.token_lengths))
-        truncated.append(np.asarray(emb.truncated, dtype=bool))
-    truncation = _truncation(np.concatenate(raw_lengths), np.concatenate(truncated), context_length)
-    classifier = Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
+        raw_lengths.append(np.asarray(emb.token_lengths).reshape(len(chunk), -1))
+        truncated.append(np.asarray(emb.truncated, dtype=bool).reshape(len(chunk), -1))
+    # Every class's prompts count in the truncation summary, as each class's prompts are its own.
+    truncation = _truncation(np.concatenate(raw_lengths)[name_of_class].ravel(),
+                             np.concatenate(truncated)[name_of_class].ravel(), context_length)
+    classifier = Classifier(np.concatenate(weights).astype(np.float32)[name_of_class], truncation, cached=False)
     require_finite(classifier.weights, _model_name(encoder), "classifier (class weights from prompts)",
                    lambda row: f"class {row} {prompts.classnames[row]!r}")
     return classifier
