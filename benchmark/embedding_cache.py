@@ -7,9 +7,10 @@ written atomically as its batch completes; the missing batches form the same bat
 
 Keys (sha256):
 - images: the image tower's weights, the preprocessing (its description and the border crop), the dtype and device
-  type, and per image its file's absolute path, size and modification time (nanoseconds) -- a stat, not a read of
-  every file, so a warm run stays cheap; a rewritten file gets a new modification time. Array images (CIFAR) are
-  keyed by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image batches.
+  type, and per image its file's absolute path (a failure's reason names it) and a digest of its content
+  (data/digest.py: a picture replaced by another of the same size and modification time is a new entry). Array
+  images (CIFAR) are keyed by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image
+  batches.
 - texts: the text tower's weights (the effective positional table included), its text spec, the dtype and device
   type, and the batch exactly as the tower gets it (ids at the batch's width, trimmed or padded, and lengths): the
   ids stand for the tokenizer, its version, the context length, the truncation and the trim mode at once.
@@ -41,9 +42,10 @@ import torch
 
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
+from .data.digest import file_digests
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show, or when the batches formed
-#: change (2: each distinct caption and image encoded once per call, encode.py).
+#: change (2: each distinct caption and image encoded once per call, encode.py; image files keyed on content).
 CACHE_VERSION = 2
 KINDS = ("image", "text")
 
@@ -146,19 +148,12 @@ def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor, pool
 
 
 def image_fingerprints(images: Any) -> list[bytes]:
-    """Per image: its array bytes, or its file's absolute path, size and modification time (see the module doc)."""
+    """Per image: its array bytes, or its file's absolute path and content digest (see the module doc)."""
     if isinstance(images, np.ndarray):
         return [hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest() for image in images]
-    out = []
-    for path in images:
-        absolute = os.path.abspath(path)
-        try:
-            st = os.stat(absolute)
-            stamp = f"{st.st_size}:{st.st_mtime_ns}"
-        except OSError:
-            stamp = "missing"  # a missing file's failure is cached with its batch, until the file appears
-        out.append(f"{absolute}\0{stamp}".encode("utf-8", "surrogatepass"))
-    return out
+    # A missing file's failure is cached with its batch, until the file appears (its digest then changes).
+    return [os.path.abspath(path).encode("utf-8", "surrogatepass") + b"\0" + digest
+            for path, digest in zip(images, file_digests(images), strict=True)]
 
 
 def describe_preprocess(preprocess: Any) -> str:

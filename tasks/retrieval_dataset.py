@@ -72,7 +72,7 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
     paths = [item.path for item in kept]
     return RetrievalDataset(images=paths, texts=texts, text_to_image=text_to_image,
                             image_ids=[item.image_id for item in kept],
-                            fingerprint=fingerprint(paths, texts, root=root),
+                            fingerprint=lambda: fingerprint(paths, texts, root=root),
                             warnings=notes.warnings, counts=notes.counts, skipped=skipped, task=name)
 
 

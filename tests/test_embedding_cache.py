@@ -17,6 +17,7 @@ from longbench.adapters.backends.open_clip.build import adapter_from_state_dict
 from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
 from longbench.data.synthetic import write_image
+from longbench.datasets import LoadOptions
 from longbench.embedding_cache import EmbeddingCache, cache_info, tower_digest
 from longbench.encode import Encoder
 from longbench.errors import DataError
@@ -125,6 +126,48 @@ def test_each_key_part_misses_when_it_changes(tiny, images, tmp_path, calls):
     e = encoder(tiny, root)
     e.images(images)
     assert e.cache.hits["image"] == 2 and e.cache.misses["image"] == 1  # only the batch holding image 3
+
+
+def same_size_other_picture(path: Path, value: int) -> None:
+    """Replace `path` by another picture of exactly its size, keeping its modification time (`cp -p`)."""
+    from PIL import Image
+
+    times = (path.stat().st_atime_ns, path.stat().st_mtime_ns) if path.exists() else (1, 1)
+    Image.new("RGB", (40, 30), (value, 255 - value, 90)).save(path, format="BMP")  # 40x30 BMP: a fixed size
+    os.utime(path, ns=times)
+
+
+def test_a_picture_replaced_with_size_and_time_kept_is_not_served_stale(tiny, tmp_path, calls):
+    path = tmp_path / "img" / "a.jpg"
+    path.parent.mkdir()
+    same_size_other_picture(path, 10)
+    first = encoder(tiny, tmp_path / "c").images([path]).vectors
+    size, mtime = path.stat().st_size, path.stat().st_mtime_ns
+    same_size_other_picture(path, 200)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (size, mtime)
+    e = encoder(tiny, tmp_path / "c")
+    second = e.images([path]).vectors
+    assert e.cache.misses["image"] == 1
+    assert not np.array_equal(first, second)
+    assert np.array_equal(second, encoder(tiny, None).images([path]).vectors)
+
+
+def test_the_fingerprint_sees_image_content(tmp_path):
+    task = get_task("urban1k")
+    task.write_sample(tmp_path / "Urban1k", 3)
+    image = tmp_path / "Urban1k" / "image" / "2.jpg"
+    same_size_other_picture(image, 10)
+    before = task.load(tmp_path / "Urban1k", LoadOptions()).fingerprint
+    same_size_other_picture(image, 200)
+    assert task.load(tmp_path / "Urban1k", LoadOptions()).fingerprint != before
+
+
+def test_a_status_reads_no_image(tmp_path, monkeypatch):
+    """The fingerprint is computed on first use: listing a task's status hashes nothing."""
+    task = get_task("urban1k")
+    task.write_sample(tmp_path / "Urban1k", 3)
+    monkeypatch.setattr("longbench.data.digest.file_digest", lambda path: pytest.fail(f"{path} was read"))
+    assert task.status(tmp_path / "Urban1k").state == "incomplete"  # 3 of 1,000 images
 
 
 def test_a_damaged_file_is_recomputed(tiny, images, tmp_path, calls):

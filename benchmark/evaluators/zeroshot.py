@@ -87,10 +87,14 @@ def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None)
 
 
 def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
-                      cache_dir: Path | None) -> Classifier:
-    """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored."""
-    if model is None:  # nothing to key the cache on: build every time
-        return build_classifier(encoder, prompts, None)
+                      cache_dir: Path | None, use_cache: bool = True) -> Classifier:
+    """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored.
+
+    Without a cache (`use_cache` False, or no provenance to key it on) it is built every time, with the same
+    truncation summary as a cached run records.
+    """
+    if model is None or not use_cache:
+        return build_classifier(encoder, prompts, model.context_length if model is not None else None)
     directory = Path(cache_dir) if cache_dir is not None else cache_folder(CLASSIFIERS)
     # fp16 and fp32 text towers give slightly different weights: the encoder's dtype is part of the key.
     key = classifier_key(model, prompts, str(getattr(encoder, "dtype", "")))
@@ -138,7 +142,7 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     timings["encode_images"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    classifier = cached_classifier(encoder, chosen, _provenance(encoder) if use_cache else None, cache_dir)
+    classifier = cached_classifier(encoder, chosen, _provenance(encoder), cache_dir, use_cache)
     timings["encode_texts"] = time.perf_counter() - start
 
     if images is None:
