@@ -46,7 +46,7 @@ class _DciTask(Task):
 
     def _items(self, root: Path, records: list[dci_files.Record], captions: list[str]) -> list[Item]:
         return [Item(r.path.name.removesuffix("-data.json"),
-                     dci_files.photo(root, r.image, f"{self.meta.name}: {r.path}"), [caption])
+                     dci_files.photo(root, r.image, f"{self.meta.name}: {r.path}"), [caption], where=r.path.name)
                 for r, caption in zip(records, captions, strict=True)]
 
 
@@ -145,7 +145,7 @@ class DciLong(_ExtraCaption):
             if row["filepath"] is None or row["title"] is None:
                 raise DataError(f"{where}: expected 2 tab-separated fields")
             items.append(Item(Path(row["filepath"]).stem, dci_files.photo(root, row["filepath"], where),
-                              [row["title"]]))
+                              [row["title"]], where=f"{path.name} line {number}"))
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:

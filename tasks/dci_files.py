@@ -63,7 +63,14 @@ def split_files(name: str, root: Path) -> list[str]:
     if not isinstance(data, dict) or not all(isinstance(v, list) and all(isinstance(f, str) for f in v)
                                              for v in data.values()):
         raise DataError(f"{name}: {path}: expected a JSON object of split name -> list of annotation file names")
-    return [file for files in data.values() for file in files]
+    split_of: dict[str, str] = {}
+    for split, files in data.items():
+        for file in files:
+            if file in split_of:
+                raise DataError(f"{name}: {path}: {file} is listed twice (in {split_of[file]!r} and {split!r}); "
+                                "each annotation file must be listed once")
+            split_of[file] = split
+    return list(split_of)
 
 
 def annotation_files(root: Path) -> list[Path]:

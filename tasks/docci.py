@@ -81,7 +81,7 @@ class Docci(Task):
                 continue
             image = string_field(row, "image_file", where)
             items.append(Item(Path(image).stem, safe_join(root / "images", image, where),
-                              [string_field(row, "description", where).strip()]))
+                              [string_field(row, "description", where).strip()], where=f"{path.name} record {number}"))
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:

@@ -30,11 +30,15 @@ def flair_items(task: Task, path: Path, image_path: Callable[[str, str], Path]) 
         where = f"{source}: annotations[{index}]"
         if not isinstance(row, dict) or "image_id" not in row:
             raise DataError(f"{where}: expected an object with 'image_id', 'image' and 'caption'")
+        if isinstance(row["image_id"], bool) or not isinstance(row["image_id"], int | str):
+            raise DataError(f"{where}: expected 'image_id' to be an integer or a string, found "
+                            f"{type(row['image_id']).__name__}")
         image, caption = string_field(row, "image", where), string_field(row, "caption", where)
         item = items.get(row["image_id"])
         if item is None:
             item = items[row["image_id"]] = Item(str(Path(image).with_suffix("").as_posix()),
-                                                 image_path(image, where), [])
+                                                 image_path(image, where), [],
+                                                 where=f"{path.name} annotations[{index}] (image_id {row['image_id']})")
         elif image_path(image, where) != item.path:
             raise DataError(f"{where}: image_id {row['image_id']} names {image!r}, an earlier row another image")
         item.captions.append(caption)

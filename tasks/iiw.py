@@ -105,7 +105,7 @@ class Iiw(Task):
                 image, fallback = iiw_image(root / folder, name, where)
                 notes.counts["train_name_fallbacks"] = notes.counts.get("train_name_fallbacks", 0) + fallback
                 items.append(Item(f"{folder}/{Path(name).stem}", image, [lotlip_caption(row["IIW"])],
-                                  _hint(name, row.get("ex_id"))))
+                                  _hint(name, row.get("ex_id")), where=f"{subset}/data.jsonl line {number}"))
         return build_dataset(self, root, items, options, notes)
 
     def status(self, root: Path) -> TaskStatus:

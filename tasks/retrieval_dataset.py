@@ -29,6 +29,8 @@ class Item:
     captions: list[str]
     #: Added to the "image not found" error (e.g. where this particular image comes from).
     missing_hint: str = ""
+    #: Where the item comes from (file and line or entry), for errors naming it.
+    where: str = ""
 
 
 @dataclass
@@ -40,14 +42,18 @@ class Notes:
 
 
 def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOptions,
-                  notes: Notes | None = None) -> RetrievalDataset:
+                  notes: Notes | None = None, repeats_counted: bool = False) -> RetrievalDataset:
     """Apply `limit` (first N items in canonical order), check image files exist, and build the dataset.
 
     The limit is applied before the existence check so a partial copy can be evaluated on its first N images;
     with skip_bad_images a missing image is dropped (with its captions) rather than replaced by a later one.
+    An image listed twice is refused (`refuse_repeats`) unless the task's protocol keeps such entries and counts
+    them itself (`repeats_counted`: ShareGPT4V's first N entries).
     """
     notes = notes or Notes()
     name = task.meta.name
+    if not repeats_counted:
+        refuse_repeats(name, items)
     if options.limit is None and len(items) != task.meta.expected.get("images", len(items)):
         notes.warnings.append(f"{name}: {len(items)} images found, the published protocol has "
                               f"{task.meta.expected['images']}; numbers are not comparable to published ones")
@@ -74,6 +80,22 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
                             image_ids=[item.image_id for item in kept],
                             fingerprint=lambda: fingerprint(paths, texts, root=root),
                             warnings=notes.warnings, counts=notes.counts, skipped=skipped, task=name)
+
+
+def refuse_repeats(name: str, items: Sequence[Item]) -> None:
+    """One image listed twice is two gallery entries of one picture: each would count as a miss for the other's
+    captions (I2T) and the pair would tie (T2I). Every task refuses it, naming both entries, except where its
+    protocol reads the repeats and counts them (`build_dataset`)."""
+    first: dict[Path, int] = {}
+    for i, item in enumerate(items):
+        j = first.setdefault(item.path, i)
+        if j != i:
+            raise DataError(f"{name}: {_where(items[j], j)} and {_where(item, i)} are both the image {item.path}; "
+                            "each image must be listed once")
+
+
+def _where(item: Item, index: int) -> str:
+    return item.where or f"entry {index} ({item.image_id})"
 
 
 def status_by_loading(task: Task, root: Path, required: Sequence[str]) -> TaskStatus:

@@ -72,7 +72,7 @@ class _ShareGPT4V(Task):
             image = entry.get("image")
             image_path = safe_join(root / "data", image, f"{source}: entry {index}")
             items.append(Item(str(image), image_path, [caption]))
-        return build_dataset(self, root, items, options, _repeats(items, self.meta.name))
+        return build_dataset(self, root, items, options, _repeats(items, self.meta.name), repeats_counted=True)
 
     def status(self, root: Path) -> TaskStatus:
         return status_by_loading(self, root, [ANNOTATIONS])

@@ -200,6 +200,33 @@ def sharegpt4v_repeat(tmp: Path) -> list[str]:
     return args
 
 
+def docci_image_twice(tmp: Path) -> list[str]:
+    args = run_args(tmp, "docci")
+    path = tmp / "data" / "docci" / "docci_descriptions.jsonlines"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    test = [row for row in rows if row["split"] == "test"]
+    test[1]["image_file"] = test[0]["image_file"]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return args
+
+
+def flickr_full_block_again(tmp: Path) -> list[str]:
+    args = run_args(tmp, "flickr30k-full")
+    path = tmp / "data" / "flickr30k" / "results_20130124.token"
+    path.write_text(path.read_text() + "".join(line + "\n" for line in path.read_text().splitlines()[:5]))
+    return args
+
+
+def flair_image_id_list(task: str, command: str) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        args = run_args(tmp, task)
+        root = get_task(task).root(tmp / "data")
+        path = next(root.rglob("test_annotations.json"))
+        edit_json(path, lambda d: d["annotations"][0].update(image_id=[0]))
+        return args if command == "run" else [command, "--data-root", str(tmp / "data")]
+    return setup
+
+
 def cifar_labels(value: object) -> Callable[[Path], list[str]]:
     def setup(tmp: Path) -> list[str]:
         args = run_args(tmp, "cifar10")
@@ -367,6 +394,18 @@ CASES = [
     Case("sharegpt4v-repeated-image", "a ShareGPT4V entry repeating an earlier entry's image",
          "kept, as Long-CLIP's protocol reads the file, but counted (`repeated_images`) and warned", 0,
          r"warning: sharegpt4v-1k: 1 entries repeat an earlier entry's image", sharegpt4v_repeat, writes=True),
+    Case("docci-image-twice", "two DOCCI test rows naming one image (also docci-fg, dci, iiw, iiw-fg image ids, a "
+         "DCI annotation file listed twice in `splits.json`)", "refused, naming both entries (each image must be "
+         "listed once)", 2, r"docci_descriptions\.jsonlines record 3 and docci_descriptions\.jsonlines record 4 are "
+         r"both the image .*test_00000\.jpg", docci_image_twice),
+    Case("flickr30k-full-block-again", "a Flickr30k token file listing an image's `NAME#n` lines again",
+         "refused, naming both lines", 2, r"line 16: \d+\.jpg#0 is listed again \(first at line 1\)",
+         flickr_full_block_again),
+    Case("flair-image-id-list", "a list or object as `image_id` in docci-fg / iiw-fg", "one-line error naming the row",
+         2, r"annotations\[0\]: expected 'image_id' to be an integer or a string, found list",
+         flair_image_id_list("iiw-fg", "run")),
+    Case("flair-image-id-list-tasks", "the same file, in `tasks --data-root`", "listed: iiw-fg shown as incomplete",
+         0, r"iiw-fg .*incomplete", flair_image_id_list("iiw-fg", "tasks")),
     Case("cifar-labels-strings", "CIFAR labels as strings", "refused, naming the first", 2,
          r"'labels'\[0\] is '\d', expected an integer class index", cifar_labels(["1", "2", "3"])),
     Case("cifar-labels-int", "CIFAR labels as a single int", "refused", 2,
