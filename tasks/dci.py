@@ -64,12 +64,10 @@ class Dci(_DciTask):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        if not (root / dci_files.SPLITS).is_file():
-            raise self.missing(root, dci_files.SPLITS)
-        files = dci_files.split_files(self.meta.name, root)
+        files = dci_files.split_files(self.meta.name, root, self.data_file(root, dci_files.SPLITS))
         files = files[: options.limit] if options.limit is not None else files
         where = f"{self.meta.name}: {dci_files.SPLITS}"
-        records = [dci_files.read_record(self.meta.name, safe_join(root / dci_files.ANNOTATIONS, f, where))
+        records = [dci_files.read_record(self.meta.name, root, safe_join(root / dci_files.ANNOTATIONS, f, where))
                    for f in files]
         captions = [lotlip_caption(f"{r.short}\n{r.extra}") for r in records]
         return build_dataset(self, root, self._items(root, records, captions), options)
@@ -93,7 +91,7 @@ class _ExtraCaption(_DciTask):
         for path in dci_files.annotation_files(root):
             if options.limit is not None and len(records) == options.limit:
                 break  # the files after the first N kept are never parsed (they carry large masks)
-            record = dci_files.read_record(self.meta.name, path)
+            record = dci_files.read_record(self.meta.name, root, path)
             if not record.extra:
                 empty.append(record)
                 if self.skip_empty:

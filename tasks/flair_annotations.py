@@ -13,7 +13,7 @@ from .json_files import read_json, string_field
 from .retrieval_dataset import Item
 
 
-def flair_items(task: Task, path: Path, image_path: Callable[[str, str], Path]) -> list[Item]:
+def flair_items(task: Task, root: Path, path: Path, image_path: Callable[[str, str], Path]) -> list[Item]:
     """FLAIR's fine-grained annotation file: `{"annotations": [{"image_id", "image", "caption", "caption_id"}]}`.
 
     One caption per row; rows sharing an `image_id` are one image. Images keep the order of their first row
@@ -21,7 +21,7 @@ def flair_items(task: Task, path: Path, image_path: Callable[[str, str], Path]) 
     the row's `image` to a file.
     """
     source = f"{task.meta.name}: {path}"
-    data = read_json(path, task.meta.name)
+    data = read_json(path, task.meta.name, root)
     rows = data.get("annotations") if isinstance(data, dict) else None
     if not isinstance(rows, list):
         raise DataError(f"{source}: expected a JSON object with an 'annotations' list (FLAIR's format)")

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from longbench.data.paths import is_regular_file, safe_join
+from longbench.data.paths import is_data_file, is_regular_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -126,8 +126,10 @@ def _group(rows: Rows, root: Path, name: str, notes: Notes) -> list[Item]:
     return [item for item in items.values() if item.captions]
 
 
-def _read_text(path: Path, name: str) -> str:
-    if not is_regular_file(path):  # a FIFO would block the read forever: refused by name
+def _read_text(path: Path, name: str, root: Path | None = None) -> str:
+    """The file's text; a FIFO (which would block forever) is refused by name, and a file of a `folder:` task
+    (`root`) must not lead outside it through a symlink."""
+    if not (is_data_file(path, root) if root is not None else is_regular_file(path)):
         raise DataError(f"{name}: {path} not found")
     try:
         return path.read_text(encoding="utf-8-sig")
@@ -210,7 +212,7 @@ def _folder_rows(folder: Path, options: LoadOptions, notes: Notes) -> Rows:
     notes.counts["unpaired_files"] = len(pairs.unpaired)
     for stem in pairs.paired:
         path = pairs.captions[stem]
-        yield path.name, pairs.images[stem].relative_to(folder).as_posix(), _read_text(path, path.name)
+        yield path.name, pairs.images[stem].relative_to(folder).as_posix(), _read_text(path, path.name, folder)
 
 
 def _write_folder(folder: Path, rows: list[tuple[str, str]]) -> None:

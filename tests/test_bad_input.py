@@ -260,6 +260,28 @@ def symlink_out(task: str, inside: str) -> Callable[[Path], list[str]]:
     return setup
 
 
+def folder_caption_symlink_out(tmp: Path) -> list[str]:
+    task = get_task(f"folder:{tmp / 'mine'}")
+    task.write_sample(task.root(None), 3, seed=1)
+    (tmp / "hostname").write_text("a machine's name")
+    caption = tmp / "mine" / "caption" / "2.txt"
+    caption.unlink()
+    caption.symlink_to(tmp / "hostname")
+    return ["run", "--model", "tiny-clip", "--tasks", f"folder:{tmp / 'mine'}", "--output", str(tmp / "results"),
+            "--device", "cpu", "-q"]
+
+
+def replaced_by(task: str, inside: str, kind: str) -> Callable[[Path], list[str]]:
+    """The task's first file matching `inside` replaced by a FIFO or a folder."""
+    def setup(tmp: Path) -> list[str]:
+        args = run_args(tmp, task)
+        target = next(p for p in sorted((tmp / "data").rglob(inside)) if p.is_file())
+        target.unlink()
+        os.mkfifo(target) if kind == "fifo" else target.mkdir()
+        return args
+    return setup
+
+
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
     args = run_args(tmp, "imagenet", "--skip-bad-images")
     for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
@@ -422,6 +444,20 @@ CASES = [
          r"\.JPEG is a symlink leading outside", symlink_out("imagenet", "*.JPEG")),
     Case("symlink-out-annotations", "a COCO annotation file symlinked outside the task folder", "refused", 2,
          r"captions_val2017\.json is a symlink leading outside", symlink_out("coco", "captions_val2017.json")),
+    Case("symlink-out-docci-descriptions", "the DOCCI descriptions file symlinked outside the task folder (also "
+         "DCI annotation files, `splits.json`, IIW and FLAIR files: every file a task reads)", "refused", 2,
+         r"docci_descriptions\.jsonlines is a symlink leading outside", symlink_out("docci", "*.jsonlines")),
+    Case("symlink-out-dci-annotation", "a DCI annotation file symlinked outside the task folder", "refused", 2,
+         r"-data\.json is a symlink leading outside", symlink_out("dci-long", "*-data.json")),
+    Case("symlink-out-folder-caption", "a `folder:` caption symlinked outside the folder (`ln -sf /etc/hostname "
+         "<folder>/2.txt`)", "refused, never read", 2, r"caption/2\.txt is a symlink leading outside",
+         folder_caption_symlink_out),
+    Case("fifo-docci-descriptions", "a FIFO in place of the DOCCI descriptions file (or of any file a task reads)",
+         "refused by name (never opened), not called \"not found\"", 2,
+         r"docci_descriptions\.jsonlines is a FIFO \(named pipe\)", replaced_by("docci", "*.jsonlines", "fifo")),
+    Case("folder-dci-annotation", "a folder in place of a DCI annotation file", "refused by name, not called "
+         "\"not found\"", 2, r"-data\.json is a folder; only regular files are read",
+         replaced_by("dci", "*-data.json", "folder")),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,

@@ -1,9 +1,10 @@
 """Paths that come from data files (JSON fields, token files) or data folders are hostile until checked.
 
 - `safe_join`: a relative path from an annotation file, kept lexically inside its root (no absolute path, no `..`).
-- `is_data_file`: what may be opened. Only regular files are read (reading a FIFO blocks forever, a device never
-  ends), and a symlink that leads outside the task's root is refused like a `..` path in an annotation file. The
-  task root itself may be a symlink (it is resolved first): point `--data-root`/`--root` at the real folder.
+- `is_data_file` (and `require_data_file`): what may be opened, for every file a task reads (images, annotation
+  and caption files). Only regular files are read (reading a FIFO blocks forever, a device never ends), and a
+  symlink that leads outside the task's root is refused like a `..` path in an annotation file. The task root
+  itself may be a symlink (it is resolved first): point `--data-root`/`--root` at the real folder.
 """
 
 from __future__ import annotations
@@ -41,6 +42,13 @@ def is_data_file(path: Path, root: Path) -> bool:
         return False
     require_inside(path, root)
     return True
+
+
+def require_data_file(path: Path, root: Path, name: str) -> Path:
+    """`path` when `is_data_file(path, root)`; else DataError "<name>: <path> not found" (or why it is refused)."""
+    if not is_data_file(path, root):
+        raise DataError(f"{name}: {path} not found")
+    return path
 
 
 def is_regular_file(path: Path) -> bool:
