@@ -25,11 +25,11 @@ was asked for, is treated as missing: recomputed and overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
-import shutil
 import weakref
 import zipfile
 from collections.abc import Sequence
@@ -196,6 +196,12 @@ def tower_digest(adapter: Any, tower: str) -> str:
 
 # --- info and clear -----------------------------------------------------------------------------------------
 
+#: The cache's own files: `<kind>/<key[:2]>/<key>.npz`, and the temporary file of a write that was interrupted
+#: (artifacts/atomic.py: `.<key>.npz.<random>.tmp`). Nothing else under the folder is longbench's.
+_ENTRY = re.compile(r"(?P<key>[0-9a-f]{64})\.npz")
+_TEMPORARY = re.compile(r"\.(?P<key>[0-9a-f]{64})\.npz\.[^/]+\.tmp")
+
+
 @dataclass
 class CacheInfo:
     root: Path
@@ -203,18 +209,68 @@ class CacheInfo:
     bytes: dict[str, int]
 
 
+@dataclass
+class Cleared(CacheInfo):
+    #: (file, why) of each cache file that could not be deleted.
+    failed: list[tuple[Path, str]]
+
+
+def own_files(folder: Path, kind: str) -> list[Path]:
+    """The cache's own files of one kind (entries and interrupted writes), never following a link: a symlinked
+    shard folder, or a file whose name the cache never uses, is not the cache's."""
+    found = []
+    for shard in sorted(_entries(folder / kind)):
+        if shard.is_symlink() or not shard.is_dir() or not re.fullmatch(r"[0-9a-f]{2}", shard.name):
+            continue
+        for path in sorted(_entries(shard)):
+            match = _ENTRY.fullmatch(path.name) or _TEMPORARY.fullmatch(path.name)
+            if match and match["key"][:2] == shard.name and not path.is_symlink() and path.is_file():
+                found.append(path)
+    return found
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return []
+
+
 def cache_info(root: Path | None = None) -> CacheInfo:
-    cache = EmbeddingCache(root)
+    folder = cache_folder(EMBEDDINGS, root)
     files, sizes = {}, {}
     for kind in KINDS:
-        found = list((cache.folder / kind).glob("*/*.npz"))
+        found = own_files(folder, kind)
         files[kind] = len(found)
         sizes[kind] = sum(p.stat().st_size for p in found)
-    return CacheInfo(cache.folder, files, sizes)
+    return CacheInfo(folder, files, sizes)
 
 
-def clear_cache(root: Path | None = None) -> CacheInfo:
-    """Delete the embeddings folder (nothing else under the cache root); returns what was there."""
-    info = cache_info(root)
-    shutil.rmtree(info.root, ignore_errors=True)
-    return info
+def clear_cache(root: Path | None = None) -> Cleared:
+    """Delete the cache's own files (`own_files`) and the folders they leave empty; returns what was really deleted,
+    and what could not be (a read-only or immutable folder). Files longbench never wrote are left alone."""
+    folder = cache_folder(EMBEDDINGS, root)
+    files, sizes = dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)
+    failed: list[tuple[Path, str]] = []
+    for kind in KINDS:
+        for path in own_files(folder, kind):
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except OSError as exc:
+                failed.append((path, exc.strerror or str(exc)))
+                continue
+            files[kind] += 1
+            sizes[kind] += size
+        for shard in _entries(folder / kind):
+            _remove_if_empty(shard)
+        _remove_if_empty(folder / kind)
+    _remove_if_empty(folder)
+    return Cleared(folder, files, sizes, failed)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    with contextlib.suppress(OSError):  # not empty (someone else's files), or not ours to remove: kept
+        folder.rmdir()

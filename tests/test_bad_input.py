@@ -282,6 +282,15 @@ def replaced_by(task: str, inside: str, kind: str) -> Callable[[Path], list[str]
     return setup
 
 
+def cache_with_foreign_files(tmp: Path) -> list[str]:
+    embeddings = tmp / "mycache" / "embeddings"
+    for path in (embeddings / "image" / "ab" / f"ab{'0' * 62}.npz", embeddings / "notes.txt",
+                 embeddings / "mine" / "v.npy"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    return ["cache", "clear", "--cache-dir", str(tmp / "mycache")]
+
+
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
     args = run_args(tmp, "imagenet", "--skip-bad-images")
     for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
@@ -458,6 +467,10 @@ CASES = [
     Case("folder-dci-annotation", "a folder in place of a DCI annotation file", "refused by name, not called "
          "\"not found\"", 2, r"-data\.json is a folder; only regular files are read",
          replaced_by("dci", "*-data.json", "folder")),
+    Case("cache-clear-foreign-files", "`cache clear` where the embeddings folder also holds files longbench did not "
+         "write (`notes.txt`, `mine/v.npy`)", "deletes only its own batch files and reports what it deleted; a file "
+         "it cannot delete is a one-line error (exit 2)", 0, r"deleted under .*embeddings: image 1 batches",
+         cache_with_foreign_files, writes=True),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,

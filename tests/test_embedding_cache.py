@@ -4,6 +4,7 @@ interrupted runs resume, image batches are shared across models with one image t
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -311,3 +312,52 @@ def test_a_text_key_holds_the_pooled_spans_where_a_model_has_them():
     assert text_batch_key("s", ids, lengths, None) == plain
     assert text_batch_key("s", ids, lengths, torch.tensor([2])) != plain
     assert text_batch_key("s", ids, lengths, torch.tensor([2])) != text_batch_key("s", ids, lengths, torch.tensor([1]))
+
+
+def fill_cache(cache: Path) -> tuple[list[Path], list[Path]]:
+    """A cache of two image and one text entry (and an interrupted write), beside files longbench never wrote;
+    returns (the cache's files, the others)."""
+    key, emb = "ab" + "0" * 62, cache / "embeddings"
+    own = [emb / "image" / "ab" / f"{key}.npz", emb / "image" / "cd" / f"cd{key[2:]}.npz",
+           emb / "text" / "ab" / f"{key}.npz", emb / "image" / "ab" / f".{key}.npz.x1y2.tmp"]
+    others = [emb / "notes.txt", emb / "mine" / "v.npy", emb / "image" / "ab" / "notes.npz",
+              emb / "image" / "ab" / f"cd{key[2:]}.npz", emb / "image" / "mine" / f"{key}.npz",
+              cache / "classifiers" / "c.npy"]
+    for path in (*own, *others):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 10)
+    return own, others
+
+
+def test_cache_clear_deletes_only_the_caches_own_files_and_reports_what_it_deleted(tmp_path):
+    cache = tmp_path / "cache"
+    own, others = fill_cache(cache)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / f"{'ef' * 32}.npz").write_bytes(b"x")
+    (cache / "embeddings" / "text" / "ef").symlink_to(elsewhere)  # a linked shard is not the cache's
+    assert cache_info(cache).files == {"image": 3, "text": 1}
+    out = CliRunner().invoke(app, ["cache", "clear", "--cache-dir", str(cache)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "image 3 batches (0.0 MB), text 1 batches" in out.output
+    assert not any(p.exists() for p in own)
+    assert all(p.exists() for p in others) and (elsewhere / f"{'ef' * 32}.npz").exists()
+    assert not (cache / "embeddings" / "image" / "cd").exists()  # emptied shard folders go
+
+
+def test_cache_clear_fails_in_one_line_naming_what_it_could_not_delete(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    own, _ = fill_cache(cache)
+    unlink = Path.unlink
+
+    def refuse(path, missing_ok=False):
+        if path.parent.name == "cd":
+            raise PermissionError(1, "Operation not permitted")
+        return unlink(path, missing_ok)
+    monkeypatch.setattr(Path, "unlink", refuse)
+    out = CliRunner().invoke(app, ["cache", "clear", "--cache-dir", str(cache)], env={"COLUMNS": "200"})
+    assert out.exit_code == 2
+    assert "image 2 batches" in out.output  # what was deleted, not what was there
+    assert re.search(r"1 cache file\(s\) could not be deleted \(first: .*/cd/cd0+\.npz: Operation not permitted\)",
+                     out.output)
+    assert "Traceback" not in out.output and own[1].exists()
