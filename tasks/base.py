@@ -72,10 +72,10 @@ class Task(ABC):
     def root(self, data_root: Path | None, overrides: dict[str, Path] | None = None) -> Path:
         """The task's folder: an explicit `--root name=PATH` wins over `<data-root>/<subdir>`."""
         if overrides and self.meta.name in overrides:
-            return Path(overrides[self.meta.name])
+            return Path(overrides[self.meta.name]).expanduser()
         if data_root is None:
             raise DataError(f"{self.meta.name}: no --data-root given and no --root {self.meta.name}=PATH")
-        return Path(data_root) / self.meta.subdir
+        return Path(data_root).expanduser() / self.meta.subdir
 
     @abstractmethod
     def load(self, root: Path, options: LoadOptions) -> Dataset:

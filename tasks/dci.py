@@ -8,17 +8,16 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import ClassVar
 
 from longbench.data.paths import safe_join
 from longbench.datasets import LoadOptions, RetrievalDataset
-from longbench.errors import DataError
 
 from . import dci_files, register_task
 from .base import Task, TaskMeta, TaskStatus
 from .caption_text import lotlip_caption
+from .csv_files import read_csv
 from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
 
 _ALL = ("long_retrieval_all",)
@@ -128,20 +127,10 @@ class DciLong(_ExtraCaption):
         return super().load(root, options)
 
     def _load_csv(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / dci_files.LONG_CSV
-        try:
-            with path.open(encoding="utf-8", newline="") as f:
-                rows = list(csv.DictReader(f, delimiter="\t"))
-        except (UnicodeDecodeError, csv.Error) as err:
-            raise DataError(f"{self.meta.name}: {path} is not a readable UTF-8 tab-separated file ({err})") from None
-        if rows and not {"filepath", "title"} <= set(rows[0]):
-            raise DataError(f"{self.meta.name}: {path}: expected the columns 'filepath' and 'title' (tab-separated), "
-                            f"found {', '.join(map(str, rows[0]))}")
+        path = self.data_file(root, dci_files.LONG_CSV)
         items = []
-        for number, row in enumerate(rows, 2):
+        for number, row in read_csv(path, f"{self.meta.name}: {path}", "\t", ("filepath", "title")):
             where = f"{self.meta.name}: {path}: line {number}"
-            if row["filepath"] is None or row["title"] is None:
-                raise DataError(f"{where}: expected 2 tab-separated fields")
             items.append(Item(Path(row["filepath"]).stem, dci_files.photo(root, row["filepath"], where),
                               [row["title"]], where=f"{path.name} line {number}"))
         return build_dataset(self, root, items, options)

@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
+from longbench.data.synthetic import write_image
 from longbench.tasks import get_task
 
 from .report.conftest import make_result, retrieval
@@ -291,6 +292,33 @@ def cache_with_foreign_files(tmp: Path) -> list[str]:
     return ["cache", "clear", "--cache-dir", str(tmp / "mycache")]
 
 
+def user_file(name: str, text: str) -> Callable[[Path], list[str]]:
+    """`run` on a user's file `name` (under tmp/mine, beside two images) holding `text`."""
+    def setup(tmp: Path) -> list[str]:
+        for i in (1, 2):
+            write_image(tmp / "mine" / f"{i}.jpg", i)
+        (tmp / "mine" / name).write_text(text, encoding="utf-8")
+        spec = f"{name.rsplit('.', 1)[1]}:{tmp / 'mine' / name}"
+        return ["run", "--model", "tiny-clip", "--tasks", spec, "--output", str(tmp / "results"), "--device", "cpu",
+                "-q"]
+    return setup
+
+
+def two_sources_one_name(tmp: Path) -> list[str]:
+    args = user_file("x.jsonl", '{"image": "1.jpg", "caption": "a dog"}\n')(tmp)
+    (tmp / "mine" / "x.csv").write_text("image,caption\n2.jpg,a cat\n", encoding="utf-8")
+    args[args.index("--tasks") + 1] += f",csv:{tmp / 'mine' / 'x.csv'}"
+    return args
+
+
+def folder_two_images_one_stem(tmp: Path) -> list[str]:
+    task = get_task(f"folder:{tmp / 'mine'}")
+    task.write_sample(task.root(None), 3, seed=1)
+    shutil.copy(tmp / "mine" / "image" / "1.jpg", tmp / "mine" / "image" / "1.png")
+    return ["run", "--model", "tiny-clip", "--tasks", f"folder:{tmp / 'mine'}", "--output", str(tmp / "results"),
+            "--device", "cpu", "-q"]
+
+
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
     args = run_args(tmp, "imagenet", "--skip-bad-images")
     for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
@@ -471,6 +499,28 @@ CASES = [
          "write (`notes.txt`, `mine/v.npy`)", "deletes only its own batch files and reports what it deleted; a file "
          "it cannot delete is a one-line error (exit 2)", 0, r"deleted under .*embeddings: image 1 batches",
          cache_with_foreign_files, writes=True),
+    Case("csv-unquoted-comma", "a CSV row `1.jpg,A man, a dog and a cat on a red sofa` (a caption with an unquoted "
+         "comma)", "refused, naming the line (it was read as the caption \"A man\")", 2,
+         r"x\.csv line 3: 3 fields for the 2 columns of the header; quote a value that holds a comma separator",
+         user_file("x.csv", "image,caption\n2.jpg,a cat\n1.jpg,A man, a dog and a cat on a red sofa\n")),
+    Case("csv-unclosed-quote", "a CSV caption whose quote is never closed", "refused, naming the line (it swallowed "
+         "the rest of the file)", 2, r"x\.csv line 2: a quoted field is never closed",
+         user_file("x.csv", 'image,caption\n1.jpg,"A man\n2.jpg,a cat\n')),
+    Case("csv-caption-column-twice", "a CSV header naming `caption` twice", "refused (the last one was kept)", 2,
+         r"the header names the column 'caption' more than once",
+         user_file("x.csv", "image,caption,caption\n1.jpg,a dog,a cat\n")),
+    Case("csv-huge-caption", "a CSV caption over 131,072 characters", "read (it was a `_csv.Error` traceback)", 0,
+         r"wrote .*x\.json", user_file("x.csv", f'image,caption\n1.jpg,"{"word " * 30_000}"\n2.jpg,a cat\n'),
+         writes=True),
+    Case("jsonl-caption-and-captions", "a JSONL row with both `caption` and `captions`", "refused, naming the line "
+         "(`captions` was ignored)", 2, r"x\.jsonl line 1: has both 'caption' and 'captions'",
+         user_file("x.jsonl", '{"image": "1.jpg", "caption": "a dog", "captions": ["a cat"]}\n')),
+    Case("folder-two-images-one-stem", "`1.jpg` and `1.png` beside `1.txt` in a `folder:` task",
+         "refused, naming both (one was kept silently)", 2, r"1\.jpg and 1\.png are both image files of the stem '1'",
+         folder_two_images_one_stem),
+    Case("two-sources-one-name", "`--tasks jsonl:x.jsonl,csv:x.csv` (two files of one name)",
+         "refused, naming both files (only the first was evaluated)", 2,
+         r"x\.jsonl and .*x\.csv would both be filed as 'x'", two_sources_one_name),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,
