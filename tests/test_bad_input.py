@@ -319,6 +319,23 @@ def folder_two_images_one_stem(tmp: Path) -> list[str]:
             "--device", "cpu", "-q"]
 
 
+def hf_folder(config: object) -> Callable[[Path], list[str]]:
+    """`embed` with an hf: folder whose config.json holds `config`."""
+    def setup(tmp: Path) -> list[str]:
+        (tmp / "hf").mkdir()
+        (tmp / "hf" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        return ["embed", "--model", f"hf:{tmp / 'hf'}", "--text", "a red bus", "--out", str(tmp / "v.npy")]
+    return setup
+
+
+def bench_args(*extra: str) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        (tmp / "job.txt").write_text("a file")
+        return ["bench", "--model", "tiny-clip", "--images", "2", *[a.replace("FILE", str(tmp / "job.txt"))
+                                                                   for a in extra]]
+    return setup
+
+
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
     args = run_args(tmp, "imagenet", "--skip-bad-images")
     for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
@@ -521,6 +538,18 @@ CASES = [
     Case("two-sources-one-name", "`--tasks jsonl:x.jsonl,csv:x.csv` (two files of one name)",
          "refused, naming both files (only the first was evaluated)", 2,
          r"x\.jsonl and .*x\.csv would both be filed as 'x'", two_sources_one_name),
+    Case("hf-config-list", "an hf: folder whose `config.json` is a list (or whose `text_config` is a string)",
+         "one-line error naming the file (it was a traceback)", 2,
+         r"config\.json: expected a JSON object \(a transformers config\), found list",
+         hf_folder([{"model_type": "clip"}])),
+    Case("hf-model-type-bert", "an hf: folder with `model_type: bert`", "says first that no longbench family reads "
+         "it (not to pass --trust-remote-code and pin, which led to two more refusals)", 2,
+         r"no longbench family reads BertModel", hf_folder({"model_type": "bert", "architectures": ["BertModel"]})),
+    Case("bench-keep-file", "`bench --keep` naming a file", "refused before anything is generated", 2,
+         r"--keep .*job\.txt: is not a folder", bench_args("--keep", "FILE")),
+    Case("bench-image-size-huge", "`bench --image-size 100000x100000`", "refused before any pixel is allocated (it "
+         "tried to allocate 149 GiB)", 2, r"--image-size 100000x100000: 10,000,000,000 pixels per image",
+         bench_args("--image-size", "100000x100000")),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,
