@@ -382,6 +382,15 @@ def odd_vision_width(path: Path) -> None:
     torch.save(CLIP(64, vision, CLIPTextCfg(vocab_size=49408, width=128, heads=2, layers=1)).state_dict(), path)
 
 
+class _System:
+    def __reduce__(self):
+        return os.system, ("echo pwned",)
+
+
+def checkpoint_with_code(path: Path) -> None:
+    torch.save({**tiny_state_dict(), "positional_embedding": _System()}, path)
+
+
 def output_is_a_file(tmp: Path) -> list[str]:
     args = run_args(tmp, "urban1k")
     (tmp / "results").write_text("not a folder")
@@ -554,6 +563,10 @@ CASES = [
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,
          r"not a checkpoint: it starts with b'", bad_checkpoint(bytes(range(7, 250)))),
+    Case("checkpoint-holding-code", "a `torch.save`d checkpoint holding a call to `os.system` (a malicious file)",
+         "refused: the file holds code (the call named); torch's advice to load with weights_only=False is never "
+         "repeated", 2, r"refused: the file holds code, .*\(a call to (posix|os)\.system\)(?!.*weights_only)",
+         bad_checkpoint(checkpoint_with_code)),
     Case("checkpoint-fake-zip", "a zip that is not a PyTorch file, as checkpoint", "says so, listing its content", 2,
          r"a zip archive but not a PyTorch checkpoint \(no <name>/data\.pkl inside; it holds docs/readme\.txt\)",
          bad_checkpoint(fake_zip)),
