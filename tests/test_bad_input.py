@@ -336,6 +336,14 @@ def bench_args(*extra: str) -> Callable[[Path], list[str]]:
     return setup
 
 
+def fifo_named(build: Callable[[Path, Path], list[str]]) -> Callable[[Path], list[str]]:
+    """A command naming a FIFO (`tmp/fifo.json`) where it expects a file."""
+    def setup(tmp: Path) -> list[str]:
+        os.mkfifo(tmp / "fifo.json")
+        return build(tmp, tmp / "fifo.json")
+    return setup
+
+
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
     args = run_args(tmp, "imagenet", "--skip-bad-images")
     for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
@@ -559,6 +567,16 @@ CASES = [
     Case("bench-image-size-huge", "`bench --image-size 100000x100000`", "refused before any pixel is allocated (it "
          "tried to allocate 149 GiB)", 2, r"--image-size 100000x100000: 10,000,000,000 pixels per image",
          bench_args("--image-size", "100000x100000")),
+    Case("fifo-templates", "a FIFO passed as `--templates` (also `leaderboard --references`, `probe --compare`, "
+         "`gate --baseline`, `--checkpoint`, `embed --image`)", "refused before it is opened (it hung forever)", 2,
+         r"--templates .*fifo\.json: is a FIFO \(named pipe\), expected a regular file",
+         fifo_named(lambda tmp, fifo: [*run_args(tmp, "cifar10"), "--templates", str(fifo)])),
+    Case("fifo-references", "a FIFO passed as `leaderboard --references`", "refused before it is opened", 2,
+         r"--references .*fifo\.json: is a FIFO", fifo_named(lambda tmp, fifo: [
+             "leaderboard", "--results", str(tmp), "--references", str(fifo), "--out", str(tmp / "board.md")])),
+    Case("fifo-compare", "a FIFO passed to `probe --compare`", "refused before it is opened", 2,
+         r"probe file .*fifo\.json: is a FIFO", fifo_named(lambda tmp, fifo: [
+             "probe", "--compare", str(fifo), "--plot-out", str(tmp / "c.png")])),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,

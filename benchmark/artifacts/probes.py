@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.paths import require_regular_file
 from ..errors import SchemaError
 from ..metrics.registry import DIRECTIONS, recall_name
 from ..provenance import ModelInfo
@@ -99,6 +100,7 @@ def write_probe(result: ProbeResult, output: Path) -> ProbeFiles:
 
 def read_probe_document(path: Path) -> dict[str, Any]:
     """A probe file's content as a current-version document, checked for the fields readers use (SchemaError)."""
+    require_regular_file(path, "probe file", SchemaError)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -38,6 +38,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..data.paths import require_regular_file
 from ..errors import SchemaError
 from ..provenance import ModelInfo
 from .atomic import write_json_atomic
@@ -176,6 +177,7 @@ def write_result(result: Result, path: Path) -> Path:
 
 
 def read_result(path: Path) -> Result:
+    require_regular_file(path, "result file", SchemaError)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

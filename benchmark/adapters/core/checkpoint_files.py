@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from ...data.paths import require_regular_file
 from ...errors import CheckpointError
 
 #: The one key layout checkpoint files are read in (OpenAI, open_clip and Long-CLIP keys): its name in
@@ -103,6 +104,7 @@ def sha256_file(path: Path) -> str:
 def read_checkpoint(path: Path | str) -> Checkpoint:
     """Read a checkpoint file into a flat state dict of tensors, without executing anything in it."""
     path = Path(path)
+    require_regular_file(path, "checkpoint", CheckpointError)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     kind = _sniff(path)

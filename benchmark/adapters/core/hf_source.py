@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...data.paths import require_regular_file
 from ...errors import CheckpointError, UnknownNameError, WeightsNotFoundError
 from .weights import offline
 
@@ -40,6 +41,7 @@ class Source:
         """config.json, checked to be a JSON object whose text and vision configs (which longbench reads) are
         objects too."""
         path = self.folder / "config.json"
+        require_regular_file(path, "hf config", CheckpointError)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
