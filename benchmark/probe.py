@@ -39,7 +39,7 @@ from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
 from .metrics.registry import DIRECTIONS, recall_name
 from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
-from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder
+from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder, task_warnings
 from .tasks import Task, get_task
 
 #: Plateau and the plot speak of gains "per 10 units" (tokens or words).
@@ -220,7 +220,7 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
         points=points, full=full, settings=_settings(config, encoder, lengths, samples),
         environment=environment(encoder),
         n_images=len(images.kept), n_texts=len(texts), fingerprint=dataset.fingerprint, timings=timings,
-        skipped=[*dataset.skipped, *images.skipped], **summary)
+        skipped=[*dataset.skipped, *images.skipped], warnings=task_warnings(task, dataset), **summary)
 
 
 def _summarise(lengths: list[int], points: list[dict[str, float]], full: dict[str, float],

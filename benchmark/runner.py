@@ -304,12 +304,17 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
         n_texts=None if classification else len(dataset.texts) - evaluation.counts["captions_of_skipped_images"],
         n_classes=len(dataset.classnames) if classification else None,
         fingerprint=dataset.fingerprint, limit=config.limit, prompts=evaluation.prompts,
-        warnings=[*dataset.warnings, *([meta.warning] if meta.warning else [])],
+        warnings=task_warnings(task, dataset),
         counts={**dataset.counts, **evaluation.counts}, skipped=skipped)
     return Result(model=adapter.provenance, task=info, metrics=evaluation.metrics,
                   environment=environment(encoder), timings=evaluation.timings, ci=evaluation.ci,
                   bootstrap={"samples": config.bootstrap, "seed": config.seed} if config.bootstrap else None,
                   truncation=evaluation.truncation, by_length=evaluation.by_length)
+
+
+def task_warnings(task: Task, dataset: Dataset) -> list[str]:
+    """What a result (or a probe) warns about its data: the loader's warnings, then the task's own."""
+    return [*dataset.warnings, *([task.meta.warning] if task.meta.warning else [])]
 
 
 def environment(encoder: Encoder) -> dict[str, str | int | None]:

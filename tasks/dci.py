@@ -97,9 +97,8 @@ class _ExtraCaption(_DciTask):
                     continue
             records.append(record)
         notes.counts["empty_extra_captions"] = len(empty)
-        if empty:
-            what = "skipped, as TULIP does" if self.skip_empty else "kept as empty text, as FG-CLIP does"
-            notes.warnings.append(f"{self.meta.name}: {len(empty)} empty extra_caption(s) {what}: "
+        if empty and self.skip_empty:  # kept ones are counted and warned about with every task's (build_dataset)
+            notes.warnings.append(f"{self.meta.name}: {len(empty)} empty extra_caption(s) skipped, as TULIP does: "
                                   + ", ".join(r.path.name for r in empty[:5]))
         captions = [r.extra.lower() if self.lower else r.extra for r in records]
         return build_dataset(self, root, self._items(root, records, captions), options, notes)

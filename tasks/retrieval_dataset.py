@@ -73,6 +73,7 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
         notes.warnings.append(f"{name}: {len(skipped)} missing images skipped with their captions")
     if not kept:
         raise DataError(f"{name}: no images left to evaluate under {root}")
+    count_empty_captions(name, kept, notes)
     texts = [caption for item in kept for caption in item.captions]
     text_to_image = np.repeat(np.arange(len(kept)), [len(item.captions) for item in kept])
     paths = [item.path for item in kept]
@@ -80,6 +81,17 @@ def build_dataset(task: Task, root: Path, items: Sequence[Item], options: LoadOp
                             image_ids=[item.image_id for item in kept],
                             fingerprint=lambda: fingerprint(paths, texts, root=root),
                             warnings=notes.warnings, counts=notes.counts, skipped=skipped, task=name)
+
+
+def count_empty_captions(name: str, items: Sequence[Item], notes: Notes) -> None:
+    """Empty captions are kept where the protocol reads them (an empty caption file, an empty sentence among an
+    image's first five), so the pair count stays comparable; but they are counted (`empty_captions`, added to the
+    ones a loader dropped) and warned about, naming where they are: each is a query no model can answer."""
+    empty = [item.where or item.image_id for item in items for caption in item.captions if not caption.strip()]
+    notes.counts["empty_captions"] = notes.counts.get("empty_captions", 0) + len(empty)
+    if empty:
+        notes.warnings.append(f"{name}: {len(empty)} empty caption(s) kept as empty text, as the protocol reads "
+                              f"them: {', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}")
 
 
 def refuse_repeats(name: str, items: Sequence[Item]) -> None:

@@ -344,6 +344,23 @@ def fifo_named(build: Callable[[Path, Path], list[str]]) -> Callable[[Path], lis
     return setup
 
 
+def flickr_empty_caption(tmp: Path) -> list[str]:
+    args = run_args(tmp, "flickr30k-full")
+    path = tmp / "data" / "flickr30k" / "results_20130124.token"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].split("\t")[0] + "\t"
+    path.write_text("\n".join(lines) + "\n")
+    return args
+
+
+def probe_empty_captions(tmp: Path) -> list[str]:
+    sample(tmp, "urban1k")
+    for caption in (tmp / "data" / "Urban1k" / "caption").iterdir():
+        caption.write_text("")
+    return ["probe", "--model", "tiny-clip", "--task", "urban1k", "--data-root", str(tmp / "data"), "--output",
+            str(tmp / "results"), "--lengths", "5", "--device", "cpu", "-q"]
+
+
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
     args = run_args(tmp, "imagenet", "--skip-bad-images")
     for image in (tmp / "data" / "imagenet" / "val").rglob("*.JPEG"):
@@ -577,6 +594,13 @@ CASES = [
     Case("fifo-compare", "a FIFO passed to `probe --compare`", "refused before it is opened", 2,
          r"probe file .*fifo\.json: is a FIFO", fifo_named(lambda tmp, fifo: [
              "probe", "--compare", str(fifo), "--plot-out", str(tmp / "c.png")])),
+    Case("flickr-empty-caption", "an empty caption among an image's first five (Flickr30k, COCO, any task)",
+         "kept as the protocol reads it, counted (`empty_captions`) and warned about, naming the image", 0,
+         r"warning: flickr30k-full: 1 empty caption\(s\) kept as empty text, as the protocol reads them",
+         flickr_empty_caption, writes=True),
+    Case("probe-empty-captions", "`probe` on urban1k whose captions are all empty",
+         "prints and records the loader's warnings, as `run` does", 0,
+         r"warning: urban1k: 3 empty caption\(s\) kept as empty text", probe_empty_captions, writes=True),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,
