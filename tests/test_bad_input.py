@@ -459,6 +459,13 @@ CASES = [
          r"visual\.proj holds NaN/Inf \(image tower\)", nan_stretch),
     Case("gate-nan-candidate", "`gate` with a NaN/Inf metric on either side",
          "the row fails (rule `non-finite`), whatever the tolerance", 1, r"FAILED \(3 non-finite", gate_nan_candidate),
+    Case("gate-metric-out-of-range", "a result file with `metrics.i2t_r1 = 150` (or -5, or `true`), in `gate`, "
+         "`leaderboard` or any reader", "refused as invalid input, naming the file and the metric (it passed the gate "
+         "or failed as a metric drop)", 2, r"urban1k\.json: metrics\.i2t_r1: expected a percentage from 0 to 100, "
+         r"found 150", lambda tmp: gate_files(tmp, retrieval(150.0, 79.0))),
+    Case("gate-metric-true", "a result file with `metrics.i2t_r1 = true`", "refused as invalid input", 2,
+         r"urban1k\.json: metrics\.i2t_r1: expected a number, found True",
+         lambda tmp: gate_files(tmp, {**retrieval(80.0, 79.0), "i2t_r1": True})),
     Case("gate-nan-tolerance", "`gate --tolerance nan` (or inf, or < 0)", "refused", 2,
          r"--tolerance nan: expected a finite number", gate_nan_tolerance),
     Case("run-gate-nan-tolerance", "`run --gate B --tolerance nan`", "refused before any encoding", 2,
