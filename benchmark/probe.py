@@ -32,8 +32,10 @@ from typing import Any
 import numpy as np
 
 from .adapters import ImageTextModel
+from .artifacts.outputs import check_output_file
 from .artifacts.probes import UNITS, ProbeResult, probe_paths
 from .datasets import LoadOptions, RetrievalDataset
+from .distributed import current
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
@@ -183,7 +185,10 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     task = get_task(task) if isinstance(task, str) else task
     dataset, (adapter, model_seconds) = load_beside_model(lambda: load_one_to_one(task, config),
                                                           ModelSpec(model, checkpoint, label), config)
-    probe_paths(config.output, adapter.name, task.meta.name, unit)  # a model name that cannot name a folder fails now
+    files = probe_paths(config.output, adapter.name, task.meta.name, unit)  # a model name that cannot name a folder
+    if current().main:  # rank 0 writes them: each can be written where it goes, checked before any encoding
+        for path in (files.json, files.csv, files.png):
+            check_output_file(path, "probe file")
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
     encoder = make_encoder(adapter, config)

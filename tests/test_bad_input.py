@@ -422,6 +422,22 @@ def output_is_a_file(tmp: Path) -> list[str]:
     return args
 
 
+def result_file_a_folder(tmp: Path) -> list[str]:
+    (tmp / "results" / "tiny-clip" / "urban1k.json").mkdir(parents=True)
+    return [*run_args(tmp, "urban1k"), "--overwrite"]
+
+
+def model_folder_a_file(tmp: Path) -> list[str]:
+    (tmp / "results").mkdir()
+    (tmp / "results" / "tiny-clip").write_text("a file")
+    return run_args(tmp, "urban1k")
+
+
+def cache_dir_a_file(tmp: Path) -> list[str]:
+    (tmp / "cache-file").write_text("a file")
+    return [*run_args(tmp, "urban1k"), "--cache-dir", str(tmp / "cache-file")]
+
+
 def limit_into_full_result(tmp: Path) -> list[str]:
     from typer.testing import CliRunner as Runner
 
@@ -633,6 +649,15 @@ CASES = [
          bad_checkpoint(odd_vision_width)),
     Case("output-a-file", "`--output` naming a file", "refused before any encoding", 2,
          r"--output .*results: is not a folder", output_is_a_file),
+    Case("result-file-a-folder", "a folder where `<output>/<model>/<task>.json` goes, even with `--overwrite`",
+         "refused before encoding, naming it as a folder (it said to pass --overwrite, which then failed)", 2,
+         r"result file .*urban1k\.json: is a folder, expected a file name", result_file_a_folder),
+    Case("model-folder-a-file", "a file (or an unwritable folder) where `<output>/<model>/` goes",
+         "refused before encoding (it failed after both towers encoded)", 2,
+         r"result file .*tiny-clip: is not a folder", model_folder_a_file),
+    Case("cache-dir-a-file", "a file (or a read-only folder) given as `--cache-dir`", "refused before encoding, "
+         "with the way to run uncached (it failed after the first encoded batch)", 2,
+         r"embeddings cache \(--cache-dir\) .*: .*is a file, expected a folder; pass --no-cache", cache_dir_a_file),
     Case("limit-into-full-result", "`--limit 1` into a folder holding the full result",
          "refused before encoding (the full result is kept) unless `--overwrite`", 2,
          r"urban1k\.json is kept: it was measured on \d+ images, this run on 1; pass --overwrite",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import re
@@ -230,3 +231,13 @@ def test_a_width_that_is_not_a_multiple_of_64_is_one_line(clip_state, tmp_path, 
     torch.save(model.state_dict(), path)
     with pytest.raises(CheckpointError, match=rf"odd.pt: vision width {width} is not a multiple of 64"):
         load_model(None, path)
+
+
+def test_an_architecture_with_a_checkpoint_does_not_say_it_was_initialized_randomly(clip_state, tmp_path, caplog):
+    path = _write("state dict", clip_state, tmp_path / "w.pt")
+    with caplog.at_level(logging.WARNING):
+        load_model("open_clip:longbench-tiny", path)
+    assert "initialized randomly" not in caplog.text
+    with caplog.at_level(logging.WARNING):  # the filter is gone afterwards
+        logging.getLogger().warning("Model initialized randomly.")
+    assert "initialized randomly" in caplog.text
