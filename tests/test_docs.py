@@ -186,7 +186,7 @@ def test_every_relative_link_resolves(page: Path):
 
 def test_every_docs_section_the_code_cites_exists():
     """Code comments cite the reference as `docs/PAGE.md, "Section"`; the page and its section must exist."""
-    cited = re.compile(r"docs/([\w-]+\.md)(?:,\s*\"([^\"]+)\")?")
+    cited = re.compile(r"docs/([a-z][a-z0-9-]*\.md)(?:,\s*\"([^\"]+)\")?")
     problems = []
     for file in tracked_files():
         if file.suffix not in (".py", ".toml", ".yml", ".md") or not file.is_file():
@@ -247,10 +247,12 @@ def cell(text: str) -> str:
 
 
 def tasks_table() -> str:
-    rows = ["| task | kind | protocol | layout under `<data-root>/<folder>/` |", "| --- | --- | --- | --- |"]
+    rows = ["| task | kind | size | protocol | layout under `<data-root>/<folder>/` |", "| --- " * 5 + "|"]
     for task in all_tasks():
         meta = task.meta
-        rows.append(f"| `{meta.name}` | {meta.kind} | {cell(meta.protocol)} | `{meta.subdir}/`: {cell(meta.layout)} |")
+        size = ", ".join(f"{n:,} {what}" for what, n in meta.expected.items())
+        rows.append(f"| `{meta.name}` | {meta.kind} | {size} | {cell(meta.protocol)} | "
+                    f"`{meta.subdir}/`: {cell(meta.layout)} |")
     return "\n".join(rows)
 
 
