@@ -1,6 +1,6 @@
 """The effective-length probe: R@1 of 1:1 long-caption retrieval as captions are cut to N tokens or N words.
 
-docs/protocols.md, Effective text length: the Long-CLIP paper says CLIP's effective text length is under 20
+docs/protocols.md, "Effective text length": the Long-CLIP paper says CLIP's effective text length is under 20
 tokens; a token-level replication found R@1 still rising past 20. The two disagree partly on the unit, so the
 probe says which it used:
 
