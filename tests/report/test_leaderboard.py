@@ -251,3 +251,13 @@ def test_version_1_files_appear_in_the_leaderboard():
     rows = {r[0]: r for r in _table(result.output, "Model")[1:]}
     assert set(rows) == {"tiny-clip", "tiny-longclip"}
     assert "tiny-clip/urban1k.json" in result.output and "tiny-longclip/cifar10.json" in result.output
+
+
+def test_the_markdown_equals_the_golden_page(tmp_path, write, write_probe):
+    """Every rule at once (marks a/b/c, L, V, ✗, ties, probes, duplicates, reported rows, differences): the page is
+    byte-identical to the one committed in tests/fixtures/leaderboard/golden.md (regenerate it only on purpose)."""
+    from .golden import FIXTURES, REFERENCES, write_golden_results
+
+    roots = write_golden_results(write, write_probe)
+    text = build_leaderboard(load_results([tmp_path / r for r in roots]), load_references(REFERENCES))
+    assert text == (FIXTURES / "golden.md").read_text(encoding="utf-8")
