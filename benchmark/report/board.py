@@ -24,14 +24,41 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..artifacts.results import TaskInfo
-from ..metrics.registry import metric
+from ..metrics.registry import metric, metric_order
 from .collect import ProbeRecord, ResultRecord, ResultSet
-from .columns import LIMIT_MARK, PROBE_COLUMNS, PROBE_TASK, VERSION_MARK, Column, columns
+from .columns import LIMIT_MARK, PROBE_COLUMNS, PROBE_TASK, VERSION_MARK, Column, columns, protocol_marks
 from .references import ReferenceRow, ReferenceSource
+from .tables import INVALID, MISSING
 
 #: Row origins, in the order a page lists them.
 MEASURED, IMPORTED, REPORTED = "measured", "imported", "reported"
 ORIGINS = (MEASURED, IMPORTED, REPORTED)
+
+#: How every rendering explains ranks (`code` in backticks).
+RANK_NOTE = "`(n)` after a value: its rank in the column among unmarked measured cells (ties share the best rank)."
+MEAN_RANK_NOTE = "Mean rank: the mean of a model's ranks, over the number of ranked columns in brackets (MIEB style)."
+
+
+@dataclass(frozen=True)
+class MarkNote:
+    """What a mark on a cell means, as every rendering states it (`code` in backticks)."""
+
+    mark: str
+    text: str
+    superscript: bool = True  # a footnote mark after a value; False: a sign in place of the value
+
+
+def mark_notes() -> list[MarkNote]:
+    notes = [MarkNote(p.mark, f"task `{p.task}`: {p.note}.") for p in protocol_marks()]
+    return [
+        *notes,
+        MarkNote(LIMIT_MARK, "measured on a subset (`--limit`, or fewer images than the protocol's), not the full "
+                 "protocol."),
+        MarkNote(INVALID, "in place of a number: the result file holds NaN or Inf for it, an invalid model output "
+                 f"(not a missing measurement, which is {MISSING}); never ranked or compared.", superscript=False),
+        MarkNote(VERSION_MARK, "measured under an older version of its task than the newest on this page (the task's "
+                 "protocol changed since): re-run it to rank it."),
+    ]
 
 
 @dataclass(frozen=True)
@@ -180,3 +207,38 @@ def _reported_row(source: ReferenceSource, ref: ReferenceRow, cols: Sequence[Col
         if protocol is not None:
             cells[column] = Cell(ref.values[protocol.task][column.metric], protocol.task, protocol.mark)
     return Row(REPORTED, ref.model, ref.label, cells, source.id)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A measured number beside the number a source reported for the same model, task and metric."""
+
+    source: str
+    model: str
+    task: str
+    metric: str
+    measured: float
+    reported: float
+    record: ResultRecord
+
+    @property
+    def difference(self) -> float:
+        return self.measured - self.reported
+
+
+def differences(results: ResultSet, references: Sequence[ReferenceSource]) -> list[Difference]:
+    """Every reported number that a measured result matches (same model, same task, full protocol, newest task
+    version), in source, row, task and metric order; imported results are never compared."""
+    found = {r.key: r for r in results.results}
+    versions = newest_versions(results)
+    out = []
+    for source in references:
+        for ref in source.rows:
+            for task in sorted(ref.values):
+                record = found.get((ref.model, task))
+                if record is None or record.result.origin.imported or marks_of(record, versions):
+                    continue
+                reported = ref.values[task]
+                out += [Difference(source.id, ref.model, task, name, record.result.metrics[name], reported[name], record)
+                        for name in metric_order(reported) if name in record.result.metrics]
+    return out

@@ -8,20 +8,27 @@ results directory, so re-running is byte-identical.
 
 from __future__ import annotations
 
-from ..metrics.registry import metric_order
-from .board import IMPORTED, MEASURED, REPORTED, Board, Cell, build_board, marks_of, newest_versions
+from .board import (
+    IMPORTED,
+    MEAN_RANK_NOTE,
+    MEASURED,
+    RANK_NOTE,
+    REPORTED,
+    Board,
+    Cell,
+    build_board,
+    differences,
+    mark_notes,
+)
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
     DATASETS,
     GROUPS,
-    LIMIT_MARK,
     MAIN_METRICS,
     PROBE_COLUMNS,
     PROBE_TASK,
     RECALL_AT_K_METRICS,
-    VERSION_MARK,
     Dataset,
-    protocol_marks,
 )
 from .references import ReferenceSource
 from .tables import INVALID, MISSING, fmt, fmt_measured, markdown_table
@@ -88,14 +95,7 @@ def _groups() -> str:
 
 
 def _marks_legend() -> list[str]:
-    lines = [f"- <sup>{p.mark}</sup> task `{p.task}`: {p.note}." for p in protocol_marks()]
-    lines.append(f"- <sup>{LIMIT_MARK}</sup> measured on a subset (`--limit`, or fewer images than the protocol's), "
-                 "not the full protocol.")
-    lines.append(f"- {INVALID} in place of a number: the result file holds NaN or Inf for it, an invalid model output "
-                 "(not a missing measurement, which is –); never ranked or compared.")
-    lines.append(f"- <sup>{VERSION_MARK}</sup> measured under an older version of its task than the newest on this "
-                 "page (the task's protocol changed since): re-run it to rank it.")
-    return lines
+    return [f"- {_sup(n.mark) if n.superscript else n.mark} {n.text}" for n in mark_notes()]
 
 
 def _sources_table(results: ResultSet) -> str:
@@ -152,31 +152,8 @@ def _reference_block(board: Board, references: list[ReferenceSource]) -> list[st
 
 
 def _differences(results: ResultSet, references: list[ReferenceSource]) -> str | None:
-    found, versions = _lookup(results), newest_versions(results)
-    rows = []
-    for source in references:
-        for ref in source.rows:
-            for task in sorted(ref.values):
-                record = found.get((ref.model, task))
-                if record is None or record.result.origin.imported or marks_of(record, versions):
-                    continue
-                for metric in metric_order(ref.values[task]):
-                    measured = record.result.metrics.get(metric)
-                    if measured is None:
-                        continue
-                    reported = ref.values[task][metric]
-                    rows.append(
-                        [
-                            source.id,
-                            ref.model,
-                            task,
-                            metric,
-                            fmt_measured(measured),
-                            fmt(reported),
-                            fmt_measured(measured - reported, signed=True),
-                            record.path,
-                        ]
-                    )
+    rows = [[d.source, d.model, d.task, d.metric, fmt_measured(d.measured), fmt(d.reported),
+             fmt_measured(d.difference, signed=True), d.record.path] for d in differences(results, references)]
     if not rows:
         return None
     headers = ["Source", "Model", "Task", "Metric", "Measured", "Reported", "Measured − reported", "File"]
@@ -235,8 +212,8 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
 
 def _rank_legend() -> list[str]:
     return [
-        "- `(n)` after a value: its rank in the column among unmarked measured cells (ties share the best rank).",
-        "- Mean rank: the mean of a model's ranks, over the number of ranked columns in brackets (MIEB style).",
+        f"- {RANK_NOTE}",
+        f"- {MEAN_RANK_NOTE}",
         "- Effective length: `I2T / T2I` from `longbench probe` on Urban1k (another task is named); `none`: the "
         "probe found no effective length.",
         "- Same model and task measured more than once: a full-protocol result is shown before a subset, then the "
