@@ -238,7 +238,7 @@ def differences(results: ResultSet, references: Sequence[ReferenceSource]) -> li
                 record = found.get((ref.model, task))
                 if record is None or record.result.origin.imported or marks_of(record, versions):
                     continue
-                reported = ref.values[task]
-                out += [Difference(source.id, ref.model, task, name, record.result.metrics[name], reported[name], record)
-                        for name in metric_order(reported) if name in record.result.metrics]
+                measured, reported = record.result.metrics, ref.values[task]
+                out += [Difference(source.id, ref.model, task, name, measured[name], reported[name], record)
+                        for name in metric_order(reported) if name in measured]
     return out
