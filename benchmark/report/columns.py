@@ -115,6 +115,11 @@ def columns(metrics: dict[str, tuple[str, ...]]) -> list[Column]:
     return [Column(d, m) for d in DATASETS for m in metrics.get(d.kind, ())]
 
 
+def datasets_by_group() -> dict[Group, list[Dataset]]:
+    """Every group with its datasets, in page order (read when called, so a group added to GROUPS shows at once)."""
+    return {g: [d for d in DATASETS if d.group == g] for g in GROUPS}
+
+
 def probe_group() -> Group:
     """The group whose table shows the effective-length columns: the group of the probe's task."""
     return next(d.group for d in DATASETS if PROBE_TASK in d.tasks)

@@ -23,12 +23,12 @@ from .board import (
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
     DATASETS,
-    GROUPS,
     MAIN_METRICS,
     PROBE_COLUMNS,
     PROBE_TASK,
     RECALL_AT_K_METRICS,
     Dataset,
+    datasets_by_group,
 )
 from .references import ReferenceSource
 from .tables import INVALID, MISSING, fmt, fmt_measured, markdown_table
@@ -90,8 +90,8 @@ def _length(value: int | None) -> str:
 
 
 def _groups() -> str:
-    labels = {g: [d.label for d in DATASETS if d.group == g] for g in GROUPS}
-    return "; ".join(f"**{g.name}**: {', '.join(names)}" for g, names in labels.items() if names)
+    return "; ".join(f"**{g.name}**: {', '.join(d.label for d in datasets)}"
+                     for g, datasets in datasets_by_group().items() if datasets)
 
 
 def _marks_legend() -> list[str]:

@@ -7,11 +7,11 @@ site.js adds sorting by any column (the headers are buttons), the model filter a
 from __future__ import annotations
 
 from ..board import IMPORTED, MEASURED, ORIGINS, REPORTED, Cell, Row
-from ..columns import GROUPS, PROBE_COLUMNS, Column, Group, probe_group
+from ..columns import PROBE_COLUMNS, Column, Group, datasets_by_group, probe_group
 from ..leaderboard import mean_rank_text, probe_text
 from ..tables import INVALID, MISSING, fmt
 from .context import Context
-from .layout import TITLE, attrs, esc, file_href, link, marks_legend, model_href, page, sup, task_href
+from .layout import TITLE, attrs, esc, file_href, link, marks_legend, model_href, page, site_file, sup, task_href
 
 ORIGIN_LABELS = {MEASURED: "Measured", IMPORTED: "Imported", REPORTED: "Reported"}
 #: Rows shown when the page opens (the papers' rows outnumber the measured ones; a toggle shows them).
@@ -25,7 +25,7 @@ ORIGIN_NOTES = {
 
 def index_page(ctx: Context) -> str:
     counts = {o: len(ctx.board.rows_of(o)) for o in ORIGINS}
-    tables = "".join(_group_section(ctx, g) for g in GROUPS)
+    tables = "".join(_group_section(ctx, g) for g in datasets_by_group())
     body = f"""<h1>{esc(TITLE)}</h1>
 <p class="lead">Long-text retrieval, short retrieval and zero-shot classification of CLIP-style models. Every number
 is a percentage and links to the result file it comes from; a column's protocol is in its header's tooltip and in
@@ -128,10 +128,12 @@ def _origin(ctx: Context, row: Row) -> str:
 
 def _cell(cell: Cell | None, column: Column) -> str:
     if cell is None:
-        return f'<td class="num missing" data-sort="">{MISSING}</td>'
+        return f'<td class="num missing"{attrs(data_metric=column.metric)} data-sort="">{MISSING}</td>'
+    where = attrs(data_task=cell.task, data_metric=column.metric,
+                  data_file=site_file(cell.record.path) if cell.record is not None else None)
     if not cell.valid:
-        return (f'<td class="num invalid" data-sort="" title="task {esc(cell.task)}: NaN or Inf in the result file">'
-                f"{INVALID}</td>")
+        return (f'<td class="num invalid"{where} data-sort="" title="task {esc(cell.task)}: NaN or Inf in the result '
+                f'file">{INVALID}</td>')
     title = f"{column.header}, task {cell.task}"
     title += f", 95% bootstrap interval {fmt(cell.ci[0])} to {fmt(cell.ci[1])}" if cell.ci else ""
     value = fmt(cell.value)
@@ -140,7 +142,7 @@ def _cell(cell: Cell | None, column: Column) -> str:
     else:
         value = f'<span title="{esc(title)}">{esc(value)}</span>'
     rank = "" if cell.rank is None else f' <span class="rank">({cell.rank})</span>'
-    return f'<td class="num" data-sort="{cell.value!r}">{value}{sup(cell.marks)}{rank}</td>'
+    return f'<td class="num"{where} data-sort="{cell.value!r}">{value}{sup(cell.marks)}{rank}</td>'
 
 
 def _protocols(ctx: Context, cols: list[Column]) -> str:
