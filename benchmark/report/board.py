@@ -159,15 +159,16 @@ def _result_row(origin: str, model: str, records: list[ResultRecord], versions: 
     mine = [r for r in records if r.result.model.name == model]
     found = {r.result.task.name: r for r in mine}
     cells = {c: cell for c in cols if (cell := _result_cell(found, versions, c)) is not None}
-    tools = sorted({_tool(r) for r in mine}) if origin == IMPORTED else []
+    tools = sorted({measured_by(r) for r in mine}) if origin == IMPORTED else []
     licence = next((r.result.model.licence for r in mine if r.result.model.licence), None)
     shown = {unit: probe for unit, _ in PROBE_COLUMNS if (probe := shown_probe(probes, model, unit)) is not None}
     return Row(origin, model, model, cells, ", ".join(tools), licence, shown)
 
 
-def _tool(record: ResultRecord) -> str:
+def measured_by(record: ResultRecord) -> str:
+    """Who measured a result: `longbench`, or the imported tool with its version where known."""
     origin = record.result.origin
-    return f"{origin.tool} {origin.version}" if origin.version else origin.tool
+    return f"{origin.tool} {origin.version}" if origin.imported and origin.version else origin.tool
 
 
 def _result_cell(found: dict[str, ResultRecord], versions: dict[str, int], column: Column) -> Cell | None:

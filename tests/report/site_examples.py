@@ -131,7 +131,7 @@ def _probe(model: str, spec: tuple, root: Path) -> None:
     for unit, lengths in (("tokens", [8, 16, 24, 32, 48, 64, 77, 96, 128, 160, 200, 248]),
                           ("words", [5, 10, 15, 20, 30, 40, 55, 70, 90, 120, 150, 180])):
         usable = [n for n in lengths if unit == "words" or n <= ctx]
-        scale = 60.0 if unit == "tokens" else 45.0
+        scale = 30.0 if unit == "tokens" else 22.0
         full = {d: 100 * long_skill * 0.92 + shift for d, shift in (("i2t", 2.0), ("t2i", -3.0))}
         points = []
         for n in usable:

@@ -7,7 +7,7 @@ import json
 from urllib.parse import quote
 
 from ...metrics.registry import DIRECTION_LABELS, DIRECTIONS, metric, metric_order, recall_name
-from ..board import is_subset, marks_of, newest_versions
+from ..board import is_subset, marks_of, measured_by, newest_versions
 from ..collect import ProbeRecord, ResultRecord
 from ..columns import VERSION_MARK
 from ..tables import MISSING, fmt, fmt_measured
@@ -41,10 +41,7 @@ def model_page(ctx: Context, model: str) -> str:
 
 
 def _origin(record: ResultRecord) -> str:
-    origin = record.result.origin
-    if not origin.imported:
-        return "measured by longbench"
-    return f"imported from {origin.tool}" + (f" {origin.version}" if origin.version else "")
+    return f"imported from {measured_by(record)}" if record.result.origin.imported else "measured by longbench"
 
 
 def _model_facts(records: list[ResultRecord]) -> str:
@@ -83,7 +80,8 @@ def _results_table(kind: str, records: list[ResultRecord], versions: dict[str, i
         notes += [f"task version {task.task_version}, older than the newest"] if VERSION_MARK in marks else []
         rows.append(f'<tr><th scope="row">{link(task_href(task.name, ROOT), task.name)}{sup(marks)}</th>{cells}'
                     f"<td>{_truncation(record)}</td><td>{esc('; '.join(notes))}</td>"
-                    f'<td>{esc(_origin(record))}</td><td>{link(file_href(record.path, ROOT), record.path)}</td></tr>')
+                    f'<td>{esc(measured_by(record))}</td>'
+                    f'<td class="file">{link(file_href(record.path, ROOT), record.path)}</td></tr>')
     bootstrap = next((r.result.bootstrap for r in records if r.result.bootstrap), None)
     note = (f"Brackets: the 95% bootstrap interval ({bootstrap.get('samples')} resamples)." if bootstrap else
             "No bootstrap intervals: these results were run without <code>--bootstrap</code>.")
@@ -91,7 +89,7 @@ def _results_table(kind: str, records: list[ResultRecord], versions: dict[str, i
 <p>{note} Marks as on the <a href="{ROOT}index.html">leaderboard</a>.</p>
 <div class="scroll" role="region" tabindex="0" aria-labelledby="results-{kind}">
 <table class="results"><thead><tr><th scope="col">Task</th>{head}<th scope="col">Captions truncated</th>
-<th scope="col">Notes</th><th scope="col">Origin</th><th scope="col">File</th></tr></thead>
+<th scope="col">Notes</th><th scope="col">Measured by</th><th scope="col">File</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table></div></section>"""
 
 
@@ -106,9 +104,9 @@ def _truncation(record: ResultRecord) -> str:
     if cut is None or not cut.n_texts:
         return MISSING
     share = 100.0 * cut.n_truncated / cut.n_texts
-    lost = f"; {fmt(cut.mean_tokens_lost)} tokens lost on average, at most {cut.max_tokens_lost}" if cut.n_truncated \
-        else ""
-    return f'<span class="share">{fmt(share)}%</span> ({cut.n_truncated} of {cut.n_texts}{esc(lost)})'
+    lost = (f"the truncated captions lost {fmt(cut.mean_tokens_lost)} tokens on average, at most "
+            f"{cut.max_tokens_lost}" if cut.n_truncated else "no caption was truncated")
+    return f'<span class="share" title="{esc(lost)}">{fmt(share)}%</span> ({cut.n_truncated} of {cut.n_texts})'
 
 
 def _length_section(records: list[ResultRecord]) -> str:
@@ -117,7 +115,7 @@ def _length_section(records: list[ResultRecord]) -> str:
         return ""
     return f"""<section aria-labelledby="length-heading"><h2 id="length-heading">Recall by caption length</h2>
 <p>Recall@1 of the captions in each length bucket (CLIP tokens, start and end tokens counted): where a model loses
-what its context cuts off.</p>{''.join(charts)}</section>"""
+what its context cuts off.</p><div class="charts">{''.join(charts)}</div></section>"""
 
 
 def _length_chart(record: ResultRecord) -> str:
@@ -143,7 +141,8 @@ def _probe_section(probes: list[ProbeRecord]) -> str:
         return ""
     return f"""<section aria-labelledby="probe-heading"><h2 id="probe-heading">Effective text length</h2>
 <p>Recall@1 when every caption is cut to a length (<code>longbench probe</code>): the effective length is the
-shortest cut within the probe's tolerance of the full-length recall (ringed).</p>{''.join(charts)}</section>"""
+shortest cut within the probe's tolerance of the full-length recall (ringed).</p>
+<div class="charts">{''.join(charts)}</div></section>"""
 
 
 def _probe_chart(probe: ProbeRecord) -> str:

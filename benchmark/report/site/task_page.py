@@ -5,7 +5,7 @@ tasks/index.html lists them."""
 from __future__ import annotations
 
 from ...metrics.registry import metric, metric_order
-from ..board import differences
+from ..board import differences, measured_by
 from ..collect import ResultRecord
 from ..columns import DATASETS
 from ..references import ReferenceSource
@@ -58,8 +58,7 @@ def _results(records: list[ResultRecord]) -> str:
         result = record.result
         model = result.model.name
         cells = "".join(f'<td class="num">{fmt_measured(result.metrics.get(n))}</td>' for n in names)
-        origin = result.origin.tool + (f" {result.origin.version}" if result.origin.imported and result.origin.version
-                                       else "")
+        origin = measured_by(record)
         rows.append(f'<tr><th scope="row">{link(model_href(model, ROOT), model)}</th>{cells}'
                     f"<td>{esc(origin)}</td><td>{result.task.task_version}</td><td>{esc(result.task.protocol)}</td>"
                     f'<td class="num">{result.task.n_images}</td><td><code>{esc(result.task.fingerprint or MISSING)}'
