@@ -16,6 +16,7 @@ from .board import (
     REPORTED,
     Board,
     Cell,
+    Row,
     build_board,
     differences,
     mark_notes,
@@ -36,7 +37,7 @@ from .tables import INVALID, MISSING, fmt, fmt_measured, markdown_table
 REGENERATE = "longbench leaderboard --results results --out leaderboard.md"
 
 
-def cell_text(cell: Cell | None) -> str:
+def _cell_text(cell: Cell | None) -> str:
     """A cell as the page shows it: the value (1 decimal), its marks, its rank; ✗ when invalid, – when missing."""
     if cell is None:
         return MISSING
@@ -63,7 +64,7 @@ def _measured_table(board: Board, probes: bool) -> str:
     headers.append("Mean rank")
     rows = []
     for row in board.rows_of(MEASURED):
-        cells = [row.model, row.licence or MISSING, *(cell_text(row.cells.get(c)) for c in board.columns)]
+        cells = [row.model, row.licence or MISSING, *(_cell_text(row.cells.get(c)) for c in board.columns)]
         if probes:
             cells += [probe_text(row.probes.get(unit)) for unit, _ in PROBE_COLUMNS]
         rows.append([*cells, mean_rank_text(row.mean_rank(board.columns))])
@@ -72,7 +73,7 @@ def _measured_table(board: Board, probes: bool) -> str:
 
 def _imported_table(board: Board) -> str:
     headers = ["Model", "Measured by", *(c.header for c in board.columns)]
-    rows = [[row.model, row.source, *(cell_text(row.cells.get(c)) for c in board.columns)]
+    rows = [[row.model, row.source, *(_cell_text(row.cells.get(c)) for c in board.columns)]
             for row in board.rows_of(IMPORTED)]
     return markdown_table(headers, rows, [False, False] + [True] * len(board.columns))
 
@@ -121,7 +122,7 @@ def _dataset_of(task: str) -> Dataset | None:
     return next((d for d in DATASETS if task in d.tasks), None)
 
 
-def _reference_table(board: Board, rows: list) -> str:
+def _reference_table(board: Board, rows: list[Row]) -> str:
     table = [[row.label, f"`{row.model}`", *(_reported_text(row.cells.get(c)) for c in board.columns)] for row in rows]
     headers = ["Model (as reported)", "longbench name", *(c.header for c in board.columns)]
     return markdown_table(headers, table, [False, False] + [True] * len(board.columns))

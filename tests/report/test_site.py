@@ -198,3 +198,30 @@ def test_slugs_are_safe_file_names_and_never_shared():
 def test_fmt_rounds_half_to_even_as_the_site_script_must():
     """The numbers the browser test feeds site.js's fmt, with what Python prints for them."""
     assert [fmt(x) for x in (56.25, 56.75, 0.25, -0.25, 80.05)] == ["56.2", "56.8", "0.2", "-0.2", "80.0"]
+
+
+def test_the_sites_assets_ship_with_the_package():
+    """A non-editable install (CI's `pip install .`) carries only the package data pyproject names."""
+    from fnmatch import fnmatch
+
+    import tomllib
+
+    import longbench.report.site as site_package
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assets = sorted((Path(site_package.__file__).parent / "assets").iterdir())
+    shipped = patterns["longbench.report.site"]
+    assert assets and all(any(fnmatch(f"assets/{a.name}", p) for p in shipped) for a in assets)
+
+
+def test_without_results_the_index_opens_on_the_reported_rows(tmp_path):
+    (tmp_path / "r").mkdir()
+    index = build_site(load_results(tmp_path / "r"), load_references(REFERENCES))["index.html"].decode()
+    assert 'value="reported" checked' in index and "Long-CLIP-B" in index
+
+
+def test_with_results_the_reported_rows_start_hidden(golden_site):
+    _, site = golden_site
+    index = site["index.html"].decode()
+    assert 'value="measured" checked' in index and 'value="reported">' in index

@@ -6,6 +6,7 @@ site.js adds sorting by any column (the headers are buttons), the model filter a
 
 from __future__ import annotations
 
+from ...metrics.registry import metric
 from ..board import IMPORTED, MEASURED, ORIGINS, REPORTED, Cell, Row
 from ..columns import PROBE_COLUMNS, Column, Group, datasets_by_group, probe_group
 from ..leaderboard import mean_rank_text, probe_text
@@ -14,7 +15,8 @@ from .context import Context
 from .layout import TITLE, attrs, esc, file_href, link, marks_legend, model_href, page, site_file, sup, task_href
 
 ORIGIN_LABELS = {MEASURED: "Measured", IMPORTED: "Imported", REPORTED: "Reported"}
-#: Rows shown when the page opens (the papers' rows outnumber the measured ones; a toggle shows them).
+#: Rows shown when the page opens (the papers' rows outnumber the measured ones; a toggle shows them), unless there
+#: are none of these.
 SHOWN = (MEASURED, IMPORTED)
 ORIGIN_NOTES = {
     MEASURED: "measured by longbench, ranked",
@@ -27,9 +29,8 @@ def index_page(ctx: Context) -> str:
     counts = {o: len(ctx.board.rows_of(o)) for o in ORIGINS}
     tables = "".join(_group_section(ctx, g) for g in datasets_by_group())
     body = f"""<h1>{esc(TITLE)}</h1>
-<p class="lead">Long-text retrieval, short retrieval and zero-shot classification of CLIP-style models. Every number
-is a percentage and links to the result file it comes from; a column's protocol is in its header's tooltip and in
-the notes under each table.</p>
+<p class="lead">CLIP-style image-text models, one table per task group. Every number is a percentage and links to
+the result file it comes from; a column's protocol is in its header's tooltip and in the notes under each table.</p>
 {_controls(counts)}
 <details class="marks"><summary>What the marks mean</summary>{marks_legend()}</details>
 {tables or '<p class="empty">No results and no reported numbers yet.</p>'}
@@ -39,8 +40,9 @@ the notes under each table.</p>
 
 
 def _controls(counts: dict[str, int]) -> str:
+    shown = SHOWN if any(counts[o] for o in SHOWN) else ORIGINS  # nothing measured yet: show what papers reported
     toggles = "".join(
-        f'<label><input type="checkbox" class="origin-toggle"{attrs(value=o, checked=o in SHOWN)}> {ORIGIN_LABELS[o]} '
+        f'<label><input type="checkbox" class="origin-toggle"{attrs(value=o, checked=o in shown)}> {ORIGIN_LABELS[o]} '
         f'<span class="count">({counts[o]})</span></label>' for o in ORIGINS)
     return f"""<div class="controls">
 <div class="filter"><label for="filter">Filter models</label>
@@ -58,7 +60,8 @@ def _group_section(ctx: Context, group: Group) -> str:
         return ""
     head = [_header("Model", "text", "the model's name"), "<th scope=\"col\">Origin</th>",
             "<th scope=\"col\">Licence</th>"]
-    head += [_header(c.header, "number", ctx.column_note(c), better="high") for c in cols]
+    head += [_header(c.header, "number", ctx.column_note(c), better="high" if metric(c.metric).higher_is_better
+                     else "low") for c in cols]
     if probes:
         head += [_header(label, "number", f"{label}: I2T / T2I from longbench probe on the probe's task; sorted by I2T",
                          better="high") for _, label in PROBE_COLUMNS]
