@@ -34,7 +34,7 @@ from . import register_task
 from .base import Task, TaskMeta, TaskStatus
 from .json_files import read_json, string_field
 from .sample_captions import sample_rng, short_caption
-from .selection_items import SelectionItem, build_selection, selection_status
+from .selection_items import SelectionItem, anything_at, build_selection, selection_status
 
 SUBDIR = "aro"
 IMAGES = "images"
@@ -81,9 +81,9 @@ class VisualGenomeTask(Task):
 
     def load(self, root: Path, options: LoadOptions) -> SelectionDataset:
         path = root / self.annotations
-        if not path.is_file():
+        if not anything_at(path):
             raise self.missing(root, self.annotations)
-        data = read_json(path, self.meta.name)
+        data = read_json(path, self.meta.name, root)
         if not isinstance(data, list):
             raise DataError(f"{self.meta.name}: {path}: expected a JSON list of entries (the authors' layout), found "
                             f"a {type(data).__name__}")

@@ -21,7 +21,7 @@ from . import TASKS, register_source
 from .base import Task, TaskMeta, TaskStatus
 from .json_files import read_jsonl, string_field
 from .sample_captions import long_caption, sample_rng
-from .selection_items import SelectionItem, build_selection, selection_status
+from .selection_items import SelectionItem, anything_at, build_selection, selection_status
 
 PREFIX = "pairs"
 LAYOUT = ('one JSON object per line: {"image": "<path relative to the file>", "caption": "...", "negatives": '
@@ -49,9 +49,9 @@ class PairsTask(Task):
         return self.path.parent
 
     def load(self, root: Path, options: LoadOptions) -> SelectionDataset:
-        if not self.path.is_file():
+        if not anything_at(self.path):
             raise self.missing(root, self.path.name)
-        rows = read_jsonl(self.path, self.meta.name)
+        rows = read_jsonl(self.path, self.meta.name, root)
         if not rows:
             raise DataError(f"{self.meta.name}: {self.path} holds no item (expected: {LAYOUT})")
         items = [self._item(root, number, row) for number, row in enumerate(rows, 1)]

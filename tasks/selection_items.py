@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from longbench.data.fingerprint import fingerprint
-from longbench.data.image_ref import ImageRef
+from longbench.data.image_ref import ImageRef, file_of
 from longbench.data.paths import is_data_file
 from longbench.datasets import LoadOptions, Macro, SelectionDataset
 from longbench.errors import DataError
@@ -59,13 +59,13 @@ def build_selection(task: Task, image_root: Path, items: Sequence[SelectionItem]
     present: dict[Path, bool] = {}
     kept, skipped = [], []
     for item in chosen:
-        missing = [image for image in item.images if not _present(_file(image), image_root, present)]
+        missing = [image for image in item.images if not _present(file_of(image), image_root, present)]
         if not missing:
             kept.append(item)
         elif options.skip_bad_images:
-            skipped.append(f"{item.item_id}: {_file(missing[0])} not found")
+            skipped.append(f"{item.item_id}: {file_of(missing[0])} not found")
         else:
-            raise DataError(f"{name}: item {item.item_id}: image {_file(missing[0])} not found "
+            raise DataError(f"{name}: item {item.item_id}: image {file_of(missing[0])} not found "
                             f"(expected layout: {task.meta.layout}; use --skip-bad-images to drop the item)")
     # Added to what the loader counted itself (Winoground's members missing from images.zip).
     notes.counts["items_of_missing_images"] = notes.counts.get("items_of_missing_images", 0) + len(skipped)
@@ -85,13 +85,16 @@ def build_selection(task: Task, image_root: Path, items: Sequence[SelectionItem]
     return SelectionDataset(
         images=images, texts=texts, item_images=item_images, item_texts=item_texts, rule=rule,
         item_ids=[item.item_id for item in kept], image_ids=[_image_id(image, image_root) for image in images],
-        fingerprint=fingerprint(images, [*texts, *structure], root=image_root),
+        fingerprint=lambda: fingerprint(images, [*texts, *structure], root=image_root),
         labels={key: [item.labels[key] for item in kept] for key in (kept[0].labels if kept else {})},
         macros=dict(macros or {}), warnings=notes.warnings, counts=notes.counts, skipped=skipped, task=name)
 
 
-def _file(image: Image) -> Path:
-    return image.file if isinstance(image, ImageRef) else image
+def anything_at(path: Path) -> bool:
+    """Whether anything is at `path`, a link included: an annotation file that is not there is missing (the task's
+    layout message), while a link leading out, a FIFO or a folder in its place is refused by name when read
+    (data/paths.py)."""
+    return path.exists() or path.is_symlink()
 
 
 def _present(path: Path, root: Path, seen: dict[Path, bool]) -> bool:

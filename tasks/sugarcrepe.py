@@ -26,7 +26,7 @@ from . import TASKS, register_task
 from .base import Task, TaskMeta, TaskStatus
 from .json_files import read_json, string_field
 from .sample_captions import sample_rng, short_caption
-from .selection_items import SelectionItem, build_selection, other_root, selection_status
+from .selection_items import SelectionItem, anything_at, build_selection, other_root, selection_status
 
 SUBDIR = "sugar-crepe"
 COCO = "coco"
@@ -70,12 +70,12 @@ class SugarCrepeTask(Task):
 def read_items(task: Task, path: Path, images: Path) -> list[SelectionItem]:
     """The items of a SugarCrepe file in file order: a JSON object of `{"filename", "caption", "negative_caption"}`."""
     subset = path.stem
-    if not path.is_file():
+    if not anything_at(path):
         old = [name for name, new in OLD_NAMES.items() if new == subset and (path.parent / f"{name}.json").exists()]
         renamed = f" ({path.parent / old[0]}.json is the repository's name before 2023-06-23: fetch the current " \
                   f"data/ folder)" if old else ""
         raise task.missing(path.parent.parent, f"data/{subset}.json" + renamed)
-    data = read_json(path, task.meta.name)
+    data = read_json(path, task.meta.name, path.parent.parent)
     if not isinstance(data, dict):
         raise DataError(f"{task.meta.name}: {path}: expected a JSON object keyed by item id (RAIVNLab/sugar-crepe's "
                         f"data/ layout), found a {type(data).__name__}")

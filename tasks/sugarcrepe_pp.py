@@ -24,7 +24,7 @@ from longbench.kinds import SELECTION
 from . import register_task
 from .base import Task, TaskMeta, TaskStatus
 from .json_files import read_json, string_field
-from .selection_items import SelectionItem, build_selection, other_root, selection_status
+from .selection_items import SelectionItem, anything_at, build_selection, other_root, selection_status
 from .sugarcrepe import COCO, write_sugarcrepe
 
 SUBDIR = "sugarcrepe-pp"
@@ -47,9 +47,9 @@ class SugarCrepePlusTask(Task):
 
     def _items(self, root: Path, images: Path) -> list[SelectionItem]:
         path = self.annotations(root)
-        if not path.is_file():
+        if not anything_at(path):
             raise self.missing(root, f"data/{self.subset}.json")
-        data = read_json(path, self.meta.name)
+        data = read_json(path, self.meta.name, root)
         if not isinstance(data, list):
             raise DataError(f"{self.meta.name}: {path}: expected a JSON list of {{id, {', '.join(FIELDS)}}} "
                             f"(Sri-Harsha/scpp's data/ layout), found a {type(data).__name__}")

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 from longbench.data.image_ref import ImageRef
-from longbench.data.paths import safe_join
+from longbench.data.paths import require_data_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, SelectionDataset
 from longbench.errors import DataError
@@ -29,7 +29,7 @@ from .base import Task, TaskMeta, TaskStatus
 from .json_files import read_jsonl, string_field
 from .retrieval_dataset import Notes
 from .sample_captions import sample_rng, short_caption
-from .selection_items import Image, SelectionItem, build_selection, selection_status
+from .selection_items import Image, SelectionItem, anything_at, build_selection, selection_status
 
 EXAMPLES = "data/examples.jsonl"
 IMAGES, ZIP = "data/images", "data/images.zip"
@@ -61,12 +61,12 @@ class Winoground(Task):
 
     def load(self, root: Path, options: LoadOptions) -> SelectionDataset:
         path = root / EXAMPLES
-        if not path.is_file():
+        if not anything_at(path):
             raise self.missing(root, EXAMPLES)
         notes = Notes()
         locate = _images(self, root)
-        items = [_item(self, path, number, row, locate) for number, row in enumerate(read_jsonl(path, self.meta.name),
-                                                                                  1)]
+        rows = read_jsonl(path, self.meta.name, root)
+        items = [_item(self, path, number, row, locate) for number, row in enumerate(rows, 1)]
         if isinstance(locate, _Zip):
             items = locate.present(items, options.skip_bad_images, notes)
         return build_selection(self, root, items, options, rule="winoground", notes=notes)
@@ -135,8 +135,8 @@ def _images(task: Task, root: Path):
     """How an image name becomes a picture: the extracted folder where it exists, else images.zip."""
     if (root / IMAGES).is_dir():
         return lambda name, where: safe_join(root / IMAGES, name + SUFFIX, where)
-    if (root / ZIP).is_file():
-        return _Zip(task, root / ZIP)
+    if anything_at(root / ZIP):  # a link leading out, a FIFO or a folder is refused by name
+        return _Zip(task, require_data_file(root / ZIP, root, task.meta.name))
     raise task.missing(root, f"{IMAGES}/ or {ZIP}")
 
 

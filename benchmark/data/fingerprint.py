@@ -1,33 +1,36 @@
-"""A fingerprint of the data a task read: changes when any file name, size or caption/label changes."""
+"""A fingerprint of the data a task read: changes when an image's name or content, a caption or a label changes."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .image_ref import ImageRef
+from .digest import file_digests
+from .image_ref import ImageRef, file_of
 
 
-def fingerprint(images: Iterable[Path | ImageRef] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
+def fingerprint(images: Sequence[Path | ImageRef] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
                 root: Path | None = None) -> str:
-    """sha256 over image names and sizes (or array bytes), texts and labels; 'sha256:' + 16 hex digits.
+    """sha256 over image names and contents (or array bytes), texts and labels; 'sha256:' + 16 hex digits.
 
-    Image contents are not read (that would cost a full pass over the data); names relative to `root` keep the
-    fingerprint stable when a dataset is moved.
+    Image contents are read (digest.py: a file replaced by another of the same size and modification time is other
+    data); names relative to `root` keep the fingerprint stable when a dataset is moved. Datasets compute it on
+    first use (datasets.py), so listing a task's status reads no image.
     """
     h = hashlib.sha256()
     if isinstance(images, np.ndarray):
         h.update(np.ascontiguousarray(images).tobytes())
     else:
-        for path in images:
-            file = path.file if isinstance(path, ImageRef) else Path(path)
-            name = path.name(root) if isinstance(path, ImageRef) else (
-                file.relative_to(root).as_posix() if root else file.name)
-            size = file.stat().st_size if file.exists() else -1
-            h.update(f"{name}\0{size}\n".encode())
+        # A zip member or a crop (ImageRef) is named with its member and box, and digested as its file.
+        for path, digest in zip(images, file_digests([file_of(p) for p in images]), strict=True):
+            if isinstance(path, ImageRef):
+                name = path.name(root)
+            else:
+                name = Path(path).relative_to(root).as_posix() if root else Path(path).name
+            h.update(f"{name}\0".encode() + digest.hex().encode() + b"\n")
     for text in texts:
         h.update(text.encode("utf-8", "surrogatepass") + b"\0")
     for label in labels:

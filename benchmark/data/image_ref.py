@@ -4,13 +4,12 @@ Winoground ships its images as `images.zip`, read here as it is (no extraction);
 VG-Attribution score the crop of each image to the annotated box, as the authors' `VG_Relation.__getitem__`
 crops it (`Image.open(path).convert('RGB').crop((x, y, x + w, y + h))`, PIL's own rounding and padding). Wherever
 a dataset's images are file paths, an `ImageRef` may stand instead: the decoders open it (`open_rgb`), the
-embedding cache keys it by file, member and box, and the data fingerprint names all three.
+embedding cache keys it by its file (path and content), member and box, and the data fingerprint names all three.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -58,12 +57,12 @@ class ImageRef:
     def __str__(self) -> str:
         return self.name()
 
-    def cache_key(self) -> bytes:
-        """The embedding cache's key material: the absolute file with its size and modification time, member, box."""
-        absolute = os.path.abspath(self.file)
-        try:
-            st = os.stat(absolute)
-            stamp = f"{st.st_size}:{st.st_mtime_ns}"
-        except OSError:
-            stamp = "missing"
-        return f"{absolute}\0{stamp}\0{self.member}\0{self.box}".encode("utf-8", "surrogatepass")
+    def key_suffix(self) -> bytes:
+        """What the embedding cache adds to its file's key (path and content digest): the member and the box."""
+        return f"\0{self.member}\0{self.box}".encode("utf-8", "surrogatepass")
+
+
+def file_of(image: Path | str | ImageRef) -> Path | str:
+    """The file on disk that holds an image: the image's own path, or an ImageRef's file (a zip archive or the
+    picture a box is cropped out of), whose content digest (digest.py) stands for the image's."""
+    return image.file if isinstance(image, ImageRef) else image

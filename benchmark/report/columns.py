@@ -1,8 +1,11 @@
-"""The leaderboard's columns as data: which task fills which column, and which tasks are marked as another protocol.
+"""The leaderboard's columns as data: its groups, which task fills which column, and which tasks are marked as
+another protocol.
 
 A column is a dataset x metric. A dataset lists the tasks that may fill it, its own protocol first; a cell filled
 by a later task was measured under a different protocol and carries that task's footnote mark, so different
-protocols are never silently mixed. Add a dataset or an alternative protocol here, not in the rendering code.
+protocols are never silently mixed. Datasets come in groups (one table each on the web leaderboard, in this
+order): a new group is a `Group` in GROUPS and its datasets in DATASETS, a new dataset or alternative protocol an
+entry in DATASETS; never a change to the rendering code.
 """
 
 from __future__ import annotations
@@ -28,6 +31,33 @@ from ..metrics.registry import (
 
 
 @dataclass(frozen=True)
+class Group:
+    name: str  # its heading, e.g. "Long retrieval"
+    slug: str  # its anchor on the web leaderboard
+    description: str  # what its columns measure, in one sentence
+    #: leaderboard.md draws it as a table of its own, with its own mean rank, after the Recall@K table (many narrow
+    #: columns that would otherwise outweigh the retrieval and zero-shot columns in the main table's mean rank); the
+    #: web leaderboard draws every group as its own table anyway.
+    own_table: bool = False
+
+
+LONG_RETRIEVAL = Group("Long retrieval", "long-retrieval",
+                       "Image-text retrieval with long, detailed captions: what CLIP's 77 tokens cut off.")
+SHORT_RETRIEVAL = Group("Short retrieval", "short-retrieval",
+                        "Image-text retrieval with short captions: what a long-text model must not lose.")
+ZERO_SHOT = Group("Zero-shot", "zero-shot", "Zero-shot image classification from class-name prompts.")
+COMPOSITIONAL = Group(
+    "Compositional", "compositional",
+    "Image-caption selection: percent of items where the model prefers the right caption (or image) to hard "
+    "negatives that change word order, attributes or relations (docs/compositional.md). SugarCrepe Replace, Swap and "
+    "Add pool the items of their subsets (the paper's category numbers; shown where all are measured); VG-Relation "
+    "and VG-Attribution show the macro accuracy, COCO-/Flickr30k-Order Precision@1, SugarCrepe++ (SC++) its "
+    "image-to-text (ITT) and text-only (TOT) accuracies.", own_table=True)
+#: The groups in page order.
+GROUPS: tuple[Group, ...] = (LONG_RETRIEVAL, SHORT_RETRIEVAL, ZERO_SHOT, COMPOSITIONAL)
+
+
+@dataclass(frozen=True)
 class Protocol:
     task: str  # the longbench task name, which fixes the protocol
     mark: str = ""  # footnote mark when this is not the column's own protocol
@@ -36,7 +66,7 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Dataset:
-    group: str
+    group: Group
     label: str
     kind: str  # "retrieval" | "classification" | "selection": which metrics it has
     protocols: tuple[Protocol, ...]  # the first is the column's own protocol
@@ -51,6 +81,11 @@ class Dataset:
     def tasks(self) -> tuple[str, ...]:
         return tuple(p.task for p in self.protocols)
 
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every task whose results its cells may show: its protocols' tasks, or the tasks it pools."""
+        return self.tasks + self.mean_of
+
 
 @dataclass(frozen=True)
 class Column:
@@ -64,30 +99,27 @@ class Column:
         return f"{self.dataset.label} {suffix}" if suffix else self.dataset.label
 
 
-#: The compositional tasks' group: a table of its own (OWN_TABLES).
-COMPOSITIONAL = "Compositional"
-
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
-        "Long retrieval",
+        LONG_RETRIEVAL,
         "Urban1k",
         "retrieval",
         (Protocol("urban1k"), Protocol("urban-200", "a", "Urban-200 (the original 200 pairs), not Urban1k")),
     ),
-    Dataset("Long retrieval", "ShareGPT4V-1k", "retrieval", (Protocol("sharegpt4v-1k"),)),
+    Dataset(LONG_RETRIEVAL, "ShareGPT4V-1k", "retrieval", (Protocol("sharegpt4v-1k"),)),
     # The long-caption sets of Long-CLIP's successors: each "DCI" protocol is its own column, never an alternative.
-    Dataset("Long retrieval", "DOCCI", "retrieval", (Protocol("docci"),)),
-    Dataset("Long retrieval", "DCI", "retrieval", (Protocol("dci"),)),
-    Dataset("Long retrieval", "Long-DCI", "retrieval", (Protocol("dci-long"),)),
-    Dataset("Long retrieval", "IIW", "retrieval", (Protocol("iiw"),)),
+    Dataset(LONG_RETRIEVAL, "DOCCI", "retrieval", (Protocol("docci"),)),
+    Dataset(LONG_RETRIEVAL, "DCI", "retrieval", (Protocol("dci"),)),
+    Dataset(LONG_RETRIEVAL, "Long-DCI", "retrieval", (Protocol("dci-long"),)),
+    Dataset(LONG_RETRIEVAL, "IIW", "retrieval", (Protocol("iiw"),)),
     Dataset(
-        "Short retrieval",
+        SHORT_RETRIEVAL,
         "COCO",
         "retrieval",
         (Protocol("coco"), Protocol("coco-karpathy", "b", "COCO Karpathy 5k test split, not val2017 5k")),
     ),
     Dataset(
-        "Short retrieval",
+        SHORT_RETRIEVAL,
         "Flickr30k",
         "retrieval",
         (
@@ -95,10 +127,10 @@ DATASETS: tuple[Dataset, ...] = (
             Protocol("flickr30k-full", "c", "all ~31.8k Flickr30k images (Long-CLIP repo), not the Karpathy 1k test"),
         ),
     ),
-    Dataset("Zero-shot", "ImageNet", "classification", (Protocol("imagenet"),)),
-    Dataset("Zero-shot", "CIFAR-10", "classification", (Protocol("cifar10"),)),
-    Dataset("Zero-shot", "CIFAR-100", "classification", (Protocol("cifar100"),)),
-    Dataset("Zero-shot", "ObjectNet", "classification", (Protocol("objectnet"),)),
+    Dataset(ZERO_SHOT, "ImageNet", "classification", (Protocol("imagenet"),)),
+    Dataset(ZERO_SHOT, "CIFAR-10", "classification", (Protocol("cifar10"),)),
+    Dataset(ZERO_SHOT, "CIFAR-100", "classification", (Protocol("cifar100"),)),
+    Dataset(ZERO_SHOT, "ObjectNet", "classification", (Protocol("objectnet"),)),
     *(Dataset(COMPOSITIONAL, f"SugarCrepe {category}", SELECTION, (), (TEXT_ACC.name,),
               tuple(f"sugarcrepe-{subset}" for subset in subsets)) for category, subsets in (
         ("Replace", ("replace_obj", "replace_att", "replace_rel")), ("Swap", ("swap_obj", "swap_att")),
@@ -116,17 +148,10 @@ DATASETS: tuple[Dataset, ...] = (
       for subset in ("replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att")),
 )
 
-#: Groups drawn as a table of their own, with their own mean rank, after the Recall@K table (many narrow columns that
-#: would otherwise outweigh the retrieval and zero-shot columns in the main table's mean rank), each with its note.
-OWN_TABLES = {COMPOSITIONAL: (
-    "Percent of items right, ranked in this table alone. SugarCrepe Replace, Swap and Add pool the items of their "
-    "subsets (the paper's category numbers; shown where all are measured); VG-Relation and VG-Attribution show the "
-    "macro accuracy, COCO-/Flickr30k-Order Precision@1, SugarCrepe++ (SC++) its image-to-text (ITT) and text-only "
-    "(TOT) accuracies (docs/compositional.md).")}
-
-# The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
+# The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it, and a
+# dataset that names its own metrics (Dataset.metrics) shows those wherever its kind is present.
 MAIN_METRICS = {kind: tuple(m.name for m in metrics_of(kind) if m.headline)
-                for kind in dict.fromkeys(d.kind for d in DATASETS if d.group not in OWN_TABLES)}
+                for kind in dict.fromkeys(d.kind for d in DATASETS)}
 RECALL_AT_K_METRICS = {"retrieval": tuple(recall_name(d, k) for d in DIRECTIONS for k in DEFAULT_KS if k > 1)}
 
 # A result measured on a subset (`--limit`) is not the column's protocol either.
@@ -140,13 +165,18 @@ PROBE_COLUMNS = (("tokens", "Eff. length (tokens)"), ("words", "Eff. length (wor
 
 
 def columns(metrics: dict[str, tuple[str, ...]]) -> list[Column]:
-    """The columns of a table of the page's main groups (OWN_TABLES apart) with these metrics per kind."""
-    return [Column(d, m) for d in DATASETS if d.group not in OWN_TABLES for m in metrics.get(d.kind, ())]
+    """The columns of the datasets whose kind has metrics here: each with its own metrics, else its kind's."""
+    return [Column(d, m) for d in DATASETS if d.kind in metrics for m in d.metrics or metrics[d.kind]]
 
 
-def group_columns(group: str) -> list[Column]:
-    """The columns of a group drawn as its own table: each dataset with its own metrics."""
-    return [Column(d, m) for d in DATASETS if d.group == group for m in d.metrics]
+def datasets_by_group() -> dict[Group, list[Dataset]]:
+    """Every group with its datasets, in page order (read when called, so a group added to GROUPS shows at once)."""
+    return {g: [d for d in DATASETS if d.group == g] for g in GROUPS}
+
+
+def probe_group() -> Group:
+    """The group whose table shows the effective-length columns: the group of the probe's task."""
+    return next(d.group for d in DATASETS if PROBE_TASK in d.tasks)
 
 
 def protocol_marks() -> list[Protocol]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from longbench.report import build_leaderboard, load_references, load_results
+from longbench.report.site import build_site
 from longbench.tasks.sugarcrepe import CATEGORIES
 
 SUBSETS = [s for subsets in CATEGORIES.values() for s in subsets]
@@ -71,3 +72,21 @@ def test_the_gate_reads_selection_metrics(tmp_path, write):
     verdict = gate(load_results(tmp_path / "base"), load_results(tmp_path / "cand"), 1.0)
     assert verdict.exit_code != 0
     assert [row.metric for row in verdict.rows if row.status == "fail"] == ["group_score"]
+
+
+def test_the_web_leaderboard_shows_the_compositional_table_with_its_own_ranks(tmp_path, sugarcrepe, write):
+    """The site draws the group from the same board: pooled category cells (linked to no one file, their tasks named),
+    the subsets' cells linked to their files, ranks and mean rank within the table, the pooled tasks in its notes."""
+    sugarcrepe("a", {s: 60.0 for s in SUBSETS})
+    sugarcrepe("b", {s: 50.0 for s in SUBSETS})
+    write("r", "b", "urban1k", {"i2t_r1": 50.0, "t2i_r1": 40.0})
+    index = build_site(load_results(tmp_path / "r"), [])["index.html"].decode()
+    section = index.split('<section class="group" id="compositional"')[1].split("</section>")[0]
+    assert ">Compositional</h2>" in section and ">SugarCrepe Replace</button>" in section
+    replace = section.split('data-task="sugarcrepe-replace_obj + sugarcrepe-replace_att + sugarcrepe-replace_rel"')
+    assert len(replace) == 3  # one pooled cell per model
+    cell = replace[1].split("</td>")[0]
+    assert cell.endswith('>60.0</span> <span class="rank">(1)</span>') and "<a " not in cell
+    assert 'href="files/a/sugarcrepe-add_att.json"' in section
+    assert section.index(">a</a>") < section.index(">b</a>")  # a ranks first in this table
+    assert "the items of " in section and "pooled" in section
