@@ -3,6 +3,7 @@ bad one reported as a decoding failure."""
 
 from __future__ import annotations
 
+import os
 import zipfile
 
 import numpy as np
@@ -14,6 +15,7 @@ from longbench.data.image_ref import ImageRef
 from longbench.data.images import open_rgb
 from longbench.data.synthetic import write_image
 from longbench.embedding_cache import image_fingerprints
+from longbench.encode import image_identity
 from longbench.fetch.verify import decode_error
 
 
@@ -47,3 +49,22 @@ def test_a_missing_member_or_bad_zip_is_a_decoding_failure(tmp_path):
         with pytest.raises(OSError, match=reason):
             open_rgb(ref)
         assert reason in decode_error(ref)
+
+
+def test_a_zip_rewritten_with_its_size_and_time_kept_is_other_data(tmp_path):
+    """A zip member is keyed by its archive's content, as an image file is (data/digest.py): replacing images.zip by
+    another of the same size and modification time changes the cache key and the fingerprint. The encoder tells
+    members of one archive apart (one embedding per distinct member and box)."""
+    archive = tmp_path / "images.zip"
+    for pixel in (0, 255):
+        with zipfile.ZipFile(archive, "w") as z:
+            z.writestr("images/a.png", bytes([pixel]) * 64)
+        os.utime(archive, ns=(1_000_000_000, 1_000_000_000))
+        ref = ImageRef(archive, "images/a.png")
+        if pixel == 0:
+            size, first = archive.stat().st_size, (image_fingerprints([ref]), fingerprint([ref], root=tmp_path))
+    assert archive.stat().st_size == size
+    assert image_fingerprints([ref]) != first[0] and fingerprint([ref], root=tmp_path) != first[1]
+    other = ImageRef(archive, "images/b.png")
+    assert image_identity([ref, other, ImageRef(archive, "images/a.png")], 0) != image_identity([ref, other], 1)
+    assert image_identity([ref, ImageRef(archive, "images/a.png")], 1) == image_identity([ref], 0)
