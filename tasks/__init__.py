@@ -24,13 +24,22 @@ GROUPS: dict[str, list[str]] = {}
 #: `PREFIX:REST` task specs: the factory gets REST (a path) and returns a Task for it.
 DATA_SOURCES: Registry[Callable[[str], Task]] = Registry("data source")
 _loaded = False
+#: Each registered task's (module, registration number): the order of a group's members.
+_ORDER: dict[str, tuple[str, int]] = {}
 
 
 def register_task(cls: type[Task]) -> type[Task]:
-    """Class decorator: register one instance of a Task subclass under its metadata name and groups."""
+    """Class decorator: register one instance of a Task subclass under its metadata name and groups.
+
+    A group lists its members by module name, then in registration order within a module, whichever module was
+    imported first: a direct import of one task module must not reorder `--tasks GROUP` (`compositional` spans four).
+    """
     TASKS.add(cls.meta.name, cls())
+    _ORDER[cls.meta.name] = (cls.__module__, len(_ORDER))
     for group in cls.meta.groups:
-        GROUPS.setdefault(group, []).append(cls.meta.name)
+        members = GROUPS.setdefault(group, [])
+        members.append(cls.meta.name)
+        members.sort(key=_ORDER.__getitem__)
     return cls
 
 

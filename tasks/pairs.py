@@ -32,7 +32,7 @@ class PairsTask(Task):
     """A selection task read from a user's JSON-lines file; its root is the file's folder."""
 
     def __init__(self, path: Path):
-        self.path = Path(path)
+        self.path = Path(path).expanduser()  # a task spec is not expanded by the shell: `pairs:~/hard.jsonl`
         name = self.path.stem
         if not name or name in TASKS:
             raise DataError(f"{PREFIX}:{path}: results are named after the file ({name!r}), which "

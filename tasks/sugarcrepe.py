@@ -131,7 +131,7 @@ def _make(subset: str, counts: tuple[int, int]) -> type[SugarCrepeTask]:
         pitfalls=("CLIP_benchmark's sugar_crepe/* counts a tie as right (argmax); here, as in main_eval.py, wrong. "
                   "Results record the exact ties met.",),
         groups=("sugarcrepe", "compositional"), reads=(COCO,))
-    return type(f"SugarCrepe_{subset}", (SugarCrepeTask,), {"subset": subset, "meta": meta})
+    return type(f"SugarCrepe_{subset}", (SugarCrepeTask,), {"subset": subset, "meta": meta, "__module__": __name__})
 
 
 for _subset, _counts in SUBSETS.items():

@@ -88,7 +88,8 @@ def _make(subset: str, counts: tuple[int, int]) -> type[SugarCrepePlusTask]:
                   "well on ITT's image side and still fail TOT.",
                   "The Hub copy (Aman-J/SugarCrepe_pp) is another layout; the repository's data/ files are read."),
         groups=("sugarcrepe_pp", "compositional"), reads=(COCO,))
-    return type(f"SugarCrepePlus_{subset}", (SugarCrepePlusTask,), {"subset": subset, "meta": meta})
+    return type(f"SugarCrepePlus_{subset}", (SugarCrepePlusTask,), {"subset": subset, "meta": meta,
+                                                                     "__module__": __name__})
 
 
 for _subset, _counts in SUBSETS.items():

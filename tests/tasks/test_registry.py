@@ -112,3 +112,15 @@ def test_entry_points_register_task_classes_only(monkeypatch):
 def test_without_entry_points_the_builtin_tasks_load():
     # Nothing in this environment exposes the entry-point group: the built-in modules alone fill the registry.
     assert {task.meta.name for task in all_tasks()} >= set(RETRIEVAL)
+
+
+def test_a_group_spanning_modules_keeps_its_order_whichever_module_is_imported_first():
+    """`--tasks compositional` runs in one order even when a task module was imported directly before the others."""
+    import subprocess
+    import sys
+
+    code = ("import longbench.tasks.{} as _; from longbench.tasks import GROUPS, all_tasks; all_tasks(); "
+            "print(GROUPS['compositional'])")
+    orders = {subprocess.run([sys.executable, "-c", code.format(module)], capture_output=True, text=True,
+                             check=True).stdout for module in ("winoground", "sugarcrepe", "base")}
+    assert len(orders) == 1 and orders.pop().startswith("['aro-vg-relation', 'aro-vg-attribution'")
