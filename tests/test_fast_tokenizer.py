@@ -12,7 +12,7 @@ import torch
 from open_clip.tokenizer import SimpleTokenizer
 
 from longbench import tokenizer
-from longbench.datasets import LoadOptions, RetrievalDataset
+from longbench.datasets import LoadOptions, RetrievalDataset, SelectionDataset
 from longbench.fast_tokenizer import _ASCII_WORDS, SAFE_CHARS, FastBpe
 from longbench.prompts import resolve_prompts
 from longbench.tasks import all_tasks
@@ -39,7 +39,7 @@ HANDWRITTEN = [
 
 
 def _sample_texts() -> list[str]:
-    """Every caption of every retrieval task's sample, and every classification task's prompts."""
+    """Every caption of every retrieval and selection task's sample, and every classification task's prompts."""
     import tempfile
 
     texts: list[str] = []
@@ -50,7 +50,7 @@ def _sample_texts() -> list[str]:
             root = Path(tmp) / task.meta.name
             task.write_sample(root, 6, seed=1)
             dataset = task.load(root, LoadOptions())
-            if isinstance(dataset, RetrievalDataset):
+            if isinstance(dataset, (RetrievalDataset, SelectionDataset)):
                 texts += dataset.texts
             else:
                 for name in ("imagenet80", "clip"):
