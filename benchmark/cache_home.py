@@ -4,7 +4,8 @@
 Under it, one folder per kind of entry (FOLDERS):
 - `weights/`: registry models' weight files (`$LONGBENCH_WEIGHTS` names another folder for these alone);
 - `embeddings/`: encoded batches (embedding_cache.py);
-- `classifiers/`: zero-shot class weights (evaluators/zeroshot.py).
+- `classifiers/`: zero-shot class weights (evaluators/zeroshot.py);
+- `webdatasets/`: WebDataset shards downloaded from the Hugging Face Hub for `wds:` tasks (tasks/webdataset.py).
 Every module asks here, so setting one variable moves all of them together.
 """
 
@@ -16,7 +17,8 @@ from pathlib import Path
 WEIGHTS = "weights"
 EMBEDDINGS = "embeddings"
 CLASSIFIERS = "classifiers"
-FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS)
+WEBDATASETS = "webdatasets"
+FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS, WEBDATASETS)
 
 
 def cache_home(override: Path | str | None = None) -> Path:
