@@ -294,7 +294,8 @@ def _label(sample: Sample, name: str, n_classes: int) -> int:
     try:
         label = int(text)
     except ValueError:
-        raise DataError(f"{name}: {sample.where('cls')} holds {text[:40]!r}, expected a class index") from None
+        raise DataError(f"{name}: {sample.where('cls')} holds {text[:40].decode('utf-8', 'replace')!r}, expected a "
+                        f"class index") from None
     if not 0 <= label < n_classes:
         raise DataError(f"{name}: {sample.where('cls')} is class {label}, but {CLASSNAMES} names {n_classes} "
                         f"classes (0 ... {n_classes - 1})")
