@@ -14,7 +14,7 @@ from longbench.cli import app
 from longbench.metrics.registry import metrics_of
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from longbench.artifacts.results import read_result
 from longbench.cli import app
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()

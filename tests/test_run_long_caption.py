@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from longbench.runner import RunConfig, run
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 from tests.reference_metrics import independent_metrics
 
 TASKS = ["docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "iiw", "iiw-fg"]

@@ -18,7 +18,7 @@ from longbench.artifacts.results import read_result
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.tasks import get_task
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 
 TEMPLATES = ["a photo of a {c}.", "a blurry photo of the {c}.", "itap of a {c}."]
 

@@ -1,4 +1,4 @@
-"""Builders of tiny result and probe files for the report tests (no models, no data)."""
+"""Fixtures that write tiny result and probe files for the report tests (no models, no data)."""
 
 from __future__ import annotations
 
@@ -8,41 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from longbench.artifacts.results import ModelInfo, Result, TaskInfo, write_result
+from longbench.artifacts.results import write_result
 from longbench.artifacts.store import result_path
-
-PROTOCOLS = {
-    "urban1k": "urban1k: 1000 pairs 1:1",
-    "urban-200": "urban-200: 200 pairs 1:1",
-    "sharegpt4v-1k": "sharegpt4v: first 1000",
-    "coco": "coco val2017 5k",
-    "coco-karpathy": "coco karpathy 5k test",
-    "flickr30k": "flickr30k karpathy 1k test",
-    "flickr30k-full": "flickr30k full",
-    "imagenet": "imagenet val, 80 templates",
-    "cifar10": "cifar10 test",
-}
-CLASSIFICATION = {"imagenet", "cifar10", "cifar100", "objectnet"}
-#: Licences the result files of these test models record (none for the others).
-LICENCES = {"longclip-B": "Apache-2.0", "clip-B": "MIT"}
-
-
-def retrieval(i2t: float, t2i: float) -> dict[str, float]:
-    return {"i2t_r1": i2t, "i2t_r5": i2t + 5, "i2t_r10": i2t + 8, "t2i_r1": t2i, "t2i_r5": t2i + 5, "t2i_r10": t2i + 8}
-
-
-def make_result(model: str, task: str, metrics: dict[str, float], **task_fields) -> Result:
-    kind = "classification" if task in CLASSIFICATION else "retrieval"
-    info = {"protocol": PROTOCOLS.get(task, task), "n_images": 10, "fingerprint": "fp", **task_fields}
-    return Result(
-        model=ModelInfo(model, "ViT-B-16", 77, "learned", licence=LICENCES.get(model)),
-        task=TaskInfo(task, kind, **info),
-        metrics=metrics,
-        environment={"torch": "x"},
-        timings={"load": 0.1},
-        created="2024-05-01T00:00:00+00:00",
-    )
-
+from tests.helpers.results import make_result
 
 WriteFn = Callable[..., Path]
 

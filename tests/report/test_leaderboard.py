@@ -8,8 +8,7 @@ from longbench.artifacts.results import SCHEMA_VERSION
 from longbench.cli import app
 from longbench.report import build_leaderboard, load_references, load_results
 from longbench.report.tables import MISSING
-
-from .conftest import retrieval
+from tests.helpers.results import retrieval
 
 runner = CliRunner()
 
