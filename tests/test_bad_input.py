@@ -417,6 +417,9 @@ CASES = [
 
 
 # --- the checks ---------------------------------------------------------------------------------------------
+#: The cases measured at several times the others' time: marked slow, out of the quick loop.
+SLOW = {"inf-text-tower-zero-shot"}
+
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under `folder`, except the embedding cache: a healthy tower's embeddings are valid entries even when
@@ -427,7 +430,8 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c.id in SLOW else c for c in CASES],
+                         ids=[c.id for c in CASES])
 def test_bad_input_through_the_cli(case: Case, tmp_path: Path, console_width):
     console_width(1000)  # one line per message
     args = case.setup(tmp_path)

@@ -54,6 +54,7 @@ def independent(model: str, task_name: str, root: Path) -> dict[str, float]:
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")  # expected: mean over present classes
+@pytest.mark.slow
 def test_zeroshot_group_matches_an_independent_computation(data_root, tmp_path):
     templates = tmp_path / "prompts.json"
     templates.write_text(json.dumps({"templates": TEMPLATES}))
