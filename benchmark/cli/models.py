@@ -10,7 +10,6 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..adapters.backends.remote.loading import FLAG
 from ._app import app, console, friendly_errors
 
 MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hub:ORG/REPO, local-dir:PATH, a model "
@@ -51,6 +50,8 @@ def models() -> None:
 
 
 def _presence(spec) -> str:
+    from ..adapters.backends.remote.loading import FLAG
+
     if spec.build:
         return "[green]built in[/]"
     if spec.unavailable:
