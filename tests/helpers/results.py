@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from longbench.artifacts.results import ModelInfo, Result, TaskInfo, Truncation
+import math
+
+from longbench.artifacts.results import ModelInfo, Origin, Result, TaskInfo, Truncation
 
 PROTOCOLS = {
     "urban1k": "urban1k: 1000 pairs 1:1",
@@ -16,13 +18,18 @@ PROTOCOLS = {
     "imagenet": "imagenet val, 80 templates",
     "cifar10": "cifar10 test",
 }
+#: How an imported result records its origin (`longbench import clip-benchmark` writes such files).
+IMPORTED_FROM = Origin(tool="clip_benchmark", version="1.6.1", source="benchmark_urban1k.json")
 CLASSIFICATION = {"imagenet", "cifar10", "cifar100", "objectnet"}
 #: Licences the result files of these test models record (none for the others).
 LICENCES = {"longclip-B": "Apache-2.0", "clip-B": "MIT"}
 
 
 def retrieval(i2t: float, t2i: float) -> dict[str, float]:
-    return {"i2t_r1": i2t, "i2t_r5": i2t + 5, "i2t_r10": i2t + 8, "t2i_r1": t2i, "t2i_r5": t2i + 5, "t2i_r10": t2i + 8}
+    """Recall@1/5/10 from R@1 as given (even out of range, for the tests that need one), R@5 and R@10 a few points
+    up but at most 100."""
+    return {f"{d}_r{k}": r1 if k == 1 or not math.isfinite(r1) else min(r1 + up, 100.0)
+            for d, r1 in (("i2t", i2t), ("t2i", t2i)) for k, up in ((1, 0), (5, 5), (10, 8))}
 
 
 def make_result(model: str = "m", task: str = "urban1k", metrics: dict[str, float] | None = None,
