@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 from longbench.cli import app
 from longbench.report.tables import fmt, fmt_measured
 from longbench.tasks import get_task
+from tests.helpers.results import make_result
 from tests.report.browser import CHROMIUM_ARGS, browser_problem, chromium_path
 
-from .conftest import make_result
 from .site_examples import IMPORTED_MODEL, TIE, write_examples
 
 pytestmark = pytest.mark.slow
