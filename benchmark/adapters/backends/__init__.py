@@ -1,8 +1,8 @@
 """The backends that turn a model name into an `ImageTextModel`; each registers its name prefixes and folder formats
 when imported: open_clip/ (`open_clip:`, `hf-hub:`, `local-dir:`, `stretched:`, checkpoint files), transformers/
-(`hf:`) and remote/ (`hf:` checkpoints that run their own code, opt-in).
+(`hf:`), remote/ (`hf:` checkpoints that run their own code, opt-in) and tulip/ (`tulip:`, TULIP checkpoints).
 """
 
 from __future__ import annotations
 
-from . import open_clip, remote, transformers  # noqa: F401 -- imported for what they register
+from . import open_clip, remote, transformers, tulip  # noqa: F401 -- imported for what they register

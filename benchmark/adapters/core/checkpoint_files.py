@@ -17,6 +17,7 @@ import pickletools
 import re
 import struct
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,6 +229,19 @@ def check_layout(state: dict[str, torch.Tensor], source: str) -> None:
         f"({', '.join(REQUIRED_KEYS[:3])}, ...), missing {', '.join(missing[:3])}; found {len(state)} tensors "
         f"such as {_sample(state)}"
     )
+
+
+def check_keys(found: Iterable[str], expected: Iterable[str], source: str, layout: str,
+               ignored: Iterable[str] = ()) -> None:
+    """Refuse, in one line, a state dict whose keys are not `expected` (`ignored` ones may be there too), naming the
+    missing and the unexpected tensors."""
+    found, expected = set(found), set(expected)
+    missing = sorted(expected - found)
+    unexpected = sorted(found - expected - set(ignored))
+    problems = [f"{label} {len(keys)} tensor(s): {', '.join(keys[:4])}{', ...' if len(keys) > 4 else ''}"
+                for label, keys in (("missing", missing), ("unexpected", unexpected)) if keys]
+    if problems:
+        raise CheckpointError(f"{source}: not {layout}: {'; '.join(problems)}")
 
 
 def infer_architecture(state: dict[str, torch.Tensor], source: str) -> Architecture:

@@ -8,12 +8,6 @@ from __future__ import annotations
 from ..core.registry import ModelSpec, register_model
 
 register_model(ModelSpec(
-    name="tulip-L-14", description="TULIP (ICLR 2025) ViT-L/14 student, 248-token RoPE text tower",
-    architecture="ViT-L-14 + TextTransformerRoPE", context_length=248, licence="Apache-2.0", resolution=224,
-    backend="-", unavailable=("its text tower is a RoPE TextTransformer from the authors' open_clip fork "
-                              "(open_clip/transformer_rope.py), loaded from a training checkpoint: not implemented "
-                              "here (github.com/ivonajdenkoska/tulip)")))
-register_model(ModelSpec(
     name="lotlip-B-16", description="LoTLIP (NeurIPS 2024) ViT-B/16, BERT text tower with corner tokens",
     architecture="ViT-B-16 + BERT-base", context_length=128, licence="MIT", resolution=224, backend="-",
     unavailable=("its BERT text tower inserts 2 corner tokens with a custom attention mask from the authors' "
