@@ -244,6 +244,16 @@ def check_keys(found: Iterable[str], expected: Iterable[str], source: str, layou
         raise CheckpointError(f"{source}: not {layout}: {'; '.join(problems)}")
 
 
+def load_tensors(module: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """Every tensor of `module` from `state` (same keys, as float32), refusing wrong shapes in one line."""
+    own = module.state_dict()
+    wrong = [f"{k} {tuple(v.shape)} (expected {tuple(own[k].shape)})" for k, v in state.items()
+             if k in own and v.shape != own[k].shape]
+    if wrong:
+        raise CheckpointError(f"{source}: tensor shapes do not fit: {', '.join(wrong[:3])}")
+    module.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+
+
 def infer_architecture(state: dict[str, torch.Tensor], source: str) -> Architecture:
     """Read the architecture from tensor shapes (head counts follow OpenAI's width // 64 convention)."""
     check_layout(state, source)

@@ -29,7 +29,7 @@ from torch import nn
 
 from ....errors import CheckpointError, UnknownNameError
 from ....provenance import ModelInfo
-from ...core.checkpoint_files import check_keys, read_checkpoint
+from ...core.checkpoint_files import check_keys, load_tensors, read_checkpoint
 from ...core.registry import register_prefix
 from ...core.stretch import pos_embed_kind
 from ..open_clip.adapter import LOSS_SCALARS
@@ -113,15 +113,6 @@ def _load(text: TulipText, visual: nn.Module | None, state: dict[str, torch.Tens
     if visual is None:
         ignored |= {k for k in state if k.startswith("visual.")}
     check_keys(state, {*text.state_dict(), *image}, where, layout, ignored)
-    _assign(text, {k: state[k] for k in text.state_dict()}, where)
+    load_tensors(text, {k: state[k] for k in text.state_dict()}, where)
     if visual is not None:
-        _assign(visual, {k[len("visual."):]: state[k] for k in image}, where)
-
-
-def _assign(module: nn.Module, state: dict[str, torch.Tensor], where: str) -> None:
-    own = module.state_dict()
-    wrong = [f"{k} {tuple(v.shape)} (expected {tuple(own[k].shape)})" for k, v in state.items()
-             if v.shape != own[k].shape]
-    if wrong:
-        raise CheckpointError(f"{where}: tensor shapes do not fit: {', '.join(wrong[:3])}")
-    module.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
+        load_tensors(visual, {k[len("visual."):]: state[k] for k in image}, where)
