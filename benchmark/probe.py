@@ -1,6 +1,6 @@
 """The effective-length probe: R@1 of 1:1 long-caption retrieval as captions are cut to N tokens or N words.
 
-docs/protocols.md, Effective text length: the Long-CLIP paper says CLIP's effective text length is under 20
+docs/protocols.md, "Effective text length": the Long-CLIP paper says CLIP's effective text length is under 20
 tokens; a token-level replication found R@1 still rising past 20. The two disagree partly on the unit, so the
 probe says which it used:
 
@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from .adapters import ImageTextModel
+from .adapters.core.scoring import scoring_of
 from .artifacts.probes import UNITS, ProbeResult, probe_paths
 from .datasets import LoadOptions, RetrievalDataset
 from .encode import Encoder, TextEmbeddings
@@ -201,13 +202,14 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     chosen = chosen or auto_lengths(_default_max(adapter, texts, unit))
 
     start = time.perf_counter()
-    full_ranks = retrieval_ranks(images.vectors, full_texts.select(keep).vectors, text_to_image,
-                                 device=encoder.device, index=config.index)
+    scoring = scoring_of(adapter)
+    full_ranks = retrieval_ranks(*scoring.ranking_pair(images.vectors, full_texts.select(keep).vectors),
+                                 text_to_image, device=encoder.device, index=config.index)
     points, curve_ranks = [], []
     for n in chosen:
         emb = _embed(encoder, texts, unit, n)
-        ranks = retrieval_ranks(images.vectors, emb.vectors, text_to_image, device=encoder.device,
-                                index=config.index)
+        ranks = retrieval_ranks(*scoring.ranking_pair(images.vectors, emb.vectors), text_to_image,
+                                device=encoder.device, index=config.index)
         points.append(_point(n, ranks, emb, texts, unit))
         curve_ranks.append(ranks)
     timings["encode_texts_and_rank"] = time.perf_counter() - start

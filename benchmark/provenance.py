@@ -26,3 +26,5 @@ class ModelInfo:
     #: `TextSpec.to_dict()`: causality, padding mask, pooling, pad/eos ids, fixed length, whether trimming is exact.
     text_spec: dict[str, Any] | None = None
     licence: str | None = None
+    #: How embeddings are compared (adapters/core/scoring.py): cosine, or ProLIP's csd.
+    scoring: str = "cosine"

@@ -45,6 +45,7 @@ from .errors import DataError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .finite import require_finite_metrics
 from .metrics.bootstrap import check_bootstrap
+from .metrics.registry import DEFAULT_KS, parse_ks
 from .metrics.retrieval import check_index
 from .prompts import resolve_prompts
 from .settings import RunSettings, check_settings, resolve_device
@@ -84,6 +85,8 @@ class RunConfig:
     index: str = "auto"
     #: Let a pinned hf: checkpoint run its repository's own code (adapters/backends/remote/).
     trust_remote_code: bool = False
+    #: The Ks of Recall@K for retrieval tasks (`--recall-k`; MRR, nDCG@10 and the median rank come always).
+    recall_ks: tuple[int, ...] | str = DEFAULT_KS
     #: Replace existing result files even where the overwrite policy (artifacts/store.py) would keep them.
     overwrite: bool = False
 
@@ -93,6 +96,7 @@ class RunConfig:
         # Numbers given as text (the CLI's "8") are kept as numbers, so the config says what the user asked for.
         self.batch_size = parse_count(self.batch_size, "--batch-size", 1)
         self.workers = parse_count(self.workers, "--workers", 0)
+        self.recall_ks = parse_ks(self.recall_ks)
 
 
 @dataclass
@@ -213,7 +217,7 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
     # Rank 0 checks (it alone writes); an OutputError there stops every rank before any encoding.
     encoder.group.from_main(partial(check_outputs, adapter, [(task, dataset) for task, dataset, _ in loaded], config))
     options = EvalOptions(config.bootstrap, config.seed, config.templates,
-                          cache_folder(CLASSIFIERS, config.cache_dir), config.index, config.cache)
+                          cache_folder(CLASSIFIERS, config.cache_dir), config.index, config.cache, config.recall_ks)
     runs = []
     for task, dataset, load_seconds in loaded:
         if encoder.cache:
@@ -304,7 +308,7 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
         n_texts=None if classification else len(dataset.texts) - evaluation.counts["captions_of_skipped_images"],
         n_classes=len(dataset.classnames) if classification else None,
         fingerprint=dataset.fingerprint, limit=config.limit, prompts=evaluation.prompts,
-        warnings=[*dataset.warnings, *([meta.warning] if meta.warning else [])],
+        warnings=[*dataset.warnings, *([meta.warning] if meta.warning else []), *evaluation.warnings],
         counts={**dataset.counts, **evaluation.counts}, skipped=skipped)
     return Result(model=adapter.provenance, task=info, metrics=evaluation.metrics,
                   environment=environment(encoder), timings=evaluation.timings, ci=evaluation.ci,

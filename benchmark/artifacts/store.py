@@ -3,7 +3,7 @@
 Layout: `<output>/<model>/<task>.json`, both names made filesystem-safe, the path resolved and kept inside
 `<output>` (a model named `..`, e.g. from a checkpoint file `...pt`, is refused).
 
-Overwrite policy (also in the README): an existing result is replaced only by a measurement of the same model
+Overwrite policy (also in docs/results.md): an existing result is replaced only by a measurement of the same model
 weights (`checkpoint_sha256`), the same task version and the same protocol (`task.protocol` and `kind`) on at
 least as many images; a changed data fingerprint alone does not keep it (a corrected copy of the same data).
 Otherwise the existing file is kept, and

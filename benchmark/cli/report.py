@@ -16,6 +16,7 @@ from ..errors import DataError
 from ..report import build_leaderboard, gate, load_references, load_results, results_frame
 from ..report.gate import GateReport
 from ..report.output import append_text, step_summary_path
+from ..report.site import build_site, check_site_folder, write_site
 from ..report.tables import export_frame, frame_rich
 from ._app import app, console, friendly_errors
 
@@ -71,21 +72,35 @@ def results(
 def leaderboard(
     results_dirs: ResultsOption = [Path("results")],  # noqa: B006
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write leaderboard markdown here (default: stdout).")
+        Path | None,
+        typer.Option("--out", "--md", help="Write leaderboard markdown here (default: stdout, unless --html given)."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write the web leaderboard (a static site: SITE/index.html and its pages) here."),
     ] = None,
     references: Annotated[
         Path | None, typer.Option("--references", help="Reference numbers JSON (default: the packaged one).")
     ] = None,
 ) -> None:
-    """Build the markdown leaderboard: measured rows with ranks, reported reference rows, and their differences."""
+    """Build the leaderboard: measured rows with ranks, imported and reported rows, and their differences, as
+    markdown and/or a static web site."""
     if out is not None:
         check_output_file(out, "--out")
-    text = build_leaderboard(load_results(results_dirs), load_references(references))
-    if out is None:
+    if html is not None:
+        check_site_folder(html)
+    loaded, refs = load_results(results_dirs), load_references(references)
+    text = build_leaderboard(loaded, refs) if out is not None or html is None else None
+    # Everything is built before anything is written: bad input never leaves one output new and the other old.
+    site = build_site(loaded, refs) if html is not None else None
+    if out is None and html is None:
         typer.echo(text, nl=False)
-    else:
+    if out is not None:
         write_text_atomic(out, text)
         console.print(f"wrote {escape(str(out))}")
+    if site is not None:
+        write_site(site, html)
+        console.print(f"wrote {escape(str(html / 'index.html'))} ({len(site)} files)")
 
 
 @app.command(name="gate")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..artifacts.results import Result
 from ..errors import DataError
-from ..metrics.registry import metric_order
+from ..metrics.registry import is_metric, metric, metric_order
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
@@ -26,6 +26,8 @@ WORKERS_HELP = ("Image decoding processes, or auto (a share of the cores; 0 on <
                 "0 decodes in the main process.")
 DECODE_HELP = ("Image decoding: pil (the reference), tensor (torchvision decode + tensor transforms on the CPU) or "
                "gpu (nvjpeg + transforms on CUDA). tensor/gpu are faster and not bit-identical to pil.")
+RECALL_K_HELP = ("The Ks of Recall@K for retrieval tasks, comma-separated (MRR, nDCG@10 and the median rank are "
+                 "always reported).")
 STATE_STYLE = {"found": "green", "incomplete": "yellow", "missing": "red"}
 
 
@@ -54,7 +56,8 @@ def print_results(runs: list[TaskRun]) -> None:
     other = [r for r in runs if r.result.kind != "retrieval"]
     several = len({r.result.model.name for r in runs}) > 1
     if retrieval:
-        names = metric_order({m for r in retrieval for m in r.result.metrics})
+        # Recall@K here; MRR, nDCG@10 and the median rank are in the result files (and `longbench results`).
+        names = metric_order({m for r in retrieval for m in r.result.metrics if is_metric(m) and metric(m).k})
         table = Table(title="retrieval (Recall@K, %)")
         for col in ("model", "task", "images", "texts", *names, "truncated")[0 if several else 1:]:
             table.add_column(col, justify="left" if col in ("model", "task") else "right")
@@ -102,6 +105,7 @@ def run_command(
     seed: int = typer.Option(0, help="Seed for bootstrap and sampling."),
     templates: str = typer.Option(None, help="Zero-shot prompt set: imagenet80, clip, or a JSON file."),
     index: str = typer.Option("auto", help=INDEX_HELP),
+    recall_k: str = typer.Option("1,5,10", "--recall-k", help=RECALL_K_HELP),
     gate: Path = typer.Option(None, "--gate", help="Baseline results (file or folder) to gate this run against."),
     tolerance: float = typer.Option(1.0, help="With --gate: allowed drop per metric, in points."),
     skip_existing: bool = typer.Option(False, "--skip-existing", help="Keep a task's result file when it was made "
@@ -126,7 +130,7 @@ def run_command(
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim,
-                       overwrite=overwrite)
+                       overwrite=overwrite, recall_ks=recall_k)
     runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..artifacts.results import Truncation
+from ..metrics.registry import DEFAULT_KS
 from ..registry import Registry
 
 
@@ -20,6 +21,8 @@ class Evaluation:
     prompts: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    #: What the result should say about how it was measured (added to the task's warnings).
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class EvalOptions:
     index: str = "auto"
     #: False: classifiers are built afresh, never read from or written to the cache.
     cache: bool = True
+    #: The Ks of Recall@K (retrieval only; `--recall-k`).
+    recall_ks: tuple[int, ...] = DEFAULT_KS
 
 
 #: kind ("retrieval", "classification") -> evaluate(encoder, dataset, options) -> Evaluation

@@ -6,12 +6,21 @@ import time
 
 import numpy as np
 
+from ..adapters.core.scoring import scoring_of
 from ..artifacts.results import Truncation
 from ..datasets import RetrievalDataset
 from ..encode import Encoder, TextEmbeddings
 from ..metrics.bootstrap import bootstrap_ci
 from ..metrics.registry import DEFAULT_KS, I2T, T2I, recall_name
-from ..metrics.retrieval import RetrievalRanks, hits, recall_at_k, recall_metrics, retrieval_ranks
+from ..metrics.retrieval import (
+    NDCG_DEPTH,
+    RetrievalRanks,
+    first_ranks,
+    query_scores,
+    recall_at_k,
+    retrieval_metrics,
+    retrieval_ranks,
+)
 from .base import EvalOptions, Evaluation, register_evaluator
 
 #: Caption-length buckets in tokens, SOT and EOT included (the unit of a model's context length).
@@ -38,16 +47,21 @@ def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: Eva
     text_emb = all_texts.select(keep)
 
     start = time.perf_counter()
-    ranks = retrieval_ranks(images.vectors, text_emb.vectors, text_to_image, device=encoder.device,
-                            index=options.index)
-    metrics = recall_metrics(ranks)
-    ci = retrieval_ci(ranks, options.bootstrap, options.seed) if options.bootstrap else {}
+    # The rows whose dot product is the model's retrieval score (adapters/core/scoring.py: the cosine, or csd).
+    image_rows, text_rows = scoring_of(encoder.adapter).ranking_pair(images.vectors, text_emb.vectors)
+    ranks = retrieval_ranks(image_rows, text_rows, text_to_image, device=encoder.device,
+                            index=options.index, k=max(*options.recall_ks, NDCG_DEPTH))
+    metrics = retrieval_metrics(ranks, options.recall_ks)
+    ci = retrieval_ci(ranks, options.recall_ks, options.bootstrap, options.seed) if options.bootstrap else {}
     timings["metrics"] = time.perf_counter() - start
     return Evaluation(
-        metrics=metrics, ci=ci, by_length=length_buckets(text_emb, ranks), truncation=truncation_report(text_emb),
-        timings=timings, skipped=images.skipped,
+        metrics=metrics, ci=ci, by_length=length_buckets(text_emb, ranks, options.recall_ks),
+        truncation=truncation_report(text_emb), timings=timings, skipped=images.skipped,
         counts={"skipped_images": len(images.skipped),
-                "captions_of_skipped_images": int((~keep).sum())})
+                "captions_of_skipped_images": int((~keep).sum())},
+        warnings=[] if ranks.depth is None else [
+            f"MRR and median rank left out: --index {options.index} ranks the top {ranks.depth} items only "
+            "(--index dense gives every rank)"])
 
 
 def drop_captions_of_skipped(dataset: RetrievalDataset,
@@ -60,16 +74,16 @@ def drop_captions_of_skipped(dataset: RetrievalDataset,
     return [t for t, k in zip(dataset.texts, keep, strict=True) if k], new_index[keep], keep
 
 
-def retrieval_ci(ranks: RetrievalRanks, samples: int, seed: int) -> dict[str, list[float]]:
-    """95% intervals: I2T resamples images, T2I resamples captions."""
-    ci = {}
-    for k in DEFAULT_KS:
-        ci[recall_name(I2T, k)] = bootstrap_ci(hits(ranks.i2t, k), samples, seed)
-        ci[recall_name(T2I, k)] = bootstrap_ci(hits(ranks.t2i, k), samples, seed)
+def retrieval_ci(ranks: RetrievalRanks, ks: tuple[int, ...], samples: int, seed: int) -> dict[str, list[float]]:
+    """95% intervals: I2T metrics resample images, T2I metrics resample captions."""
+    ci = {name: bootstrap_ci(scores, samples, seed) for name, scores in query_scores(ranks, ks).items()}
+    ci.update({name: bootstrap_ci(r, samples, seed, scale=1.0, statistic=np.median)
+               for name, r in first_ranks(ranks).items()})
     return ci
 
 
-def length_buckets(text_emb: TextEmbeddings, ranks: RetrievalRanks) -> dict[str, dict[str, float]]:
+def length_buckets(text_emb: TextEmbeddings, ranks: RetrievalRanks,
+                   ks: tuple[int, ...] = DEFAULT_KS) -> dict[str, dict[str, float]]:
     """Recall per caption-length bucket; empty buckets omitted.
 
     T2I: the captions in the bucket as queries. I2T: per (image, caption) pair, whether that caption is in the top
@@ -82,8 +96,8 @@ def length_buckets(text_emb: TextEmbeddings, ranks: RetrievalRanks) -> dict[str,
         if not mask.any():
             continue
         row: dict[str, float] = {"n_texts": int(mask.sum())}
-        row.update({recall_name(I2T, k): recall_at_k(ranks.pair_i2t[mask], k) for k in DEFAULT_KS})
-        row.update({recall_name(T2I, k): recall_at_k(ranks.t2i[mask], k) for k in DEFAULT_KS})
+        row.update({recall_name(I2T, k): recall_at_k(ranks.pair_i2t[mask], k) for k in ks})
+        row.update({recall_name(T2I, k): recall_at_k(ranks.t2i[mask], k) for k in ks})
         out[name] = row
     return out
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..adapters.core.scoring import scoring_of
 from ..artifacts.atomic import atomic_open, write_json_atomic
 from ..artifacts.results import Truncation
 from ..cache_home import CLASSIFIERS, cache_folder
@@ -66,7 +67,7 @@ def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None)
         chunk = prompts.classnames[start:start + per_call]
         emb = encoder.texts([text for name in chunk for text in prompts.texts(name)],
                             desc=f"prompts, classes {start + 1}-{start + len(chunk)} of {len(prompts.classnames)}")
-        vectors = _normalise(np.asarray(emb.vectors, dtype=np.float32))
+        vectors = _normalise(scoring_of(getattr(encoder, "adapter", None)).means(np.asarray(emb.vectors, np.float32)))
         weights.append(_normalise(vectors.reshape(len(chunk), len(prompts.templates), -1).mean(axis=1)))
         raw_lengths.append(np.asarray(emb.token_lengths))
         truncated.append(np.asarray(emb.truncated, dtype=bool))
@@ -140,7 +141,8 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     start = time.perf_counter()
     labels = dataset.labels[np.asarray(images.kept, dtype=np.int64)]
     kept_ids = [dataset.image_ids[i] for i in images.kept]
-    ranked = _rank(_normalise(np.asarray(images.vectors, dtype=np.float32)), classifier.weights, labels,
+    image_means = scoring_of(getattr(encoder, "adapter", None)).means(np.asarray(images.vectors, np.float32))
+    ranked = _rank(_normalise(image_means), classifier.weights, labels,
                    _model_name(encoder), kept_ids)
     metrics = classification_metrics(ranked)
     ci = classification_ci(ranked, bootstrap, seed) if bootstrap else {}

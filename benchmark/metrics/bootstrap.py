@@ -20,8 +20,9 @@ def check_bootstrap(samples: int, seed: int) -> None:
 
 
 def bootstrap_ci(per_query: np.ndarray, samples: int, seed: int = 0, level: float = 0.95,
-                 scale: float = 100.0) -> list[float]:
-    """[low, high] of `scale * mean(per_query)` over `samples` resamples of the queries with replacement."""
+                 scale: float = 100.0, statistic=np.mean) -> list[float]:
+    """[low, high] of `scale * statistic(per_query)` (the mean, or e.g. np.median) over `samples` resamples of the
+    queries with replacement."""
     values = np.asarray(per_query, dtype=np.float64)
     if samples < 1 or values.size == 0:
         raise ValueError("bootstrap needs at least one sample and one query")
@@ -32,7 +33,7 @@ def bootstrap_ci(per_query: np.ndarray, samples: int, seed: int = 0, level: floa
     for start in range(0, samples, chunk):
         n = min(chunk, samples - start)
         idx = rng.integers(0, values.size, size=(n, values.size))
-        means[start:start + n] = values[idx].mean(axis=1)
+        means[start:start + n] = statistic(values[idx], axis=1)
     alpha = (1 - level) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
     return [float(scale * low), float(scale * high)]

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..errors import UnknownNameError
+from ..errors import DataError, UnknownNameError
 
 #: Retrieval directions: image -> text (an image query, its captions relevant) and text -> image.
 I2T, T2I = "i2t", "t2i"
@@ -92,6 +93,38 @@ def recall(direction: str, k: int) -> Metric:
         aliases={"clip_benchmark": f"{cb}@{k}", "mteb": f"hit_rate_at_{k}"})
 
 
+def parse_ks(value: str | Iterable[int]) -> tuple[int, ...]:
+    """`--recall-k 1,5,50` (or the numbers) -> (1, 5, 50): whole numbers >= 1, sorted, each once."""
+    parts = str(value).split(",") if isinstance(value, str) else list(value)
+    try:
+        ks = {_whole(part) for part in parts if str(part).strip()}
+    except ValueError:
+        ks = set()
+    if not ks or min(ks) < 1:
+        raise DataError(f"--recall-k {value!r}: expected comma-separated whole numbers >= 1, e.g. 1,5,10")
+    return tuple(sorted(ks))
+
+
+def _whole(part: object) -> int:
+    if isinstance(part, (bool, float)):
+        raise ValueError(part)
+    return int(str(part).strip())
+
+
+#: The rank metrics beyond Recall@K, per direction: (name suffix, label, scale, higher is better, description).
+_RANK_METRICS = (
+    ("mrr", "MRR", PERCENT, True, "mean reciprocal rank of the first relevant item (ties to the lower index)"),
+    ("ndcg10", "nDCG@10", PERCENT, True,
+     "binary-relevance nDCG@10: DCG over relevant items in the top 10 divided by the ideal DCG of min(#relevant, 10)"),
+    ("median_rank", "median rank", RANK, False, "median 1-based rank of the first relevant item (lower is better)"),
+)
+
+
+def rank_metric(direction: str, suffix: str) -> Metric:
+    """The registered rank metric `suffix` (mrr, ndcg10, median_rank) of `direction`."""
+    return _METRICS[f"{direction}_{suffix}"]
+
+
 def metric(name: str) -> Metric:
     """The entry for `name` (any Recall@K included); UnknownNameError for a name no entry or family has."""
     if name in _METRICS:
@@ -124,6 +157,13 @@ def metric_order(names) -> list[str]:
 for _direction in DIRECTIONS:
     for _k in DEFAULT_KS:
         register_metric(recall(_direction, _k))
+for _direction in DIRECTIONS:
+    _queries = "images (any caption relevant)" if _direction == I2T else "captions (its image relevant)"
+    for _suffix, _label, _scale, _higher, _description in _RANK_METRICS:
+        register_metric(Metric(
+            f"{_direction}_{_suffix}", f"{DIRECTION_LABELS[_direction]} {_label}", f"{_description}, over {_queries}",
+            ("retrieval",), higher_is_better=_higher, scale=_scale, direction=_direction,
+            aliases={"mteb": "ndcg_at_10"} if _suffix == "ndcg10" else {}))
 
 ACC1 = register_metric(Metric(
     "acc1", "top-1", "share of images whose class scores highest", ("classification",), short_label="",

@@ -1,4 +1,4 @@
-"""Recall@K for image-text retrieval, as CLIP and CLIP_benchmark define it ("hit@K", docs/protocols.md, Retrieval).
+"""Recall@K for image-text retrieval, as CLIP and CLIP_benchmark define it (hit@K; docs/protocols.md, "Retrieval").
 
 - T2I: a caption scores a hit at K if its image is among the top K images.
 - I2T: an image scores a hit at K if ANY of its captions is among the top K captions.
@@ -23,7 +23,7 @@ import torch
 
 from ..errors import UnknownNameError
 from . import faiss_index  # noqa: F401 -- registers the faiss search
-from .registry import DEFAULT_KS, I2T, T2I, recall_name
+from .registry import DEFAULT_KS, I2T, T2I, metric_order, rank_metric, recall_name
 from .topk import SEARCHES
 
 INDEXES = ("auto", "dense", *SEARCHES)
@@ -54,6 +54,9 @@ class RetrievalRanks:
     i2t: np.ndarray  # int [n_images]: rank of the best-ranked caption of each image
     t2i: np.ndarray  # int [n_texts]: rank of each caption's image
     pair_i2t: np.ndarray  # int [n_texts]: rank of caption t among all captions for its own image
+    text_to_image: np.ndarray  # int [n_texts]: each caption's image (the ground truth the ranks are of)
+    #: None when every rank is exact (dense); k when ranks of k or more read k (a top-k search).
+    depth: int | None = None
 
 
 def _target_ranks(scores: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -90,7 +93,7 @@ def retrieval_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: 
     pair = _pair_ranks(img, txt, gt, block_elements)
     i2t = np.full(n_img, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(i2t, gt.cpu().numpy(), pair)
-    return RetrievalRanks(i2t=i2t, t2i=t2i.cpu().numpy(), pair_i2t=pair)
+    return RetrievalRanks(i2t=i2t, t2i=t2i.cpu().numpy(), pair_i2t=pair, text_to_image=gt.cpu().numpy())
 
 
 def topk_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.ndarray, k: int, index: str,
@@ -109,7 +112,7 @@ def topk_ranks(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.nd
     pair[top_captions[rows, places]] = places
     i2t = np.full(n_img, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(i2t, gt, pair)
-    return RetrievalRanks(i2t=i2t, t2i=t2i, pair_i2t=pair)
+    return RetrievalRanks(i2t=i2t, t2i=t2i, pair_i2t=pair, text_to_image=gt, depth=k)
 
 
 def _position(top: np.ndarray, targets: np.ndarray, k: int) -> np.ndarray:
@@ -151,3 +154,49 @@ def recall_metrics(ranks: RetrievalRanks, ks: tuple[int, ...] = DEFAULT_KS) -> d
     out = {recall_name(I2T, k): recall_at_k(ranks.i2t, k) for k in ks}
     out.update({recall_name(T2I, k): recall_at_k(ranks.t2i, k) for k in ks})
     return out
+
+
+#: nDCG's cut-off; a top-k search keeps at least this many items, so nDCG@10 is exact under every index.
+NDCG_DEPTH = 10
+_DISCOUNT = 1.0 / np.log2(np.arange(NDCG_DEPTH) + 2.0)  # rank r (0-based) -> 1 / log2(r + 2)
+_IDEAL = np.concatenate([[0.0], np.cumsum(_DISCOUNT)])  # ideal DCG of n relevant items, n = 0..10
+
+
+def ndcg_scores(ranks: RetrievalRanks, direction: str) -> np.ndarray:
+    """Per-query binary-relevance nDCG@10: I2T over every caption of the image, T2I over its one image."""
+    if direction == T2I:
+        return np.where(ranks.t2i < NDCG_DEPTH, _DISCOUNT[np.minimum(ranks.t2i, NDCG_DEPTH - 1)], 0.0)
+    gt = ranks.text_to_image
+    pair = ranks.pair_i2t
+    gains = np.where(pair < NDCG_DEPTH, _DISCOUNT[np.minimum(pair, NDCG_DEPTH - 1)], 0.0)
+    dcg = np.bincount(gt, weights=gains, minlength=len(ranks.i2t))
+    ideal = _IDEAL[np.minimum(np.bincount(gt, minlength=len(ranks.i2t)), NDCG_DEPTH)]
+    return np.divide(dcg, ideal, out=np.zeros_like(dcg), where=ideal > 0)  # an image without captions scores 0
+
+
+def query_scores(ranks: RetrievalRanks, ks: tuple[int, ...] = DEFAULT_KS) -> dict[str, np.ndarray]:
+    """Per-query scores in [0, 1] whose mean (in percent) is each mean-type metric: hit@k, the reciprocal rank of the
+    first relevant item (exact ranks only), nDCG@10."""
+    out: dict[str, np.ndarray] = {}
+    for direction, first in ((I2T, ranks.i2t), (T2I, ranks.t2i)):
+        out.update({recall_name(direction, k): hits(first, k).astype(np.float64) for k in ks})
+        if ranks.depth is None:
+            out[rank_metric(direction, "mrr").name] = 1.0 / (first.astype(np.float64) + 1.0)
+        out[rank_metric(direction, "ndcg10").name] = ndcg_scores(ranks, direction)
+    return out
+
+
+def first_ranks(ranks: RetrievalRanks) -> dict[str, np.ndarray]:
+    """1-based rank of each query's first relevant item, per direction's median-rank metric (exact ranks only)."""
+    if ranks.depth is not None:
+        return {}
+    return {rank_metric(d, "median_rank").name: first.astype(np.float64) + 1.0
+            for d, first in ((I2T, ranks.i2t), (T2I, ranks.t2i))}
+
+
+def retrieval_metrics(ranks: RetrievalRanks, ks: tuple[int, ...] = DEFAULT_KS) -> dict[str, float]:
+    """Every retrieval metric (metrics/registry.py) of `ranks`: Recall@k for each k, MRR and nDCG@10 in percent,
+    median rank; MRR and the median rank need exact ranks and are left out after a top-k search."""
+    out = {name: float(100.0 * s.mean()) if len(s) else float("nan") for name, s in query_scores(ranks, ks).items()}
+    out.update({name: float(np.median(r)) if len(r) else float("nan") for name, r in first_ranks(ranks).items()})
+    return {name: out[name] for name in metric_order(out)}

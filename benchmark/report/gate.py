@@ -13,6 +13,8 @@ Rules (also in examples/README.md):
   tolerance passes; deltas are rounded to 1e-6 first so that float noise (79.3 - 80.3) does not decide.
 - Significance rule (`significance=True`): a metric fails when the candidate's interval lies wholly below the
   baseline's (candidate upper bound < baseline lower bound); the tolerance is not used.
+- Direction: both rules read "worse" from the metric registry: for a lower-is-better metric (a median rank) a rise
+  beyond the tolerance fails, or a candidate interval wholly above the baseline's.
 - Fail closed: a NaN/Inf value (metric or interval bound) on either side fails its row (rule `non-finite`), also
   under `allow_missing`; a NaN/Inf tolerance is unusable input (exit 2).
 """
@@ -25,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import LongbenchError
+from ..metrics import registry as metric_registry
 from ..metrics.registry import metric_order
 from .collect import ResultRecord, ResultSet
 from .tables import fmt_measured, markdown_table
@@ -260,14 +263,21 @@ def _judge(model, task, metric, b, c, tolerance, significance) -> GateRow:
     base, cand = b.result.metrics[metric], c.result.metrics[metric]
     if not _finite(base, cand, *b.result.ci.get(metric, ()), *c.result.ci.get(metric, ())):
         return GateRow(model, task, metric, base, cand, "fail", NON_FINITE)
+    # +1 where higher is better, -1 where lower is (a median rank): a "drop" is a move the wrong way.
+    sign = 1 if _higher_is_better(metric) else -1
     if not significance:
-        dropped = round(cand - base, DELTA_DIGITS) < -tolerance
+        dropped = round(sign * (cand - base), DELTA_DIGITS) < -tolerance
         return GateRow(model, task, metric, base, cand, "fail" if dropped else "pass", f"tol {tolerance:g}")
     bci, cci = b.result.ci.get(metric), c.result.ci.get(metric)
     if not bci or not cci:
         where = f"baseline {b.path}" if not bci else f"candidate {c.path}"
         raise GateInputError(f"--significance: {where} has no bootstrap interval for {metric} (run with --bootstrap)")
-    below = cci[1] < bci[0]
+    worse = cci[1] < bci[0] if sign > 0 else cci[0] > bci[1]
     return GateRow(
-        model, task, metric, base, cand, "fail" if below else "pass", "CI", (bci[0], bci[1]), (cci[0], cci[1])
+        model, task, metric, base, cand, "fail" if worse else "pass", "CI", (bci[0], bci[1]), (cci[0], cci[1])
     )
+
+
+def _higher_is_better(name: str) -> bool:
+    """From the metric registry; a name it does not know (a newer longbench's) counts as higher-is-better."""
+    return metric_registry.metric(name).higher_is_better if metric_registry.is_metric(name) else True

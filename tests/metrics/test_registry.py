@@ -18,14 +18,14 @@ from longbench.metrics.registry import (
     metrics_of,
     recall_name,
 )
-from longbench.metrics.retrieval import recall_metrics, retrieval_ranks
+from longbench.metrics.retrieval import retrieval_metrics, retrieval_ranks
 
 
 def test_every_metric_the_computations_produce_is_registered_for_its_kind():
     images = np.eye(3, dtype=np.float32)
     ranks = retrieval_ranks(images, images, np.arange(3))
     ranked = Ranked(np.array([0, 2, 7]), np.array([1, 0, 3]), np.array([1, 2, 0]), n_classes=10)
-    for kind, names in (("retrieval", recall_metrics(ranks)), ("classification", classification_metrics(ranked))):
+    for kind, names in (("retrieval", retrieval_metrics(ranks)), ("classification", classification_metrics(ranked))):
         assert [m.name for m in metrics_of(kind)] == list(names)
         assert all(kind in metric(name).kinds for name in names)
 

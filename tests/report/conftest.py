@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from longbench.artifacts.results import ModelInfo, Result, TaskInfo, write_result
+from longbench.artifacts.results import ModelInfo, Origin, Result, TaskInfo, write_result
 from longbench.artifacts.store import result_path
 
 PROTOCOLS = {
@@ -49,7 +49,7 @@ WriteFn = Callable[..., Path]
 
 @pytest.fixture
 def write(tmp_path: Path) -> WriteFn:
-    """write(root, model, task, metrics, created=..., ci=..., **task_fields) -> path of the written result file."""
+    """write(root, model, task, metrics, created=..., ci=..., origin=..., **task_fields) -> the result file's path."""
 
     def _write(
         root: str,
@@ -58,6 +58,7 @@ def write(tmp_path: Path) -> WriteFn:
         metrics: dict[str, float],
         created: str | None = None,
         ci: dict[str, list[float]] | None = None,
+        origin: Origin | None = None,
         **task_fields,
     ) -> Path:
         result = make_result(model, task, metrics, **task_fields)
@@ -65,6 +66,8 @@ def write(tmp_path: Path) -> WriteFn:
             result.created = created
         if ci:
             result.ci = ci
+        if origin:
+            result.origin = origin
         return write_result(result, result_path(tmp_path / root, model, task))
 
     return _write
@@ -88,3 +91,7 @@ def write_probe(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+#: How an imported result records its origin (`longbench import clip-benchmark` writes such files).
+IMPORTED_FROM = Origin(tool="clip_benchmark", version="1.6.1", source="benchmark_urban1k.json")

@@ -234,3 +234,21 @@ def test_version_1_files_gate_against_current_ones(tmp_path):
     different = runner.invoke(app, ["gate", "--baseline", str(fixtures / "tiny-clip"),
                                     "--candidate", str(fixtures / "tiny-longclip"), "--tolerance", "0"])
     assert different.exit_code in (0, 1) and "metric(s) compared" in different.output, different.output
+
+
+@pytest.mark.parametrize(("cand", "code"), [(6.0, 0), (7.0, 0), (7.01, 1), (1.0, 0)])
+def test_a_lower_is_better_metric_fails_when_it_rises(tmp_path, write, cand, code):
+    """The median rank (registry: lower is better): a rise beyond the tolerance is the drop; a fall passes."""
+    _pair(write, {"t2i_median_rank": 6.0}, {"t2i_median_rank": cand})
+    result = _gate(tmp_path, "--tolerance", "1")
+    assert result.exit_code == code, result.output
+
+
+def test_a_lower_is_better_metric_fails_significance_when_its_interval_lies_above(tmp_path, write):
+    write("base", "longclip-B", "urban1k", {"t2i_median_rank": 5.0}, ci={"t2i_median_rank": [4.0, 6.0]})
+    write("cand", "longclip-B", "urban1k", {"t2i_median_rank": 6.5}, ci={"t2i_median_rank": [5.5, 7.0]})
+    assert _gate(tmp_path, "--significance").exit_code == 0  # overlapping
+    write("cand", "longclip-B", "urban1k", {"t2i_median_rank": 9.0}, ci={"t2i_median_rank": [6.5, 11.0]})
+    assert _gate(tmp_path, "--significance").exit_code == 1
+    write("cand", "longclip-B", "urban1k", {"t2i_median_rank": 2.0}, ci={"t2i_median_rank": [1.0, 3.0]})
+    assert _gate(tmp_path, "--significance").exit_code == 0  # wholly below: better

@@ -63,7 +63,8 @@ _listed("jina-clip-v2", "jinaai/jina-clip-v2", "jina-clip-v2 (XLM-R text tower, 
         "JinaCLIPModel", 8192, 512, "CC-BY-NC-4.0",
         "refused: its code comes from jinaai/jina-clip-implementation, whose text tower is built with revision=None "
         "and so runs jinaai/xlm-roberta-flash-implementation's code from its main branch at load time, which no pin "
-        "covers; that code also imports clip_loss, which transformers 5 removed")
+        "covers; that code also imports clip_loss, which transformers 5 removed (a public copy of its "
+        "modeling_clip.py, read again, builds the text tower with revision=None too)")
 for _tower, _res in (("Openai-L-14-336", 336), ("Openai-L-14-224", 224), ("Openai-B-16", 224),
                      ("EVA02-L-14-336", 336)):
     _listed(f"llm2clip-{_tower}", f"microsoft/LLM2CLIP-{_tower}",

@@ -64,6 +64,14 @@ FAMILIES = {
                     {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "interpolation": "bicubic",
                      "resize_mode": "squash"},
                     {"unk": "<unk>", "eos": "</s>", "pad": "</s>", "bos": None, "order": ["<unk>", "</s>"]}),
+    # PE-Core (open_clip's PE-Core-*@meta): the PE-Core-T vision trunk its config names (timm EVA-style ViT, attention
+    # pool, no projection), a causal CLIP-BPE text tower at 32 tokens pooled at EOT (argmax), here 2 layers wide 64.
+    "pe-core": ({"embed_dim": 512, "custom_text": True,
+                 "vision_cfg": {"image_size": 384, "timm_model_name": "vit_pe_core_tiny_patch16_384",
+                                "timm_model_pretrained": False, "timm_pool": "map", "timm_proj": None},
+                 "text_cfg": {"context_length": 32, "vocab_size": 49408, "width": 64, "heads": 2, "layers": 2}},
+                {"mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5], "interpolation": "bilinear",
+                 "resize_mode": "squash"}, None),
     # A Hugging Face text model (XLM-RoBERTa / NLLB style): padding masked, mean over real tokens. The HF model is
     # written beside the config and named by path (`hf_model_name`).
     "hf-text": ({"embed_dim": 32, "custom_text": True, "vision_cfg": VISION,

@@ -35,6 +35,7 @@ SPECS = {
     "hf-text": (False, "mean", True, None),
     "eva02": (True, "eot_argmax", True, None),
     "siglip-timm": (False, "last", False, 16),
+    "pe-core": (True, "eot_argmax", True, None),
 }
 
 
