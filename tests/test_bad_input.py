@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
+from longbench.data.synthetic import write_image
 from longbench.tasks import get_task
 
 from .report.conftest import make_result, retrieval
@@ -200,6 +201,33 @@ def sharegpt4v_repeat(tmp: Path) -> list[str]:
     return args
 
 
+def docci_image_twice(tmp: Path) -> list[str]:
+    args = run_args(tmp, "docci")
+    path = tmp / "data" / "docci" / "docci_descriptions.jsonlines"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    test = [row for row in rows if row["split"] == "test"]
+    test[1]["image_file"] = test[0]["image_file"]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return args
+
+
+def flickr_full_block_again(tmp: Path) -> list[str]:
+    args = run_args(tmp, "flickr30k-full")
+    path = tmp / "data" / "flickr30k" / "results_20130124.token"
+    path.write_text(path.read_text() + "".join(line + "\n" for line in path.read_text().splitlines()[:5]))
+    return args
+
+
+def flair_image_id_list(task: str, command: str) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        args = run_args(tmp, task)
+        root = get_task(task).root(tmp / "data")
+        path = next(root.rglob("test_annotations.json"))
+        edit_json(path, lambda d: d["annotations"][0].update(image_id=[0]))
+        return args if command == "run" else [command, "--data-root", str(tmp / "data")]
+    return setup
+
+
 def cifar_labels(value: object) -> Callable[[Path], list[str]]:
     def setup(tmp: Path) -> list[str]:
         args = run_args(tmp, "cifar10")
@@ -231,6 +259,106 @@ def symlink_out(task: str, inside: str) -> Callable[[Path], list[str]]:
         target.symlink_to(outside)
         return args
     return setup
+
+
+def folder_caption_symlink_out(tmp: Path) -> list[str]:
+    task = get_task(f"folder:{tmp / 'mine'}")
+    task.write_sample(task.root(None), 3, seed=1)
+    (tmp / "hostname").write_text("a machine's name")
+    caption = tmp / "mine" / "caption" / "2.txt"
+    caption.unlink()
+    caption.symlink_to(tmp / "hostname")
+    return ["run", "--model", "tiny-clip", "--tasks", f"folder:{tmp / 'mine'}", "--output", str(tmp / "results"),
+            "--device", "cpu", "-q"]
+
+
+def replaced_by(task: str, inside: str, kind: str) -> Callable[[Path], list[str]]:
+    """The task's first file matching `inside` replaced by a FIFO or a folder."""
+    def setup(tmp: Path) -> list[str]:
+        args = run_args(tmp, task)
+        target = next(p for p in sorted((tmp / "data").rglob(inside)) if p.is_file())
+        target.unlink()
+        os.mkfifo(target) if kind == "fifo" else target.mkdir()
+        return args
+    return setup
+
+
+def cache_with_foreign_files(tmp: Path) -> list[str]:
+    embeddings = tmp / "mycache" / "embeddings"
+    for path in (embeddings / "image" / "ab" / f"ab{'0' * 62}.npz", embeddings / "notes.txt",
+                 embeddings / "mine" / "v.npy"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    return ["cache", "clear", "--cache-dir", str(tmp / "mycache")]
+
+
+def user_file(name: str, text: str) -> Callable[[Path], list[str]]:
+    """`run` on a user's file `name` (under tmp/mine, beside two images) holding `text`."""
+    def setup(tmp: Path) -> list[str]:
+        for i in (1, 2):
+            write_image(tmp / "mine" / f"{i}.jpg", i)
+        (tmp / "mine" / name).write_text(text, encoding="utf-8")
+        spec = f"{name.rsplit('.', 1)[1]}:{tmp / 'mine' / name}"
+        return ["run", "--model", "tiny-clip", "--tasks", spec, "--output", str(tmp / "results"), "--device", "cpu",
+                "-q"]
+    return setup
+
+
+def two_sources_one_name(tmp: Path) -> list[str]:
+    args = user_file("x.jsonl", '{"image": "1.jpg", "caption": "a dog"}\n')(tmp)
+    (tmp / "mine" / "x.csv").write_text("image,caption\n2.jpg,a cat\n", encoding="utf-8")
+    args[args.index("--tasks") + 1] += f",csv:{tmp / 'mine' / 'x.csv'}"
+    return args
+
+
+def folder_two_images_one_stem(tmp: Path) -> list[str]:
+    task = get_task(f"folder:{tmp / 'mine'}")
+    task.write_sample(task.root(None), 3, seed=1)
+    shutil.copy(tmp / "mine" / "image" / "1.jpg", tmp / "mine" / "image" / "1.png")
+    return ["run", "--model", "tiny-clip", "--tasks", f"folder:{tmp / 'mine'}", "--output", str(tmp / "results"),
+            "--device", "cpu", "-q"]
+
+
+def hf_folder(config: object) -> Callable[[Path], list[str]]:
+    """`embed` with an hf: folder whose config.json holds `config`."""
+    def setup(tmp: Path) -> list[str]:
+        (tmp / "hf").mkdir()
+        (tmp / "hf" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        return ["embed", "--model", f"hf:{tmp / 'hf'}", "--text", "a red bus", "--out", str(tmp / "v.npy")]
+    return setup
+
+
+def bench_args(*extra: str) -> Callable[[Path], list[str]]:
+    def setup(tmp: Path) -> list[str]:
+        (tmp / "job.txt").write_text("a file")
+        return ["bench", "--model", "tiny-clip", "--images", "2", *[a.replace("FILE", str(tmp / "job.txt"))
+                                                                   for a in extra]]
+    return setup
+
+
+def fifo_named(build: Callable[[Path, Path], list[str]]) -> Callable[[Path], list[str]]:
+    """A command naming a FIFO (`tmp/fifo.json`) where it expects a file."""
+    def setup(tmp: Path) -> list[str]:
+        os.mkfifo(tmp / "fifo.json")
+        return build(tmp, tmp / "fifo.json")
+    return setup
+
+
+def flickr_empty_caption(tmp: Path) -> list[str]:
+    args = run_args(tmp, "flickr30k-full")
+    path = tmp / "data" / "flickr30k" / "results_20130124.token"
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].split("\t")[0] + "\t"
+    path.write_text("\n".join(lines) + "\n")
+    return args
+
+
+def probe_empty_captions(tmp: Path) -> list[str]:
+    sample(tmp, "urban1k")
+    for caption in (tmp / "data" / "Urban1k" / "caption").iterdir():
+        caption.write_text("")
+    return ["probe", "--model", "tiny-clip", "--task", "urban1k", "--data-root", str(tmp / "data"), "--output",
+            str(tmp / "results"), "--lengths", "5", "--device", "cpu", "-q"]
 
 
 def imagenet_all_undecodable(tmp: Path) -> list[str]:
@@ -279,10 +407,35 @@ def odd_vision_width(path: Path) -> None:
     torch.save(CLIP(64, vision, CLIPTextCfg(vocab_size=49408, width=128, heads=2, layers=1)).state_dict(), path)
 
 
+class _System:
+    def __reduce__(self):
+        return os.system, ("echo pwned",)
+
+
+def checkpoint_with_code(path: Path) -> None:
+    torch.save({**tiny_state_dict(), "positional_embedding": _System()}, path)
+
+
 def output_is_a_file(tmp: Path) -> list[str]:
     args = run_args(tmp, "urban1k")
     (tmp / "results").write_text("not a folder")
     return args
+
+
+def result_file_a_folder(tmp: Path) -> list[str]:
+    (tmp / "results" / "tiny-clip" / "urban1k.json").mkdir(parents=True)
+    return [*run_args(tmp, "urban1k"), "--overwrite"]
+
+
+def model_folder_a_file(tmp: Path) -> list[str]:
+    (tmp / "results").mkdir()
+    (tmp / "results" / "tiny-clip").write_text("a file")
+    return run_args(tmp, "urban1k")
+
+
+def cache_dir_a_file(tmp: Path) -> list[str]:
+    (tmp / "cache-file").write_text("a file")
+    return [*run_args(tmp, "urban1k"), "--cache-dir", str(tmp / "cache-file")]
 
 
 def limit_into_full_result(tmp: Path) -> list[str]:
@@ -322,6 +475,13 @@ CASES = [
          r"visual\.proj holds NaN/Inf \(image tower\)", nan_stretch),
     Case("gate-nan-candidate", "`gate` with a NaN/Inf metric on either side",
          "the row fails (rule `non-finite`), whatever the tolerance", 1, r"FAILED \(3 non-finite", gate_nan_candidate),
+    Case("gate-metric-out-of-range", "a result file with `metrics.i2t_r1 = 150` (or -5, or `true`), in `gate`, "
+         "`leaderboard` or any reader", "refused as invalid input, naming the file and the metric (it passed the gate "
+         "or failed as a metric drop)", 2, r"urban1k\.json: metrics\.i2t_r1: expected a percentage from 0 to 100, "
+         r"found 150", lambda tmp: gate_files(tmp, retrieval(150.0, 79.0))),
+    Case("gate-metric-true", "a result file with `metrics.i2t_r1 = true`", "refused as invalid input", 2,
+         r"urban1k\.json: metrics\.i2t_r1: expected a number, found True",
+         lambda tmp: gate_files(tmp, {**retrieval(80.0, 79.0), "i2t_r1": True})),
     Case("gate-nan-tolerance", "`gate --tolerance nan` (or inf, or < 0)", "refused", 2,
          r"--tolerance nan: expected a finite number", gate_nan_tolerance),
     Case("run-gate-nan-tolerance", "`run --gate B --tolerance nan`", "refused before any encoding", 2,
@@ -367,6 +527,18 @@ CASES = [
     Case("sharegpt4v-repeated-image", "a ShareGPT4V entry repeating an earlier entry's image",
          "kept, as Long-CLIP's protocol reads the file, but counted (`repeated_images`) and warned", 0,
          r"warning: sharegpt4v-1k: 1 entries repeat an earlier entry's image", sharegpt4v_repeat, writes=True),
+    Case("docci-image-twice", "two DOCCI test rows naming one image (also docci-fg, dci, iiw, iiw-fg image ids, a "
+         "DCI annotation file listed twice in `splits.json`)", "refused, naming both entries (each image must be "
+         "listed once)", 2, r"docci_descriptions\.jsonlines record 3 and docci_descriptions\.jsonlines record 4 are "
+         r"both the image .*test_00000\.jpg", docci_image_twice),
+    Case("flickr30k-full-block-again", "a Flickr30k token file listing an image's `NAME#n` lines again",
+         "refused, naming both lines", 2, r"line 16: \d+\.jpg#0 is listed again \(first at line 1\)",
+         flickr_full_block_again),
+    Case("flair-image-id-list", "a list or object as `image_id` in docci-fg / iiw-fg", "one-line error naming the row",
+         2, r"annotations\[0\]: expected 'image_id' to be an integer or a string, found list",
+         flair_image_id_list("iiw-fg", "run")),
+    Case("flair-image-id-list-tasks", "the same file, in `tasks --data-root`", "listed: iiw-fg shown as incomplete",
+         0, r"iiw-fg .*incomplete", flair_image_id_list("iiw-fg", "tasks")),
     Case("cifar-labels-strings", "CIFAR labels as strings", "refused, naming the first", 2,
          r"'labels'\[0\] is '\d', expected an integer class index", cifar_labels(["1", "2", "3"])),
     Case("cifar-labels-int", "CIFAR labels as a single int", "refused", 2,
@@ -383,10 +555,83 @@ CASES = [
          r"\.JPEG is a symlink leading outside", symlink_out("imagenet", "*.JPEG")),
     Case("symlink-out-annotations", "a COCO annotation file symlinked outside the task folder", "refused", 2,
          r"captions_val2017\.json is a symlink leading outside", symlink_out("coco", "captions_val2017.json")),
+    Case("symlink-out-docci-descriptions", "the DOCCI descriptions file symlinked outside the task folder (also "
+         "DCI annotation files, `splits.json`, IIW and FLAIR files: every file a task reads)", "refused", 2,
+         r"docci_descriptions\.jsonlines is a symlink leading outside", symlink_out("docci", "*.jsonlines")),
+    Case("symlink-out-dci-annotation", "a DCI annotation file symlinked outside the task folder", "refused", 2,
+         r"-data\.json is a symlink leading outside", symlink_out("dci-long", "*-data.json")),
+    Case("symlink-out-folder-caption", "a `folder:` caption symlinked outside the folder (`ln -sf /etc/hostname "
+         "<folder>/2.txt`)", "refused, never read", 2, r"caption/2\.txt is a symlink leading outside",
+         folder_caption_symlink_out),
+    Case("fifo-docci-descriptions", "a FIFO in place of the DOCCI descriptions file (or of any file a task reads)",
+         "refused by name (never opened), not called \"not found\"", 2,
+         r"docci_descriptions\.jsonlines is a FIFO \(named pipe\)", replaced_by("docci", "*.jsonlines", "fifo")),
+    Case("folder-dci-annotation", "a folder in place of a DCI annotation file", "refused by name, not called "
+         "\"not found\"", 2, r"-data\.json is a folder; only regular files are read",
+         replaced_by("dci", "*-data.json", "folder")),
+    Case("cache-clear-foreign-files", "`cache clear` where the embeddings folder also holds files longbench did not "
+         "write (`notes.txt`, `mine/v.npy`)", "deletes only its own batch files and reports what it deleted; a file "
+         "it cannot delete is a one-line error (exit 2)", 0, r"deleted under .*embeddings: image 1 batches",
+         cache_with_foreign_files, writes=True),
+    Case("csv-unquoted-comma", "a CSV row `1.jpg,A man, a dog and a cat on a red sofa` (a caption with an unquoted "
+         "comma)", "refused, naming the line (it was read as the caption \"A man\")", 2,
+         r"x\.csv line 3: 3 fields for the 2 columns of the header; quote a value that holds a comma separator",
+         user_file("x.csv", "image,caption\n2.jpg,a cat\n1.jpg,A man, a dog and a cat on a red sofa\n")),
+    Case("csv-unclosed-quote", "a CSV caption whose quote is never closed", "refused, naming the line (it swallowed "
+         "the rest of the file)", 2, r"x\.csv line 2: a quoted field is never closed",
+         user_file("x.csv", 'image,caption\n1.jpg,"A man\n2.jpg,a cat\n')),
+    Case("csv-caption-column-twice", "a CSV header naming `caption` twice", "refused (the last one was kept)", 2,
+         r"the header names the column 'caption' more than once",
+         user_file("x.csv", "image,caption,caption\n1.jpg,a dog,a cat\n")),
+    Case("csv-huge-caption", "a CSV caption over 131,072 characters", "read (it was a `_csv.Error` traceback)", 0,
+         r"wrote .*x\.json", user_file("x.csv", f'image,caption\n1.jpg,"{"word " * 30_000}"\n2.jpg,a cat\n'),
+         writes=True),
+    Case("jsonl-caption-and-captions", "a JSONL row with both `caption` and `captions`", "refused, naming the line "
+         "(`captions` was ignored)", 2, r"x\.jsonl line 1: has both 'caption' and 'captions'",
+         user_file("x.jsonl", '{"image": "1.jpg", "caption": "a dog", "captions": ["a cat"]}\n')),
+    Case("folder-two-images-one-stem", "`1.jpg` and `1.png` beside `1.txt` in a `folder:` task",
+         "refused, naming both (one was kept silently)", 2, r"1\.jpg and 1\.png are both image files of the stem '1'",
+         folder_two_images_one_stem),
+    Case("two-sources-one-name", "`--tasks jsonl:x.jsonl,csv:x.csv` (two files of one name)",
+         "refused, naming both files (only the first was evaluated)", 2,
+         r"x\.jsonl and .*x\.csv would both be filed as 'x'", two_sources_one_name),
+    Case("hf-config-list", "an hf: folder whose `config.json` is a list (or whose `text_config` is a string)",
+         "one-line error naming the file (it was a traceback)", 2,
+         r"config\.json: expected a JSON object \(a transformers config\), found list",
+         hf_folder([{"model_type": "clip"}])),
+    Case("hf-model-type-bert", "an hf: folder with `model_type: bert`", "says first that no longbench family reads "
+         "it (not to pass --trust-remote-code and pin, which led to two more refusals)", 2,
+         r"no longbench family reads BertModel", hf_folder({"model_type": "bert", "architectures": ["BertModel"]})),
+    Case("bench-keep-file", "`bench --keep` naming a file", "refused before anything is generated", 2,
+         r"--keep .*job\.txt: is not a folder", bench_args("--keep", "FILE")),
+    Case("bench-image-size-huge", "`bench --image-size 100000x100000`", "refused before any pixel is allocated (it "
+         "tried to allocate 149 GiB)", 2, r"--image-size 100000x100000: 10,000,000,000 pixels per image",
+         bench_args("--image-size", "100000x100000")),
+    Case("fifo-templates", "a FIFO passed as `--templates` (also `leaderboard --references`, `probe --compare`, "
+         "`gate --baseline`, `--checkpoint`, `embed --image`)", "refused before it is opened (it hung forever)", 2,
+         r"--templates .*fifo\.json: is a FIFO \(named pipe\), expected a regular file",
+         fifo_named(lambda tmp, fifo: [*run_args(tmp, "cifar10"), "--templates", str(fifo)])),
+    Case("fifo-references", "a FIFO passed as `leaderboard --references`", "refused before it is opened", 2,
+         r"--references .*fifo\.json: is a FIFO", fifo_named(lambda tmp, fifo: [
+             "leaderboard", "--results", str(tmp), "--references", str(fifo), "--out", str(tmp / "board.md")])),
+    Case("fifo-compare", "a FIFO passed to `probe --compare`", "refused before it is opened", 2,
+         r"probe file .*fifo\.json: is a FIFO", fifo_named(lambda tmp, fifo: [
+             "probe", "--compare", str(fifo), "--plot-out", str(tmp / "c.png")])),
+    Case("flickr-empty-caption", "an empty caption among an image's first five (Flickr30k, COCO, any task)",
+         "kept as the protocol reads it, counted (`empty_captions`) and warned about, naming the image", 0,
+         r"warning: flickr30k-full: 1 empty caption\(s\) kept as empty text, as the protocol reads them",
+         flickr_empty_caption, writes=True),
+    Case("probe-empty-captions", "`probe` on urban1k whose captions are all empty",
+         "prints and records the loader's warnings, as `run` does", 0,
+         r"warning: urban1k: 3 empty caption\(s\) kept as empty text", probe_empty_captions, writes=True),
     Case("imagenet-all-undecodable", "every ImageNet image undecodable, with `--skip-bad-images`",
          "error: no images left to evaluate", 2, r"no images left to evaluate: all 3 failed", imagenet_all_undecodable),
     Case("checkpoint-random-bytes", "a checkpoint of random bytes", "says what the file starts with", 2,
          r"not a checkpoint: it starts with b'", bad_checkpoint(bytes(range(7, 250)))),
+    Case("checkpoint-holding-code", "a `torch.save`d checkpoint holding a call to `os.system` (a malicious file)",
+         "refused: the file holds code (the call named); torch's advice to load with weights_only=False is never "
+         "repeated", 2, r"refused: the file holds code, .*\(a call to (posix|os)\.system\)(?!.*weights_only)",
+         bad_checkpoint(checkpoint_with_code)),
     Case("checkpoint-fake-zip", "a zip that is not a PyTorch file, as checkpoint", "says so, listing its content", 2,
          r"a zip archive but not a PyTorch checkpoint \(no <name>/data\.pkl inside; it holds docs/readme\.txt\)",
          bad_checkpoint(fake_zip)),
@@ -404,6 +649,15 @@ CASES = [
          bad_checkpoint(odd_vision_width)),
     Case("output-a-file", "`--output` naming a file", "refused before any encoding", 2,
          r"--output .*results: is not a folder", output_is_a_file),
+    Case("result-file-a-folder", "a folder where `<output>/<model>/<task>.json` goes, even with `--overwrite`",
+         "refused before encoding, naming it as a folder (it said to pass --overwrite, which then failed)", 2,
+         r"result file .*urban1k\.json: is a folder, expected a file name", result_file_a_folder),
+    Case("model-folder-a-file", "a file (or an unwritable folder) where `<output>/<model>/` goes",
+         "refused before encoding (it failed after both towers encoded)", 2,
+         r"result file .*tiny-clip: is not a folder", model_folder_a_file),
+    Case("cache-dir-a-file", "a file (or a read-only folder) given as `--cache-dir`", "refused before encoding, "
+         "with the way to run uncached (it failed after the first encoded batch)", 2,
+         r"embeddings cache \(--cache-dir\) .*: .*is a file, expected a folder; pass --no-cache", cache_dir_a_file),
     Case("limit-into-full-result", "`--limit 1` into a folder holding the full result",
          "refused before encoding (the full result is kept) unless `--overwrite`", 2,
          r"urban1k\.json is kept: it was measured on \d+ images, this run on 1; pass --overwrite",

@@ -18,6 +18,7 @@ from ..report.gate import GateReport
 from ..report.output import append_text, step_summary_path
 from ..report.site import build_site, check_site_folder, write_site
 from ..report.tables import export_frame, frame_rich
+from ..report.terminal_tables import fit, name_column
 from ._app import app, console, friendly_errors
 
 ResultsOption = Annotated[
@@ -55,14 +56,18 @@ def results(
     for kind, part in frame.groupby("kind", sort=True):
         hidden = ["task_version", "kind", "protocol", "n_images", "n_texts", "n_classes", "created", "path"]
         shown = part.drop(columns=hidden)
-        console.print(frame_rich(shown.dropna(axis="columns", how="all"), title=f"{kind} results (percent)"))
+        console.print(frame_rich(shown.dropna(axis="columns", how="all"), title=f"{kind} results (percent)",
+                                 width=console.width))
     if loaded.probes:
         probes = Table(title="Effective length (probe)")
-        for name in ("model", "task", "unit", "i2t", "t2i", "path"):
-            probes.add_column(name)
+        names = [p.model for p in loaded.probes] + [p.task for p in loaded.probes]
+        name_column(probes, "model", [p.model for p in loaded.probes])
+        name_column(probes, "task", [p.task for p in loaded.probes])
+        for name in ("unit", "i2t", "t2i", "path"):
+            probes.add_column(name, overflow="fold")
         for p in loaded.probes:
             probes.add_row(p.model, p.task, p.unit, str(p.i2t), str(p.t2i), p.path)
-        console.print(probes)
+        console.print(fit(probes, console.width, names, ("path",)))
     for fmt_name, path in exports:
         console.print(f"wrote {escape(str(export_frame(frame, fmt_name, path)))}")
 
@@ -159,11 +164,16 @@ STATUS_STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow"}
 
 def _print(report: GateReport) -> None:
     table = Table(title="longbench gate")
+    cells = report.table_rows()
+    names = [cell for row in cells for cell in row[:2]]  # Model, Task
     for i, header in enumerate(report.HEADERS):
-        table.add_column(header, justify="right" if 3 <= i <= 5 else "left")
-    for row, cells in zip(report.rows, report.table_rows(), strict=True):
-        table.add_row(*map(escape, cells[:-1]), f"[{STATUS_STYLE[row.status]}]{cells[-1]}[/]")
-    console.print(table)
+        if i < 2:
+            name_column(table, header, [row[i] for row in cells])
+        else:
+            table.add_column(header, justify="right" if 3 <= i <= 5 else "left", overflow="fold")
+    for row, row_cells in zip(report.rows, cells, strict=True):
+        table.add_row(*map(escape, row_cells[:-1]), f"[{STATUS_STYLE[row.status]}]{row_cells[-1]}[/]")
+    console.print(fit(table, console.width, names, ("Rule", "Baseline", "Candidate")))
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     console.print(escape(report.headline), style="bold green" if report.passed else "bold red")

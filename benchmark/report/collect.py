@@ -23,6 +23,7 @@ import pandas as pd
 from ..artifacts.probes import PREFIX as PROBE_PREFIX
 from ..artifacts.probes import read_probe_document
 from ..artifacts.results import Result, read_result
+from ..data.paths import require_regular_file
 from ..errors import DataError, SchemaError
 from ..metrics.registry import DIRECTIONS, I2T, T2I, metric_order, recall_name
 
@@ -114,6 +115,8 @@ def _subset(record: ResultRecord) -> bool:
 
 
 def _json_files(root: Path) -> list[tuple[Path, str]]:
+    if not root.is_dir():
+        require_regular_file(root, "result file", DataError)
     if root.is_file():
         return [(root, f"{root.parent.name}/{root.name}" if root.parent.name else root.name)]
     if not root.is_dir():

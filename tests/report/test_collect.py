@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from longbench.artifacts.probes import PROBE_SCHEMA
 from longbench.errors import DataError, SchemaError
 from longbench.report import load_results, results_frame
 
@@ -52,9 +53,10 @@ def test_unknown_result_schema_version_is_refused(tmp_path, write):
 
 
 def test_unknown_probe_schema_version_is_refused(tmp_path, write_probe):
-    write_probe("r", "clip-B", "urban1k", "words", 30, 40, version=2)
-    with pytest.raises(SchemaError, match=r"probe-urban1k-words\.json: probe schema_version 2 was written by a "
-                                          r"newer longbench \(this one reads version 1\)"):
+    newer, current = PROBE_SCHEMA.version + 1, PROBE_SCHEMA.version
+    write_probe("r", "clip-B", "urban1k", "words", 30, 40, version=newer)
+    with pytest.raises(SchemaError, match=rf"probe-urban1k-words\.json: probe schema_version {newer} was written by "
+                                          rf"a newer longbench \(this one reads versions 1 to {current}\)"):
         load_results(tmp_path / "r")
 
 
