@@ -6,9 +6,10 @@ for datasets stored as arrays such as CIFAR, uint8 images), never decoded pixels
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -16,6 +17,29 @@ from .errors import DataError
 
 #: Either a list of image files or a uint8 array [N, H, W, 3] of RGB images.
 Images = Sequence[Path] | np.ndarray
+
+
+class Fingerprint:
+    """The `fingerprint` field of a dataset: given as a string, or as a function that computes it on first read.
+
+    A fingerprint reads every image's bytes (data/fingerprint.py); computed lazily, it costs nothing where it is not
+    used (a task's status, `longbench tasks`) and is read once where it is (a run's output checks, its result).
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> str:
+        if obj is None:
+            raise AttributeError("no default: every dataset has a fingerprint")  # dataclasses: a required field
+        value = getattr(obj, self.slot)
+        if callable(value):
+            value = value()
+            setattr(obj, self.slot, value)
+        return value
+
+    def __set__(self, obj: Any, value: str | Callable[[], str]) -> None:
+        setattr(obj, self.slot, value)
 
 
 @dataclass
@@ -26,7 +50,7 @@ class RetrievalDataset:
     texts: list[str]
     text_to_image: np.ndarray
     image_ids: list[str]
-    fingerprint: str
+    fingerprint: str = Fingerprint()  # type: ignore[assignment]  # a str, or a function computing it once
     warnings: list[str] = field(default_factory=list)
     #: Named counts worth reporting, e.g. {"empty_captions": 1, "missing_images": 0}.
     counts: dict[str, int] = field(default_factory=dict)
@@ -49,7 +73,7 @@ class ClassificationDataset:
     labels: np.ndarray
     classnames: list[str]
     image_ids: list[str]
-    fingerprint: str
+    fingerprint: str = Fingerprint()  # type: ignore[assignment]  # a str, or a function computing it once
     #: Stable identifiers of the classes (wnids, folder names); `classnames` are what prompts are built from.
     class_ids: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

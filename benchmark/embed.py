@@ -9,6 +9,7 @@ import numpy as np
 
 from .adapters import ImageTextModel
 from .artifacts.atomic import atomic_open
+from .data.paths import require_regular_file
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .settings import RunSettings
@@ -20,6 +21,7 @@ def embed(adapter: ImageTextModel, texts: Sequence[str] = (), images: Sequence[P
     if not texts and not images:
         raise DataError("nothing to embed: give at least one --text or --image")
     for path in images:
+        require_regular_file(path, "--image")
         if not Path(path).is_file():
             raise DataError(f"image file not found: {path}")
     # `longbench embed` has no --skip-bad-images to suggest.

@@ -7,9 +7,10 @@ written atomically as its batch completes; the missing batches form the same bat
 
 Keys (sha256):
 - images: the image tower's weights, the preprocessing (its description and the border crop), the dtype and device
-  type, and per image its file's absolute path, size and modification time (nanoseconds) -- a stat, not a read of
-  every file, so a warm run stays cheap; a rewritten file gets a new modification time. Array images (CIFAR) are
-  keyed by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image batches.
+  type, and per image its file's absolute path (a failure's reason names it) and a digest of its content
+  (data/digest.py: a picture replaced by another of the same size and modification time is a new entry). Array
+  images (CIFAR) are keyed by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image
+  batches.
 - texts: the text tower's weights (the effective positional table included), its text spec, the dtype and device
   type, and the batch exactly as the tower gets it (ids at the batch's width, trimmed or padded, and lengths): the
   ids stand for the tokenizer, its version, the context length, the truncation and the trim mode at once.
@@ -24,10 +25,10 @@ was asked for, is treated as missing: recomputed and overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-import shutil
 import weakref
 import zipfile
 from collections.abc import Sequence
@@ -40,10 +41,12 @@ import torch
 
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
+from .data.digest import file_digests
 from .memo import memo_key
 
-#: Bump when what a batch's numbers depend on changes in a way the keys do not show.
-CACHE_VERSION = 1
+#: Bump when what a batch's numbers depend on changes in a way the keys do not show, or when the batches formed
+#: change (2: each distinct caption and image encoded once per call, encode.py; image files keyed on content).
+CACHE_VERSION = 2
 KINDS = ("image", "text")
 
 
@@ -137,19 +140,12 @@ def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor, pool
 
 
 def image_fingerprints(images: Any) -> list[bytes]:
-    """Per image: its array bytes, or its file's absolute path, size and modification time (see the module doc)."""
+    """Per image: its array bytes, or its file's absolute path and content digest (see the module doc)."""
     if isinstance(images, np.ndarray):
         return [hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest() for image in images]
-    out = []
-    for path in images:
-        absolute = os.path.abspath(path)
-        try:
-            st = os.stat(absolute)
-            stamp = f"{st.st_size}:{st.st_mtime_ns}"
-        except OSError:
-            stamp = "missing"  # a missing file's failure is cached with its batch, until the file appears
-        out.append(f"{absolute}\0{stamp}".encode("utf-8", "surrogatepass"))
-    return out
+    # A missing file's failure is cached with its batch, until the file appears (its digest then changes).
+    return [os.path.abspath(path).encode("utf-8", "surrogatepass") + b"\0" + digest
+            for path, digest in zip(images, file_digests(images), strict=True)]
 
 
 def describe_preprocess(preprocess: Any) -> str:
@@ -220,6 +216,12 @@ def tower_digest(adapter: Any, tower: str) -> str:
 
 # --- info and clear -----------------------------------------------------------------------------------------
 
+#: The cache's own files: `<kind>/<key[:2]>/<key>.npz`, and the temporary file of a write that was interrupted
+#: (artifacts/atomic.py: `.<key>.npz.<random>.tmp`). Nothing else under the folder is longbench's.
+_ENTRY = re.compile(r"(?P<key>[0-9a-f]{64})\.npz")
+_TEMPORARY = re.compile(r"\.(?P<key>[0-9a-f]{64})\.npz\.[^/]+\.tmp")
+
+
 @dataclass
 class CacheInfo:
     root: Path
@@ -227,18 +229,68 @@ class CacheInfo:
     bytes: dict[str, int]
 
 
+@dataclass
+class Cleared(CacheInfo):
+    #: (file, why) of each cache file that could not be deleted.
+    failed: list[tuple[Path, str]]
+
+
+def own_files(folder: Path, kind: str) -> list[Path]:
+    """The cache's own files of one kind (entries and interrupted writes), never following a link: a symlinked
+    shard folder, or a file whose name the cache never uses, is not the cache's."""
+    found = []
+    for shard in sorted(_entries(folder / kind)):
+        if shard.is_symlink() or not shard.is_dir() or not re.fullmatch(r"[0-9a-f]{2}", shard.name):
+            continue
+        for path in sorted(_entries(shard)):
+            match = _ENTRY.fullmatch(path.name) or _TEMPORARY.fullmatch(path.name)
+            if match and match["key"][:2] == shard.name and not path.is_symlink() and path.is_file():
+                found.append(path)
+    return found
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir()) if folder.is_dir() else []
+    except OSError:
+        return []
+
+
 def cache_info(root: Path | None = None) -> CacheInfo:
-    cache = EmbeddingCache(root)
+    folder = cache_folder(EMBEDDINGS, root)
     files, sizes = {}, {}
     for kind in KINDS:
-        found = list((cache.folder / kind).glob("*/*.npz"))
+        found = own_files(folder, kind)
         files[kind] = len(found)
         sizes[kind] = sum(p.stat().st_size for p in found)
-    return CacheInfo(cache.folder, files, sizes)
+    return CacheInfo(folder, files, sizes)
 
 
-def clear_cache(root: Path | None = None) -> CacheInfo:
-    """Delete the embeddings folder (nothing else under the cache root); returns what was there."""
-    info = cache_info(root)
-    shutil.rmtree(info.root, ignore_errors=True)
-    return info
+def clear_cache(root: Path | None = None) -> Cleared:
+    """Delete the cache's own files (`own_files`) and the folders they leave empty; returns what was really deleted,
+    and what could not be (a read-only or immutable folder). Files longbench never wrote are left alone."""
+    folder = cache_folder(EMBEDDINGS, root)
+    files, sizes = dict.fromkeys(KINDS, 0), dict.fromkeys(KINDS, 0)
+    failed: list[tuple[Path, str]] = []
+    for kind in KINDS:
+        for path in own_files(folder, kind):
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except OSError as exc:
+                failed.append((path, exc.strerror or str(exc)))
+                continue
+            files[kind] += 1
+            sizes[kind] += size
+        for shard in _entries(folder / kind):
+            _remove_if_empty(shard)
+        _remove_if_empty(folder / kind)
+    _remove_if_empty(folder)
+    return Cleared(folder, files, sizes, failed)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    with contextlib.suppress(OSError):  # not empty (someone else's files), or not ours to remove: kept
+        folder.rmdir()

@@ -1,9 +1,17 @@
 """Batching captions and images through an adapter: length-aware text batches, DataLoader image batches, AMP.
 
-Text: captions are sorted by token length and batched. Where the model's `TextSpec` says trimming is exact (causal
-attention pooled at the end token, or masked padding), each batch is cut after its own longest caption: most of a
-248-token context is padding for typical captions. Elsewhere (SigLIP, MobileCLIP-S: bidirectional towers that
-attend padding) every batch is padded to the length the model was trained with. `trim=False` pads everywhere.
+Equal inputs, equal embeddings: each call encodes every distinct input once and maps the rows back, so two equal
+captions (two rows whose token ids are equal: repeated captions, captions equal once cut to the context, or once
+the tokenizer normalised them) or two rows naming one image file (or equal image arrays) get bit-identical
+embeddings. Encoded in different batches they would differ in their last bits, and the exact tie rule of the
+metrics (metrics/retrieval.py) would not apply: a metric would change with --batch-size or --no-trim. The distinct
+inputs keep the order of their first row, so batches form deterministically (the embedding cache relies on it).
+
+Text: distinct captions are sorted by token length and batched. Where the model's `TextSpec` says trimming is
+exact (causal attention pooled at the end token, or masked padding), each batch is cut after its own longest
+caption: most of a 248-token context is padding for typical captions. Elsewhere (SigLIP, MobileCLIP-S:
+bidirectional towers that attend padding) every batch is padded to the length the model was trained with.
+`trim=False` pads everywhere.
 
 Under torchrun each rank encodes its share of these batches and the shares are gathered back in order
 (distributed.py); with one process the group is rank 0 of 1.
@@ -19,10 +27,12 @@ the cache when present (a cached image batch is not decoded at all) and written 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
@@ -49,6 +59,8 @@ from .settings import RunSettings
 
 if TYPE_CHECKING:
     from .data.decoders import Decoder
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -134,10 +146,22 @@ class Encoder:
         self.stage_times[stage] = self.stage_times.get(stage, 0.0) + seconds
 
     def texts(self, texts: Sequence[str], context_length: int | None = None, desc: str = "texts") -> TextEmbeddings:
-        """Embeddings of `texts`, tokenized at the model's context (or a shorter `context_length`)."""
+        """Embeddings of `texts`, tokenized at the model's context (or a shorter `context_length`); each distinct
+        input is encoded once (module doc)."""
         start = time.perf_counter()
-        tokens = self.adapter.tokenize(texts, context_length)
+        strings, string_of_row = distinct(texts, lambda text: text)
+        tokens = self.adapter.tokenize(strings, context_length)
+        inputs, input_of_string = distinct_token_rows(tokens)
         self._add_time("tokenize", time.perf_counter() - start)
+        row_input = input_of_string[string_of_row]
+        out = self._encode_tokens(tokens.select(inputs), desc)[row_input]
+        # On the gathered rows, so every rank (and any later cache) sees the same verdict.
+        require_finite(out, self.adapter.name, "text tower", lambda row: f"caption {row} {excerpt(texts[row])}")
+        return TextEmbeddings(out, tokens.raw_lengths.numpy()[string_of_row], tokens.truncated.numpy()[string_of_row],
+                              context_length or self.adapter.context_length)
+
+    def _encode_tokens(self, tokens: TokenBatch, desc: str) -> np.ndarray:
+        """float32 [N, D] embeddings of every row of `tokens`, in length-sorted batches shared out over the ranks."""
         # Longest first: the first batch shows the peak memory at once, and each batch is cut at its own length.
         order = torch.argsort(tokens.lengths, descending=True, stable=True)
         chunks = list(torch.split(order, self.batch_size))
@@ -150,13 +174,10 @@ class Encoder:
                     for chunk in track(mine, sum(map(len, mine)), f"encode {desc}", self.progress, unit_size=len)]
             return torch.cat([order[:0], *mine]).numpy(), _to_numpy(rows, self.adapter.embed_dim)
 
-        out = np.zeros((len(texts), self.adapter.embed_dim), dtype=np.float32)
+        out = np.zeros((len(tokens), self.adapter.embed_dim), dtype=np.float32)
         for index, vectors in self.group.gather(encode):
             out[index] = vectors
-        # On the gathered rows, so every rank (and any later cache) sees the same verdict.
-        require_finite(out, self.adapter.name, "text tower", lambda row: f"caption {row} {excerpt(texts[row])}")
-        return TextEmbeddings(out, tokens.raw_lengths.numpy(), tokens.truncated.numpy(),
-                              context_length or self.adapter.context_length)
+        return out
 
     @property
     def trims(self) -> bool:
@@ -193,23 +214,26 @@ class Encoder:
                      crop_border: int = 0, desc: str = "images") -> ImageStream:
         """Start decoding `images` (workers begin at once); `collect()` on the result encodes them.
 
-        The batches are the ones one process forms (this rank's share of them): cached ones are read, only the
-        others decoded, so the embeddings are the same whatever the cache held and however many ranks.
+        Each distinct image is decoded and encoded once (module doc). The batches are the ones one process forms
+        (this rank's share of them): cached ones are read, only the others decoded, so the embeddings are the same
+        whatever the cache held and however many ranks.
         """
-        plan = [list(range(s, min(s + self.batch_size, len(images)))) for s in range(0, len(images), self.batch_size)]
+        ids = list(ids) if ids is not None else [str(p) for p in range(len(images))]
+        first, image_of_row = distinct(range(len(images)), lambda row: image_identity(images, row))
+        unique = images[first] if isinstance(images, np.ndarray) else [images[row] for row in first]
+        plan = [list(range(s, min(s + self.batch_size, len(unique)))) for s in range(0, len(unique), self.batch_size)]
         share = self.group.share(len(plan))
         plan = plan[share.start:share.stop]
-        cached, keys = self._cached_image_batches(images, plan, crop_border)
+        cached, keys = self._cached_image_batches(unique, plan, crop_border)
         missing = [chunk for chunk, hit in zip(plan, cached, strict=True) if hit is None]
         workers = resolve_workers(self.settings.workers, sum(map(len, missing)), self.batch_size, self.device)
         self.workers_used = workers
         batches = iter(torch.utils.data.DataLoader(
-            self.decoder.dataset(images, crop_border), batch_sampler=missing, num_workers=workers,
+            self.decoder.dataset(unique, crop_border), batch_sampler=missing, num_workers=workers,
             collate_fn=self.decoder.collate, pin_memory=self.device.type == "cuda",
             prefetch_factor=PREFETCH if workers else None) if missing else ())
-        ids = list(ids) if ids is not None else [str(p) for p in range(len(images))]
-        return ImageStream(self, images, ids, self.skip_bad_images if skip_bad is None else skip_bad, desc,
-                           plan, cached, keys, batches)
+        return ImageStream(self, Rows(images, ids, unique, image_of_row),
+                           self.skip_bad_images if skip_bad is None else skip_bad, desc, plan, cached, keys, batches)
 
     def _cached_image_batches(self, images: Images, plan: list[list[int]],
                               crop_border: int) -> tuple[list[Batch | None], list[str | None]]:
@@ -222,43 +246,66 @@ class Encoder:
         return [self.cache.get("image", key, len(chunk), dim) for key, chunk in zip(keys, plan, strict=True)], keys
 
 
+@dataclass
+class Rows:
+    """The images a caller asked for, and the distinct ones among them that are encoded."""
+
+    images: Images
+    ids: list[str]
+    unique: Images
+    #: int [len(images)]: the index into `unique` of each row's image.
+    image_of_row: np.ndarray
+
+    def name(self, row: int) -> str:
+        return _image_name(self.images, row, self.ids)
+
+
 class ImageStream:
     """Image batches being decoded; `collect` encodes them in order (see the module doc)."""
 
-    def __init__(self, encoder: Encoder, images: Images, ids: list[str], skip: bool, desc: str,
+    def __init__(self, encoder: Encoder, rows: Rows, skip: bool, desc: str,
                  plan: list[list[int]], cached: list[Batch | None], keys: list[str | None], batches):
-        self.encoder, self.images, self.ids, self.skip, self.desc = encoder, images, ids, skip, desc
+        self.encoder, self.rows, self.skip, self.desc = encoder, rows, skip, desc
         self.plan, self.cached, self.keys, self.batches = plan, cached, keys, batches
 
     def collect(self) -> ImageEmbeddings:
-        enc = self.encoder
+        enc, rows = self.encoder, self.rows
 
-        def encode() -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
-            vectors, kept, skipped = [], [], []
+        def encode() -> tuple[list[np.ndarray], list[np.ndarray], list[tuple[int, str]]]:
+            vectors, kept, failed = [], [], []
             for b, chunk in track(list(enumerate(self.plan)), sum(map(len, self.plan)), f"encode {self.desc}",
                                   enc.progress, unit_size=lambda item: len(item[1])):
-                rows, kept_here, failures = self._batch(b, chunk[0])
+                found, kept_here, failures = self._batch(b, chunk[0])
                 for position, reason in failures:
-                    name = _image_name(self.images, chunk[position], self.ids)
                     if not self.skip:
-                        raise DataError(f"cannot decode image {name} ({reason}){enc.skip_hint}")
-                    skipped.append(f"{name}: {reason}")
-                vectors.append(rows)
+                        row = int(np.argmax(rows.image_of_row == chunk[position]))
+                        raise DataError(f"cannot decode image {rows.name(row)} ({reason}){enc.skip_hint}")
+                    failed.append((chunk[position], reason))
+                vectors.append(found)
                 kept.append(kept_here + chunk[0])
             # Device tensors until here (without a cache): one transfer at the end, no per-batch synchronisation.
-            return [_to_numpy(vectors, enc.adapter.embed_dim)], kept, skipped
+            return [_to_numpy(vectors, enc.adapter.embed_dim)], kept, failed
 
-        vectors, kept, skipped = ([item for part in parts for item in part]
-                                  for parts in zip(*enc.group.gather(encode), strict=True))
-        dim = enc.adapter.embed_dim
-        result = ImageEmbeddings(np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
-                                 np.concatenate(kept) if kept else np.zeros(0, np.int64), skipped)
-        if skipped and not len(result.kept):  # batches of failures still add (empty) rows: count the images
-            raise DataError(f"{self.desc}: no images left to evaluate: all {len(skipped)} failed to decode "
-                            f"(first: {skipped[0]})")
+        vectors, kept, failed = ([item for part in parts for item in part]
+                                 for parts in zip(*enc.group.gather(encode), strict=True))
+        result = self._rows(np.concatenate(vectors) if vectors else np.zeros((0, enc.adapter.embed_dim), np.float32),
+                            np.concatenate(kept) if kept else np.zeros(0, np.int64), dict(failed))
+        if result.skipped and not len(result.kept):  # batches of failures still add (empty) rows: count the images
+            raise DataError(f"{self.desc}: no images left to evaluate: all {len(result.skipped)} failed to decode "
+                            f"(first: {result.skipped[0]})")
         require_finite(result.vectors, enc.adapter.name, "image tower",
-                       lambda row: f"image {_image_name(self.images, int(result.kept[row]), self.ids)}")
+                       lambda row: f"image {rows.name(int(result.kept[row]))}")
         return result
+
+    def _rows(self, vectors: np.ndarray, kept: np.ndarray, failed: dict[int, str]) -> ImageEmbeddings:
+        """The distinct images' embeddings mapped back to the caller's rows (each row gets its image's)."""
+        position = np.full(len(self.rows.unique), -1, dtype=np.int64)
+        position[kept] = np.arange(len(kept))
+        of_row = position[self.rows.image_of_row]
+        rows = np.flatnonzero(of_row >= 0)
+        skipped = [f"{self.rows.name(int(row))}: {failed[int(self.rows.image_of_row[row])]}"
+                   for row in np.flatnonzero(of_row < 0)]
+        return ImageEmbeddings(vectors[of_row[rows]], rows.astype(np.int64), skipped)
 
     def _batch(self, b: int, start: int) -> tuple[torch.Tensor, np.ndarray, list[tuple[int, str]]]:
         """Batch b's (embeddings, kept positions, failures) relative to its first image `start`: from the cache, or
@@ -302,3 +349,32 @@ def _to_numpy(rows: list[torch.Tensor], dim: int) -> np.ndarray:
 
 def _image_name(images: Images, index: int, ids: Sequence[str]) -> str:
     return str(images[index]) if not isinstance(images, np.ndarray) else f"#{index} ({ids[index]})"
+
+
+def distinct(items: Iterable[T], key: Callable[[T], Hashable]) -> tuple[list[T], np.ndarray]:
+    """The items of distinct keys in order of first appearance, and per item the index of its key's first item."""
+    index: dict[Hashable, int] = {}
+    first: list[T] = []
+    inverse = []
+    for item in items:
+        k = key(item)
+        if k not in index:
+            index[k] = len(first)
+            first.append(item)
+        inverse.append(index[k])
+    return first, np.asarray(inverse, dtype=np.int64)
+
+
+def distinct_token_rows(tokens: TokenBatch) -> tuple[list[int], np.ndarray]:
+    """The rows of `tokens` with distinct input to the text tower (kept ids, and pooled span where a model has
+    one), in order of first appearance, and per row the index of its first equal row."""
+    ids, lengths = tokens.ids.cpu().numpy(), tokens.lengths.cpu().numpy()
+    pool = tokens.pool_lengths.cpu().numpy() if tokens.pool_lengths is not None else np.zeros_like(lengths)
+    return distinct(range(len(ids)), lambda row: (ids[row, :lengths[row]].tobytes(), int(pool[row])))
+
+
+def image_identity(images: Images, row: int) -> Hashable:
+    """What makes two rows one image: the file's real path (links resolved), or the array's bytes (a digest)."""
+    if isinstance(images, np.ndarray):
+        return hashlib.blake2b(np.ascontiguousarray(images[row]).tobytes(), digest_size=16).digest()
+    return os.path.realpath(images[row])

@@ -1,6 +1,6 @@
 """The effective-length probe: R@1 of 1:1 long-caption retrieval as captions are cut to N tokens or N words.
 
-docs/protocols.md, Effective text length: the Long-CLIP paper says CLIP's effective text length is under 20
+docs/protocols.md, "Effective text length": the Long-CLIP paper says CLIP's effective text length is under 20
 tokens; a token-level replication found R@1 still rising past 20. The two disagree partly on the unit, so the
 probe says which it used:
 
@@ -33,14 +33,16 @@ import numpy as np
 
 from .adapters import ImageTextModel
 from .adapters.core.scoring import scoring_of
+from .artifacts.outputs import check_output_file
 from .artifacts.probes import UNITS, ProbeResult, probe_paths
 from .datasets import LoadOptions, RetrievalDataset
+from .distributed import current
 from .encode import Encoder, TextEmbeddings
 from .errors import DataError
 from .evaluators.retrieval import drop_captions_of_skipped
 from .metrics.registry import DIRECTIONS, recall_name
 from .metrics.retrieval import RetrievalRanks, check_index, hits, recall_metrics, retrieval_ranks
-from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder
+from .runner import ModelSpec, RunConfig, environment, load_beside_model, make_encoder, task_warnings
 from .tasks import Task, get_task
 
 #: Plateau and the plot speak of gains "per 10 units" (tokens or words).
@@ -184,7 +186,10 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
     task = get_task(task) if isinstance(task, str) else task
     dataset, (adapter, model_seconds) = load_beside_model(lambda: load_one_to_one(task, config),
                                                           ModelSpec(model, checkpoint, label), config)
-    probe_paths(config.output, adapter.name, task.meta.name, unit)  # a model name that cannot name a folder fails now
+    files = probe_paths(config.output, adapter.name, task.meta.name, unit)  # a model name that cannot name a folder
+    if current().main:  # rank 0 writes them: each can be written where it goes, checked before any encoding
+        for path in (files.json, files.csv, files.png):
+            check_output_file(path, "probe file")
     context = adapter.context_length
     chosen = check_lengths(lengths, unit, context, adapter.name) if lengths is not None else None
     encoder = make_encoder(adapter, config)
@@ -222,7 +227,7 @@ def probe(model: str | ImageTextModel | None, task: str | Task, config: RunConfi
         points=points, full=full, settings=_settings(config, encoder, lengths, samples),
         environment=environment(encoder),
         n_images=len(images.kept), n_texts=len(texts), fingerprint=dataset.fingerprint, timings=timings,
-        skipped=[*dataset.skipped, *images.skipped], **summary)
+        skipped=[*dataset.skipped, *images.skipped], warnings=task_warnings(task, dataset), **summary)
 
 
 def _summarise(lengths: list[int], points: list[dict[str, float]], full: dict[str, float],

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .data.paths import require_regular_file
 from .errors import DataError, UnknownNameError
 from .registry import Registry
 
@@ -164,6 +165,7 @@ def _from_file(path: Path, task_name: str, classnames: list[str], default: str) 
 
 
 def _read_json(path: Path) -> object:
+    require_regular_file(path, "--templates")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -25,7 +25,7 @@ import torch
 
 from . import __version__
 from .adapters import ImageTextModel
-from .artifacts.outputs import check_output_folder
+from .artifacts.outputs import check_output_file, check_output_folder
 from .artifacts.results import Result, TaskInfo, read_result
 from .artifacts.store import (
     Measurement,
@@ -34,14 +34,14 @@ from .artifacts.store import (
     result_path,
     store_result,
 )
-from .cache_home import CLASSIFIERS, cache_folder, cache_home_source
+from .cache_home import CLASSIFIERS, EMBEDDINGS, cache_folder, cache_home_source
 from .data.loader import parse_count
 from .datasets import ClassificationDataset, Dataset, LoadOptions
 from .deferred_model import load_remembered, weights_seconds
 from .distributed import current, join
 from .embedding_cache import EmbeddingCache
 from .encode import Encoder
-from .errors import DataError
+from .errors import DataError, OutputError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .finite import require_finite_metrics
 from .metrics.bootstrap import check_bootstrap
@@ -267,14 +267,29 @@ def check_outputs(adapter: ImageTextModel, loaded: Sequence[tuple[Task, Dataset]
     """Every file this run will write can be written where it belongs (OutputError otherwise), before encoding."""
     for task, dataset in loaded:
         path = result_path(config.output, adapter.name, task.meta.name)
+        # Not a folder or a FIFO (which --overwrite could not replace), in a folder this process can write in.
+        check_output_file(path, "result file")
         check_replaceable(path, Measurement.planned(adapter.provenance, task.meta, dataset), config.overwrite)
-    if any(task.meta.kind == "classification" for task, _ in loaded):
-        what = f"classifier cache ({cache_home_source(config.cache_dir)})"
-        check_output_folder(cache_folder(CLASSIFIERS, config.cache_dir), what)
+    if config.cache and any(task.meta.kind == "classification" for task, _ in loaded):
+        check_cache_folder(CLASSIFIERS, config.cache_dir)
+
+
+def check_cache_folder(kind: str, cache_dir: Path | None) -> None:
+    """OutputError unless the cache folder of `kind` can be written, with the way to run without it."""
+    try:
+        check_output_folder(cache_folder(kind, cache_dir), f"{kind} cache ({cache_home_source(cache_dir)})")
+    except OutputError as exc:
+        raise OutputError(f"{exc}; pass --no-cache to run without the cache") from None
 
 
 def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
-    """The encoder `config` describes, on this rank's device and in its group (one process: rank 0 of 1)."""
+    """The encoder `config` describes, on this rank's device and in its group (one process: rank 0 of 1).
+
+    Its embedding cache is checked here, before any encoding (every rank writes its own batches): a read-only
+    --cache-dir, or a file given as one, would otherwise fail after the first encoded batch.
+    """
+    if config.cache:
+        check_cache_folder(EMBEDDINGS, config.cache_dir)
     device = resolve_device(config.device)
     group = join(device)
     settings = RunSettings.resolve(group.place(device), config.precision, config.batch_size, config.workers,
@@ -319,12 +334,17 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
         n_texts=None if classification else len(dataset.texts) - evaluation.counts["captions_of_skipped_images"],
         n_classes=len(dataset.classnames) if classification else None,
         fingerprint=dataset.fingerprint, limit=config.limit, prompts=evaluation.prompts,
-        warnings=[*dataset.warnings, *([meta.warning] if meta.warning else []), *evaluation.warnings],
+        warnings=[*task_warnings(task, dataset), *evaluation.warnings],
         counts={**dataset.counts, **evaluation.counts}, skipped=skipped)
     return Result(model=adapter.provenance, task=info, metrics=evaluation.metrics,
                   environment=environment(encoder), timings=evaluation.timings, ci=evaluation.ci,
                   bootstrap={"samples": config.bootstrap, "seed": config.seed} if config.bootstrap else None,
                   truncation=evaluation.truncation, by_length=evaluation.by_length)
+
+
+def task_warnings(task: Task, dataset: Dataset) -> list[str]:
+    """What a result (or a probe) warns about its data: the loader's warnings, then the task's own."""
+    return [*dataset.warnings, *([task.meta.warning] if task.meta.warning else [])]
 
 
 def environment(encoder: Encoder) -> dict[str, str | int | None]:

@@ -1,7 +1,8 @@
 """How much of a task's text a 77- or 248-token model sees: the share of captions over each limit.
 
-Measured from the task's files when they are at hand (CLIP BPE tokens, SOT and EOT counted), else the figure the
-research notes published for the real files (`TaskMeta.truncation_profile`), labelled as such.
+Measured from the task's files when they are at hand (CLIP BPE tokens, SOT and EOT counted), else the figure
+published for the released files (`TaskMeta.truncation_profile`; where each was counted: docs/tasks.md), labelled
+as such.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ LIMITS = (77, 248)
 class TruncationProfile:
     #: Share of captions longer than 77 and than 248 tokens, or None when unknown.
     over: tuple[float, float] | None
-    source: Literal["measured", "research note", "unknown"]
+    source: Literal["measured", "published", "unknown"]
     #: Captions counted (measured profiles only).
     n_texts: int = 0
 
@@ -46,5 +47,5 @@ def truncation_profile(task: Task, root: Path | None = None) -> TruncationProfil
             over = tuple(sum(n > limit for n in lengths) / len(lengths) for limit in LIMITS)
             return TruncationProfile((over[0], over[1]), "measured", len(lengths))
     if task.meta.truncation_profile is not None:
-        return TruncationProfile(task.meta.truncation_profile, "research note")
+        return TruncationProfile(task.meta.truncation_profile, "published")
     return TruncationProfile(None, "unknown")

@@ -13,7 +13,7 @@ import pkgutil
 from collections.abc import Callable
 from importlib.metadata import entry_points
 
-from longbench.errors import UnknownNameError
+from longbench.errors import DataError, UnknownNameError
 from longbench.registry import Registry
 
 from .base import Task, TaskMeta, TaskStatus
@@ -84,7 +84,10 @@ def resolve_tasks(spec: str) -> list[Task]:
             msg = TASKS.unknown_message(part).split(" (known:")[0]
             raise UnknownNameError(f"{msg} (known tasks and groups: {', '.join(known)})")
         for task in found:
-            tasks.setdefault(task.meta.name, task)
+            kept = tasks.setdefault(task.meta.name, task)
+            if kept.meta != task.meta:  # two sources of one name: the second would be dropped, its result never made
+                raise DataError(f"{kept.meta.source} and {task.meta.source} would both be filed as "
+                                       f"{task.meta.name!r} (results are named after the file); rename one of them")
     if not tasks:
         raise UnknownNameError(f"no task named in {spec!r}")
     return list(tasks.values())

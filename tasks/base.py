@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
 
+from longbench.data.paths import is_data_file
 from longbench.datasets import Dataset, LoadOptions
 from longbench.errors import DataError
 
@@ -71,10 +72,10 @@ class Task(ABC):
     def root(self, data_root: Path | None, overrides: dict[str, Path] | None = None) -> Path:
         """The task's folder: an explicit `--root name=PATH` wins over `<data-root>/<subdir>`."""
         if overrides and self.meta.name in overrides:
-            return Path(overrides[self.meta.name])
+            return Path(overrides[self.meta.name]).expanduser()
         if data_root is None:
             raise DataError(f"{self.meta.name}: no --data-root given and no --root {self.meta.name}=PATH")
-        return Path(data_root) / self.meta.subdir
+        return Path(data_root).expanduser() / self.meta.subdir
 
     @abstractmethod
     def load(self, root: Path, options: LoadOptions) -> Dataset:
@@ -96,6 +97,14 @@ class Task(ABC):
         except Exception as exc:  # noqa: BLE001 -- a listing must list; the reason is shown in the row
             reason = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
             return TaskStatus("incomplete", Path(root), expected=self.meta.expected, detail=f"cannot check: {reason}")
+
+    def data_file(self, root: Path, relative: str) -> Path:
+        """`root/relative` when it is a regular file inside `root`; the layout's "not found" error when nothing is
+        there, and a one-line refusal naming it when it is a folder, a FIFO or a symlink leading out (paths.py)."""
+        path = root / relative
+        if not is_data_file(path, root):
+            raise self.missing(root, relative)
+        return path
 
     def missing(self, root: Path, what: str) -> DataError:
         """The one-line error for a missing file or folder: what was expected and where to get it."""

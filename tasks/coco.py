@@ -25,7 +25,7 @@ KARPATHY = "dataset_coco.json"
 def _val2017_items(task: Task, root: Path, path: Path, notes: Notes) -> list[Item]:
     """Every listed image sorted by id (torchvision's CocoCaptions order), captions in annotation order."""
     source = f"{task.meta.name}: {path}"
-    data = read_json(path, task.meta.name)
+    data = read_json(path, task.meta.name, root)
     if not isinstance(data, dict) or not isinstance(data.get("images"), list) \
             or not isinstance(data.get("annotations"), list):
         raise DataError(f"{source}: expected a COCO captions file with 'images' and 'annotations' lists")

@@ -8,17 +8,16 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import ClassVar
 
 from longbench.data.paths import safe_join
 from longbench.datasets import LoadOptions, RetrievalDataset
-from longbench.errors import DataError
 
 from . import dci_files, register_task
 from .base import Task, TaskMeta, TaskStatus
 from .caption_text import lotlip_caption
+from .csv_files import read_csv
 from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
 
 _ALL = ("long_retrieval_all",)
@@ -46,7 +45,7 @@ class _DciTask(Task):
 
     def _items(self, root: Path, records: list[dci_files.Record], captions: list[str]) -> list[Item]:
         return [Item(r.path.name.removesuffix("-data.json"),
-                     dci_files.photo(root, r.image, f"{self.meta.name}: {r.path}"), [caption])
+                     dci_files.photo(root, r.image, f"{self.meta.name}: {r.path}"), [caption], where=r.path.name)
                 for r, caption in zip(records, captions, strict=True)]
 
 
@@ -64,12 +63,10 @@ class Dci(_DciTask):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        if not (root / dci_files.SPLITS).is_file():
-            raise self.missing(root, dci_files.SPLITS)
-        files = dci_files.split_files(self.meta.name, root)
+        files = dci_files.split_files(self.meta.name, root, self.data_file(root, dci_files.SPLITS))
         files = files[: options.limit] if options.limit is not None else files
         where = f"{self.meta.name}: {dci_files.SPLITS}"
-        records = [dci_files.read_record(self.meta.name, safe_join(root / dci_files.ANNOTATIONS, f, where))
+        records = [dci_files.read_record(self.meta.name, root, safe_join(root / dci_files.ANNOTATIONS, f, where))
                    for f in files]
         captions = [lotlip_caption(f"{r.short}\n{r.extra}") for r in records]
         return build_dataset(self, root, self._items(root, records, captions), options)
@@ -93,16 +90,15 @@ class _ExtraCaption(_DciTask):
         for path in dci_files.annotation_files(root):
             if options.limit is not None and len(records) == options.limit:
                 break  # the files after the first N kept are never parsed (they carry large masks)
-            record = dci_files.read_record(self.meta.name, path)
+            record = dci_files.read_record(self.meta.name, root, path)
             if not record.extra:
                 empty.append(record)
                 if self.skip_empty:
                     continue
             records.append(record)
         notes.counts["empty_extra_captions"] = len(empty)
-        if empty:
-            what = "skipped, as TULIP does" if self.skip_empty else "kept as empty text, as FG-CLIP does"
-            notes.warnings.append(f"{self.meta.name}: {len(empty)} empty extra_caption(s) {what}: "
+        if empty and self.skip_empty:  # kept ones are counted and warned about with every task's (build_dataset)
+            notes.warnings.append(f"{self.meta.name}: {len(empty)} empty extra_caption(s) skipped, as TULIP does: "
                                   + ", ".join(r.path.name for r in empty[:5]))
         captions = [r.extra.lower() if self.lower else r.extra for r in records]
         return build_dataset(self, root, self._items(root, records, captions), options, notes)
@@ -130,22 +126,12 @@ class DciLong(_ExtraCaption):
         return super().load(root, options)
 
     def _load_csv(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / dci_files.LONG_CSV
-        try:
-            with path.open(encoding="utf-8", newline="") as f:
-                rows = list(csv.DictReader(f, delimiter="\t"))
-        except (UnicodeDecodeError, csv.Error) as err:
-            raise DataError(f"{self.meta.name}: {path} is not a readable UTF-8 tab-separated file ({err})") from None
-        if rows and not {"filepath", "title"} <= set(rows[0]):
-            raise DataError(f"{self.meta.name}: {path}: expected the columns 'filepath' and 'title' (tab-separated), "
-                            f"found {', '.join(map(str, rows[0]))}")
+        path = self.data_file(root, dci_files.LONG_CSV)
         items = []
-        for number, row in enumerate(rows, 2):
+        for number, row in read_csv(path, f"{self.meta.name}: {path}", "\t", ("filepath", "title")):
             where = f"{self.meta.name}: {path}: line {number}"
-            if row["filepath"] is None or row["title"] is None:
-                raise DataError(f"{where}: expected 2 tab-separated fields")
             items.append(Item(Path(row["filepath"]).stem, dci_files.photo(root, row["filepath"], where),
-                              [row["title"]]))
+                              [row["title"]], where=f"{path.name} line {number}"))
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:

@@ -41,11 +41,9 @@ class Record:
     extra: str
 
 
-def read_record(name: str, path: Path) -> Record:
+def read_record(name: str, root: Path, path: Path) -> Record:
     where = f"{name}: {path}"
-    if not path.is_file():
-        raise DataError(f"{where}: annotation file not found")
-    data = read_json(path, name)
+    data = read_json(path, name, root)
     if not isinstance(data, dict):
         raise DataError(f"{where}: expected a JSON object (a DCI annotation)")
     return Record(path, string_field(data, "image", where), string_field(data, "short_caption", where),
@@ -56,14 +54,21 @@ def photo(root: Path, image: str, where: str) -> Path:
     return safe_join(root / PHOTOS, image, where)
 
 
-def split_files(name: str, root: Path) -> list[str]:
-    """Every file named in splits.json, split after split in file order (train, valid, test), as LoTLIP reads it."""
-    path = root / SPLITS
-    data = read_json(path, name)
+def split_files(name: str, root: Path, path: Path) -> list[str]:
+    """Every file named in splits.json (at `path`), split after split in file order (train, valid, test), as LoTLIP
+    reads it."""
+    data = read_json(path, name, root)
     if not isinstance(data, dict) or not all(isinstance(v, list) and all(isinstance(f, str) for f in v)
                                              for v in data.values()):
         raise DataError(f"{name}: {path}: expected a JSON object of split name -> list of annotation file names")
-    return [file for files in data.values() for file in files]
+    split_of: dict[str, str] = {}
+    for split, files in data.items():
+        for file in files:
+            if file in split_of:
+                raise DataError(f"{name}: {path}: {file} is listed twice (in {split_of[file]!r} and {split!r}); "
+                                "each annotation file must be listed once")
+            split_of[file] = split
+    return list(split_of)
 
 
 def annotation_files(root: Path) -> list[Path]:

@@ -71,17 +71,15 @@ class Docci(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / DESCRIPTIONS
-        if not path.is_file():
-            raise self.missing(root, DESCRIPTIONS)
+        path = self.data_file(root, DESCRIPTIONS)
         items = []
-        for number, row in enumerate(read_jsonl(path, self.meta.name), 1):
+        for number, row in enumerate(read_jsonl(path, self.meta.name, root), 1):
             where = f"{self.meta.name}: {path}: record {number}"
             if string_field(row, "split", where) != "test":
                 continue
             image = string_field(row, "image_file", where)
             items.append(Item(Path(image).stem, safe_join(root / "images", image, where),
-                              [string_field(row, "description", where).strip()]))
+                              [string_field(row, "description", where).strip()], where=f"{path.name} record {number}"))
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:
@@ -122,10 +120,8 @@ class DocciFineGrained(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / FINE_GRAINED
-        if not path.is_file():
-            raise self.missing(root, FINE_GRAINED)
-        items = flair_items(self, path, lambda image, where: safe_join(root / "images", image, where))
+        path = self.data_file(root, FINE_GRAINED)
+        items = flair_items(self, root, path, lambda image, where: safe_join(root / "images", image, where))
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:

@@ -10,7 +10,6 @@ from abc import abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from longbench.data.paths import is_data_file
 from longbench.datasets import LoadOptions, RetrievalDataset
 
 from .base import Task, TaskStatus
@@ -32,9 +31,7 @@ class FirstCaptionsTask(Task):
         """Every image of the annotation file at `path` with all its captions, in the protocol's order."""
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / self.annotations
-        if not is_data_file(path, root):
-            raise self.missing(root, self.annotations)
+        path = self.data_file(root, self.annotations)
         notes = Notes()
         items = first_captions(self, self.items(root, path, notes), self.captions_per_image, notes)
         return build_dataset(self, root, items, options, notes)

@@ -56,8 +56,13 @@ class Flickr30k(KarpathyTask):
 
 
 def _token_items(task: Task, root: Path, path: Path) -> list[Item]:
-    """Images in order of first appearance in the token file, captions in file order."""
+    """Images in order of first appearance in the token file, captions in file order.
+
+    Each `NAME#n` names one caption slot: a slot listed twice (an image's block repeated further down, say) is a
+    duplicate entry, refused rather than merged silently into that image's captions.
+    """
     captions: dict[str, list[str]] = {}
+    slots: dict[tuple[str, str], int] = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as err:
@@ -66,10 +71,15 @@ def _token_items(task: Task, root: Path, path: Path) -> list[Item]:
         if not line.strip():
             continue
         match = _TOKEN_LINE.match(line)
+        where = f"{task.meta.name}: {path} line {number}"
         if not match:
-            raise DataError(f"{task.meta.name}: {path} line {number}: expected 'NAME.jpg#n<TAB>caption', "
-                            f"found {line[:60]!r}")
-        captions.setdefault(match.group(1), []).append(one_line(match.group(3)))
+            raise DataError(f"{where}: expected 'NAME.jpg#n<TAB>caption', found {line[:60]!r}")
+        name, slot, text = match.groups()
+        if (name, slot) in slots:
+            raise DataError(f"{where}: {name}#{slot} is listed again (first at line {slots[name, slot]}); each "
+                            "caption of each image must be listed once")
+        slots[name, slot] = number
+        captions.setdefault(name, []).append(one_line(text))
     source = f"{task.meta.name}: {path}"
     return [Item(Path(name).stem, safe_join(root / IMAGES, name, source), texts) for name, texts in captions.items()]
 

@@ -89,14 +89,11 @@ class Iiw(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        for subset, _ in SUBSETS:
-            if not (root / subset / "data.jsonl").is_file():
-                raise self.missing(root, f"{subset}/data.jsonl")
+        paths = [self.data_file(root, f"{subset}/data.jsonl") for subset, _ in SUBSETS]
         notes = Notes()
         items = []
-        for subset, folder in SUBSETS:
-            path = root / subset / "data.jsonl"
-            for number, row in enumerate(read_jsonl(path, self.meta.name), 1):
+        for (subset, folder), path in zip(SUBSETS, paths, strict=True):
+            for number, row in enumerate(read_jsonl(path, self.meta.name, root), 1):
                 where = f"{self.meta.name}: {path}: line {number}"
                 name = row.get("image", row.get("image/key"))
                 if not isinstance(name, str) or not isinstance(row.get("IIW"), str):
@@ -105,7 +102,7 @@ class Iiw(Task):
                 image, fallback = iiw_image(root / folder, name, where)
                 notes.counts["train_name_fallbacks"] = notes.counts.get("train_name_fallbacks", 0) + fallback
                 items.append(Item(f"{folder}/{Path(name).stem}", image, [lotlip_caption(row["IIW"])],
-                                  _hint(name, row.get("ex_id"))))
+                                  _hint(name, row.get("ex_id")), where=f"{subset}/data.jsonl line {number}"))
         return build_dataset(self, root, items, options, notes)
 
     def status(self, root: Path) -> TaskStatus:
@@ -143,10 +140,8 @@ class IiwFineGrained(Task):
     )
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / FINE_GRAINED
-        if not path.is_file():
-            raise self.missing(root, FINE_GRAINED)
-        items = flair_items(self, path, lambda image, where: iiw_image(root, image, where)[0])
+        path = self.data_file(root, FINE_GRAINED)
+        items = flair_items(self, root, path, lambda image, where: iiw_image(root, image, where)[0])
         return build_dataset(self, root, items, options)
 
     def status(self, root: Path) -> TaskStatus:

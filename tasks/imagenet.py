@@ -96,7 +96,7 @@ class ImageNet(Task):
             classnames=imagenet_classnames(),
             class_ids=list(imagenet_wnids()),
             image_ids=image_ids,
-            fingerprint=fingerprint(images, labels=label_array, root=val),
+            fingerprint=lambda: fingerprint(images, labels=label_array, root=val),
             counts={"classes_present": int(len(np.unique(label_array)))},
             task=self.meta.name,
         )

@@ -1,6 +1,7 @@
 """Reading the JSON annotation files of the tasks: whole files, JSON lines, the head of a huge list, string fields.
 
-Every failure is a DataError naming the task and the file. Registers nothing.
+Each reader opens only a regular file inside the task's root (data/paths.py: no FIFO, no symlink leading out);
+every failure is a DataError naming the task and the file. Registers nothing.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from longbench.data.paths import require_data_file
 from longbench.errors import DataError
 
 
-def read_json(path: Path, name: str) -> Any:
+def read_json(path: Path, name: str, root: Path) -> Any:
+    require_data_file(path, root, name)
     try:
         with path.open(encoding="utf-8") as f:
             return json.load(f)
@@ -22,8 +25,9 @@ def read_json(path: Path, name: str) -> Any:
         raise DataError(f"{name}: {path} is not valid UTF-8 JSON ({err})") from None
 
 
-def read_jsonl(path: Path, name: str) -> list[dict[str, Any]]:
+def read_jsonl(path: Path, name: str, root: Path) -> list[dict[str, Any]]:
     """Every non-blank line of a JSON-lines file as an object; a bad line is a DataError naming its number."""
+    require_data_file(path, root, name)
     rows = []
     try:
         with path.open(encoding="utf-8") as f:
@@ -54,11 +58,12 @@ def string_field(row: dict[str, Any], key: str, where: str) -> str:
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 
 
-def json_list_head(path: Path, n: int, name: str, chunk_size: int = 1 << 20) -> list[Any]:
+def json_list_head(path: Path, n: int, name: str, root: Path, chunk_size: int = 1 << 20) -> list[Any]:
     """The first `n` elements of a JSON list, decoded with the stdlib without reading the rest of the file.
 
     The ShareGPT4V file is ~1.5 GB; reading only its head keeps the 1k/10k tasks (and `status`) fast.
     """
+    require_data_file(path, root, name)
     return list(_iter_json_list(path, name, chunk_size, n))
 
 

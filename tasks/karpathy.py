@@ -45,7 +45,7 @@ def karpathy_items(task: Task, root: Path, annotations: Path, image_folder: str 
     None (dataset_coco.json names val2014/train2014 per image).
     """
     source = f"{task.meta.name}: {annotations}"
-    data = read_json(annotations, task.meta.name)
+    data = read_json(annotations, task.meta.name, root)
     entries = data.get("images") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise DataError(f"{source}: expected a JSON object with an 'images' list (Karpathy format)")

@@ -80,7 +80,7 @@ class ObjectNet(Task):
             classnames=names,
             class_ids=folders,
             image_ids=image_ids,
-            fingerprint=fingerprint(images, labels=label_array, root=images_dir),
+            fingerprint=lambda: fingerprint(images, labels=label_array, root=images_dir),
             warnings=warnings,
             counts={"missing_class_folders": len(missing)},
             task=self.meta.name,

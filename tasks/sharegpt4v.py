@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from longbench.data.paths import is_data_file, safe_join
+from longbench.data.paths import safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -61,18 +61,16 @@ class _ShareGPT4V(Task):
     entries: ClassVar[int]
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
-        path = root / ANNOTATIONS
-        if not is_data_file(path, root):
-            raise self.missing(root, ANNOTATIONS)
+        path = self.data_file(root, ANNOTATIONS)
         source = f"{self.meta.name}: {path}"
         n = min(self.entries, options.limit or self.entries)
         items = []
-        for index, entry in enumerate(json_list_head(path, n, self.meta.name)):
+        for index, entry in enumerate(json_list_head(path, n, self.meta.name, root)):
             caption = _caption(entry, index, source)
             image = entry.get("image")
             image_path = safe_join(root / "data", image, f"{source}: entry {index}")
             items.append(Item(str(image), image_path, [caption]))
-        return build_dataset(self, root, items, options, _repeats(items, self.meta.name))
+        return build_dataset(self, root, items, options, _repeats(items, self.meta.name), repeats_counted=True)
 
     def status(self, root: Path) -> TaskStatus:
         return status_by_loading(self, root, [ANNOTATIONS])

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from longbench.errors import DataError
+
 
 def stem_key(stem: str) -> tuple[int, int, str]:
     """Numeric stems in numeric order (1, 2, ..., 10), then any other stems in string order."""
@@ -26,8 +28,18 @@ class StemPairs:
 
 
 def pair_by_stem(images: Iterable[Path], captions: Iterable[Path]) -> StemPairs:
-    """Image and caption files by stem; of two files of one side sharing a stem, the later one is kept."""
-    by_image = {p.stem: p for p in images}
-    by_caption = {p.stem: p for p in captions}
+    """Image and caption files by stem; two files of one side sharing a stem (1.jpg and 1.png) are refused, naming
+    both: which one goes with 1.txt would be a guess."""
+    by_image, by_caption = _by_stem(images, "image"), _by_stem(captions, "caption")
     return StemPairs(by_image, by_caption, sorted(by_image.keys() & by_caption.keys(), key=stem_key),
                      sorted(by_image.keys() ^ by_caption.keys(), key=stem_key))
+
+
+def _by_stem(files: Iterable[Path], side: str) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in sorted(files):
+        other = found.setdefault(path.stem, path)
+        if other != path:
+            raise DataError(f"{other} and {path.name} are both {side} files of the stem {path.stem!r}; keep one "
+                            "(each stem pairs one image with one caption)")
+    return found

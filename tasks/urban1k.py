@@ -53,13 +53,9 @@ class _Urban(Task):
             notes.warnings.append(f"{name}: skipped unpaired stem {stem}: {has}")
         # Captions are read only for the images kept by `limit`.
         stems = pairs.paired[: options.limit] if options.limit is not None else pairs.paired
-        items = [Item(stem, pairs.images[stem], [_read_caption(pairs.captions[stem], root, name)]) for stem in stems]
-        empty = [item.image_id for item in items if not item.captions[0]]
-        notes.counts["empty_captions"] = len(empty)
+        items = [Item(stem, pairs.images[stem], [_read_caption(pairs.captions[stem], root, name)],
+                      where=f"caption/{stem}.txt") for stem in stems]
         notes.counts["unpaired_files"] = len(pairs.unpaired)
-        if empty:
-            notes.warnings.append(f"{name}: {len(empty)} empty caption file(s) kept as empty text: "
-                                  + ", ".join(f"caption/{stem}.txt" for stem in empty))
         data = build_dataset(self, root, items, options, notes)
         data.skipped[:0] = pairs.unpaired
         return data

@@ -1,15 +1,19 @@
 """Your own caption data as a retrieval task, without writing a plugin: `jsonl:PATH`, `csv:PATH`, `folder:PATH`.
 
-- `jsonl:data.jsonl`: one JSON object per line, `{"image": "rel/path.jpg", "caption": "..."}` (or `"captions": [...]`).
+- `jsonl:data.jsonl`: one JSON object per line, `{"image": "rel/path.jpg", "caption": "..."}` (or `"captions": [...]`,
+  never both).
 - `csv:data.csv`: a header with `image` and `caption` columns (`.tsv`: tab-separated); quoted fields may hold
-  newlines.
-- `folder:DIR`: images and same-name `.txt` captions, either side by side or in `image/` and `caption/` (Urban1k).
+  newlines and separators. A row with more or fewer fields than the header, a quote never closed or a column named
+  twice is refused, naming the line (csv_files.py).
+- `folder:DIR`: images and same-name `.txt` captions, either side by side or in `image/` and `caption/` (Urban1k);
+  two images of one stem (`1.jpg`, `1.png`) are refused.
 
 Several rows may name one image: its captions are grouped (I2T then scores a hit if any of them is in the top K).
 Images keep the order of their first row. Image paths are relative to the annotation file's folder and must stay
 inside it. A caption that is empty after stripping is dropped and counted (an image left with none is dropped too);
 a missing image is an error unless `--skip-bad-images`. Results are filed under the file's stem and fingerprinted
-like any task's.
+like any task's; two sources of one name in one run (`jsonl:x.jsonl,csv:x.csv`) are refused. `~` in the path is
+expanded (the shell does not expand it inside a task spec).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from longbench.data.paths import is_regular_file, safe_join
+from longbench.data.paths import is_data_file, is_regular_file, safe_join
 from longbench.data.synthetic import write_image
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.errors import DataError
@@ -28,6 +32,7 @@ from longbench.errors import DataError
 from . import TASKS, register_source
 from .base import Task, TaskMeta, TaskStatus
 from .caption_text import one_line
+from .csv_files import read_csv
 from .retrieval_dataset import Item, Notes, build_dataset
 from .sample_captions import long_caption, sample_rng
 from .stem_pairs import pair_by_stem
@@ -57,7 +62,7 @@ class UserDataTask(Task):
 
     def __init__(self, fmt: SourceFormat, path: Path):
         self.format = fmt
-        self.path = Path(path)
+        self.path = Path(path).expanduser()  # a task spec is not expanded by the shell: `jsonl:~/mine.jsonl`
         name = self.path.name if fmt.is_folder else self.path.stem
         if not name or name in TASKS:
             raise DataError(f"{fmt.prefix}:{path}: results are named after the file ({name!r}), which "
@@ -126,8 +131,10 @@ def _group(rows: Rows, root: Path, name: str, notes: Notes) -> list[Item]:
     return [item for item in items.values() if item.captions]
 
 
-def _read_text(path: Path, name: str) -> str:
-    if not is_regular_file(path):  # a FIFO would block the read forever: refused by name
+def _read_text(path: Path, name: str, root: Path | None = None) -> str:
+    """The file's text; a FIFO (which would block forever) is refused by name, and a file of a `folder:` task
+    (`root`) must not lead outside it through a symlink."""
+    if not (is_data_file(path, root) if root is not None else is_regular_file(path)):
         raise DataError(f"{name}: {path} not found")
     try:
         return path.read_text(encoding="utf-8-sig")
@@ -148,6 +155,8 @@ def _jsonl_rows(path: Path, options: LoadOptions, notes: Notes) -> Rows:
             raise DataError(f"{where}: not valid JSON ({err.msg})") from None
         if not isinstance(row, dict) or not isinstance(row.get("image"), str):
             raise DataError(f"{where}: expected an object with an 'image' path string")
+        if "caption" in row and "captions" in row:
+            raise DataError(f"{where}: has both 'caption' and 'captions'; give one (a string, or a list of strings)")
         captions = [row["caption"]] if "caption" in row else row.get("captions")
         if not isinstance(captions, list) or not all(isinstance(c, str) for c in captions):
             raise DataError(f"{where}: expected 'caption' (a string) or 'captions' (a list of strings)")
@@ -167,16 +176,10 @@ def _delimiter(path: Path) -> str:
 
 
 def _csv_rows(path: Path, options: LoadOptions, notes: Notes) -> Rows:
-    reader = csv.DictReader(_read_text(path, path.name).splitlines(keepends=True), delimiter=_delimiter(path))
-    columns = reader.fieldnames or []
-    if "image" not in columns or "caption" not in columns:
-        raise DataError(f"{path.name}: expected a header with 'image' and 'caption' columns, found "
-                        f"{', '.join(map(repr, columns)) or 'no header'}")
-    for number, row in enumerate(reader, start=2):
-        image, caption = row.get("image"), row.get("caption")
-        if image is None or caption is None:
-            raise DataError(f"{path.name} row {number}: expected values for both 'image' and 'caption'")
-        yield f"{path.name} row {number}", image, caption
+    if not is_regular_file(path):
+        raise DataError(f"{path.name}: {path} not found")
+    for line, row in read_csv(path, path.name, _delimiter(path), ("image", "caption")):
+        yield f"{path.name} line {line}", row["image"], row["caption"]
 
 
 def _write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
@@ -210,7 +213,7 @@ def _folder_rows(folder: Path, options: LoadOptions, notes: Notes) -> Rows:
     notes.counts["unpaired_files"] = len(pairs.unpaired)
     for stem in pairs.paired:
         path = pairs.captions[stem]
-        yield path.name, pairs.images[stem].relative_to(folder).as_posix(), _read_text(path, path.name)
+        yield path.name, pairs.images[stem].relative_to(folder).as_posix(), _read_text(path, path.name, folder)
 
 
 def _write_folder(folder: Path, rows: list[tuple[str, str]]) -> None:

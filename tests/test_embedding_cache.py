@@ -4,6 +4,7 @@ interrupted runs resume, image batches are shared across models with one image t
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from longbench.adapters.backends.open_clip.build import adapter_from_state_dict
 from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
 from longbench.data.synthetic import write_image
+from longbench.datasets import LoadOptions
 from longbench.embedding_cache import EmbeddingCache, cache_info, tower_digest
 from longbench.encode import Encoder
 from longbench.errors import DataError
@@ -125,6 +127,48 @@ def test_each_key_part_misses_when_it_changes(tiny, images, tmp_path, calls):
     e = encoder(tiny, root)
     e.images(images)
     assert e.cache.hits["image"] == 2 and e.cache.misses["image"] == 1  # only the batch holding image 3
+
+
+def same_size_other_picture(path: Path, value: int) -> None:
+    """Replace `path` by another picture of exactly its size, keeping its modification time (`cp -p`)."""
+    from PIL import Image
+
+    times = (path.stat().st_atime_ns, path.stat().st_mtime_ns) if path.exists() else (1, 1)
+    Image.new("RGB", (40, 30), (value, 255 - value, 90)).save(path, format="BMP")  # 40x30 BMP: a fixed size
+    os.utime(path, ns=times)
+
+
+def test_a_picture_replaced_with_size_and_time_kept_is_not_served_stale(tiny, tmp_path, calls):
+    path = tmp_path / "img" / "a.jpg"
+    path.parent.mkdir()
+    same_size_other_picture(path, 10)
+    first = encoder(tiny, tmp_path / "c").images([path]).vectors
+    size, mtime = path.stat().st_size, path.stat().st_mtime_ns
+    same_size_other_picture(path, 200)
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (size, mtime)
+    e = encoder(tiny, tmp_path / "c")
+    second = e.images([path]).vectors
+    assert e.cache.misses["image"] == 1
+    assert not np.array_equal(first, second)
+    assert np.array_equal(second, encoder(tiny, None).images([path]).vectors)
+
+
+def test_the_fingerprint_sees_image_content(tmp_path):
+    task = get_task("urban1k")
+    task.write_sample(tmp_path / "Urban1k", 3)
+    image = tmp_path / "Urban1k" / "image" / "2.jpg"
+    same_size_other_picture(image, 10)
+    before = task.load(tmp_path / "Urban1k", LoadOptions()).fingerprint
+    same_size_other_picture(image, 200)
+    assert task.load(tmp_path / "Urban1k", LoadOptions()).fingerprint != before
+
+
+def test_a_status_reads_no_image(tmp_path, monkeypatch):
+    """The fingerprint is computed on first use: listing a task's status hashes nothing."""
+    task = get_task("urban1k")
+    task.write_sample(tmp_path / "Urban1k", 3)
+    monkeypatch.setattr("longbench.data.digest.file_digest", lambda path: pytest.fail(f"{path} was read"))
+    assert task.status(tmp_path / "Urban1k").state == "incomplete"  # 3 of 1,000 images
 
 
 def test_a_damaged_file_is_recomputed(tiny, images, tmp_path, calls):
@@ -268,3 +312,52 @@ def test_a_text_key_holds_the_pooled_spans_where_a_model_has_them():
     assert text_batch_key("s", ids, lengths, None) == plain
     assert text_batch_key("s", ids, lengths, torch.tensor([2])) != plain
     assert text_batch_key("s", ids, lengths, torch.tensor([2])) != text_batch_key("s", ids, lengths, torch.tensor([1]))
+
+
+def fill_cache(cache: Path) -> tuple[list[Path], list[Path]]:
+    """A cache of two image and one text entry (and an interrupted write), beside files longbench never wrote;
+    returns (the cache's files, the others)."""
+    key, emb = "ab" + "0" * 62, cache / "embeddings"
+    own = [emb / "image" / "ab" / f"{key}.npz", emb / "image" / "cd" / f"cd{key[2:]}.npz",
+           emb / "text" / "ab" / f"{key}.npz", emb / "image" / "ab" / f".{key}.npz.x1y2.tmp"]
+    others = [emb / "notes.txt", emb / "mine" / "v.npy", emb / "image" / "ab" / "notes.npz",
+              emb / "image" / "ab" / f"cd{key[2:]}.npz", emb / "image" / "mine" / f"{key}.npz",
+              cache / "classifiers" / "c.npy"]
+    for path in (*own, *others):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 10)
+    return own, others
+
+
+def test_cache_clear_deletes_only_the_caches_own_files_and_reports_what_it_deleted(tmp_path):
+    cache = tmp_path / "cache"
+    own, others = fill_cache(cache)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / f"{'ef' * 32}.npz").write_bytes(b"x")
+    (cache / "embeddings" / "text" / "ef").symlink_to(elsewhere)  # a linked shard is not the cache's
+    assert cache_info(cache).files == {"image": 3, "text": 1}
+    out = CliRunner().invoke(app, ["cache", "clear", "--cache-dir", str(cache)], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "image 3 batches (0.0 MB), text 1 batches" in out.output
+    assert not any(p.exists() for p in own)
+    assert all(p.exists() for p in others) and (elsewhere / f"{'ef' * 32}.npz").exists()
+    assert not (cache / "embeddings" / "image" / "cd").exists()  # emptied shard folders go
+
+
+def test_cache_clear_fails_in_one_line_naming_what_it_could_not_delete(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    own, _ = fill_cache(cache)
+    unlink = Path.unlink
+
+    def refuse(path, missing_ok=False):
+        if path.parent.name == "cd":
+            raise PermissionError(1, "Operation not permitted")
+        return unlink(path, missing_ok)
+    monkeypatch.setattr(Path, "unlink", refuse)
+    out = CliRunner().invoke(app, ["cache", "clear", "--cache-dir", str(cache)], env={"COLUMNS": "200"})
+    assert out.exit_code == 2
+    assert "image 2 batches" in out.output  # what was deleted, not what was there
+    assert re.search(r"1 cache file\(s\) could not be deleted \(first: .*/cd/cd0+\.npz: Operation not permitted\)",
+                     out.output)
+    assert "Traceback" not in out.output and own[1].exists()

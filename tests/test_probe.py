@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from longbench import bpe, tokenizer
 from longbench.adapters import ClipAdapter, load_model
-from longbench.artifacts.probes import probe_paths, read_probe_document, write_probe
+from longbench.artifacts.probes import PROBE_SCHEMA, probe_paths, read_probe_document, write_probe
 from longbench.cli import app
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.encode import Encoder
@@ -243,7 +243,7 @@ def test_files_json_csv_then_the_callers_png(echo, tmp_path):
     assert files == probe_paths(tmp_path / "out", "tiny-clip", "pairs", "words")
     assert files.json.name == "probe-pairs-words.json"
     data = json.loads(files.json.read_text())
-    assert data["schema_version"] == 1 and data["kind"] == "probe"
+    assert data["schema_version"] == PROBE_SCHEMA.version and data["kind"] == "probe"
     assert data["model"]["name"] == "tiny-clip" and data["model"]["context_length"] == 77
     assert (data["task"], data["unit"], data["tolerance"]) == ("pairs", "words", 1.0)
     assert data["effective_length"] == {"i2t": 4, "t2i": 4}
@@ -294,3 +294,18 @@ def test_cli_errors_are_one_line(data_root, tmp_path):
     assert res.exit_code == 2 and "cannot overlay probes in different units" in res.output
     assert not list(tmp_path.glob("*.png"))
 
+
+
+def test_the_probe_records_and_prints_the_loaders_warnings(tmp_path):
+    root = tmp_path / "data"
+    get_task("urban1k").write_sample(root / "Urban1k", 4)
+    for caption in (root / "Urban1k" / "caption").iterdir():
+        caption.write_text("")
+    res = CliRunner().invoke(app, ["probe", "-m", "tiny-clip", "-t", "urban1k", "-d", str(root), "-o",
+                                   str(tmp_path / "out"), "-q", "--lengths", "5", "--device", "cpu"],
+                             env={"COLUMNS": "300"})
+    assert res.exit_code == 0, res.output
+    assert "warning: urban1k: 4 empty caption(s) kept as empty text" in res.output
+    assert "warning: urban1k: 4 images found, the published protocol has 1000" in res.output
+    data = read_probe_document(tmp_path / "out" / "tiny-clip" / "probe-urban1k-tokens.json")
+    assert any("4 empty caption(s)" in w for w in data["warnings"])

@@ -73,3 +73,16 @@ def test_zeroshot_group_matches_an_independent_computation(data_root, tmp_path):
         for name, value in expected.items():
             assert res.metrics[name] == pytest.approx(value, abs=1e-9), (task, name)
         assert set(res.ci) == set(expected)
+
+
+def test_no_cache_records_the_truncation_a_cached_run_records(data_root, tmp_path):
+    from longbench.runner import RunConfig, run
+
+    def truncation(**kw):
+        config = RunConfig(data_root=data_root, output=tmp_path / str(kw), device="cpu", progress=False,
+                           cache_dir=tmp_path / "cache", **kw)
+        return run("tiny-clip", "cifar10", config)[0].result.truncation
+
+    cached = truncation()
+    assert cached is not None and cached.n_texts == 10 * 80
+    assert truncation(cache=False) == cached == truncation()  # built, uncached, and read back

@@ -1,5 +1,5 @@
 """Truncation profiles: measured from the files when present (against an independent token count), else the
-research note's published figure, labelled; and `longbench tasks` showing them with protocols and licences."""
+published figure, labelled; and `longbench tasks` showing them with protocols and licences."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_measured_from_the_files_when_present(tmp_path):
 
 def test_published_figure_when_absent_and_unknown_without_one(tmp_path):
     docci = truncation_profile(get_task("docci"), tmp_path / "nowhere")
-    assert docci.over == (0.944, 0.038) and docci.describe() == "94.4% / 3.8% (research note)"
+    assert docci.over == (0.944, 0.038) and docci.describe() == "94.4% / 3.8% (published)"
     assert truncation_profile(get_task("dci")).describe() == "unknown"
 
 
@@ -41,5 +41,5 @@ def test_tasks_command_shows_paper_licence_profile_and_groups(tmp_path, console_
     lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 3}
     assert "LoTLIP" in lines["dci"] and "CC-BY-NC-4.0" in lines["dci"] and "unknown" in lines["dci"]
     assert "TULIP" in lines["dci-long"] and "FG-CLIP" in lines["dci-fgclip"]
-    assert "measured on 4 captions" in lines["docci"] and "99.2% / 43.0% (research note)" in lines["iiw"]
+    assert "measured on 4 captions" in lines["docci"] and "99.2% / 43.0% (published)" in lines["iiw"]
     assert "group long_retrieval_2025 = dci, docci, iiw, sharegpt4v-1k, urban1k" in result.output

@@ -1,17 +1,18 @@
 """The probe file: what `longbench probe` measured, as a versioned JSON document and a CSV beside it.
 
 Layout: `<output>/<model>/probe-<task>-<unit>.json` (+ `.csv`, and `.png` where the caller draws the plot: the
-library writes data, never pictures). Schema version 1:
+library writes data, never pictures). Schema version 2:
 
     {
-      "schema_version": 1, "kind": "probe",
+      "schema_version": 2, "kind": "probe",
       "model": {...ModelInfo}, "task": name, "unit": "tokens" | "words", "tolerance": points,
       "points": [{"length": N, <recall>: .., ..., "n_cut": .., "mean_tokens": ..}, ...],
       "full": {<recall>: .., ...}, "effective_length": {<direction>: N | null}, "plateau_length": {...},
       "effective_length_ci": {<direction>: [low, high]} | null,
-      "settings", "environment", "n_images", "n_texts", "fingerprint", "timings", "skipped", "created"
+      "settings", "environment", "n_images", "n_texts", "fingerprint", "timings", "skipped", "warnings", "created"
     }
 
+`warnings` (version 2) are the task loader's, as a result file records them (empty captions, a partial copy...).
 Read through PROBE_SCHEMA like result files: older versions upgraded, newer ones refused (schema.py).
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..data.paths import require_regular_file
 from ..errors import SchemaError
 from ..metrics.registry import DIRECTIONS, recall_name
 from ..provenance import ModelInfo
@@ -32,7 +34,8 @@ from .atomic import write_json_atomic, write_text_atomic
 from .schema import DocumentSchema
 from .store import result_path
 
-PROBE_SCHEMA = DocumentSchema("probe", 1)
+#: 1 -> 2: the loader's warnings (a version-1 file recorded none, so it reads as none).
+PROBE_SCHEMA = DocumentSchema("probe", 2, {1: lambda d: {**d, "warnings": []}})
 KIND = "probe"
 #: Probe files are told from result files by this file-name prefix.
 PREFIX = "probe-"
@@ -60,6 +63,8 @@ class ProbeResult:
     timings: dict[str, float] = field(default_factory=dict)
     effective_length_ci: dict[str, list[int | None]] | None = None
     skipped: list[str] = field(default_factory=list)
+    #: The task loader's warnings (and the task's own), as `run` records them in a result's task.warnings.
+    warnings: list[str] = field(default_factory=list)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +104,7 @@ def write_probe(result: ProbeResult, output: Path) -> ProbeFiles:
 
 def read_probe_document(path: Path) -> dict[str, Any]:
     """A probe file's content as a current-version document, checked for the fields readers use (SchemaError)."""
+    require_regular_file(path, "probe file", SchemaError)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -38,7 +38,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..data.paths import require_regular_file
 from ..errors import SchemaError
+from ..metrics.registry import is_metric, metric
 from ..provenance import ModelInfo
 from .atomic import write_json_atomic
 from .schema import DocumentSchema
@@ -145,19 +147,59 @@ class Result:
             return cls(
                 model=_build(ModelInfo, data["model"]),
                 task=_build(TaskInfo, data["task"]),
-                metrics={str(k): float(v) for k, v in data["metrics"].items()},
+                metrics=_metrics(data["metrics"], source, "metrics"),
                 environment=dict(data["environment"]),
                 timings={str(k): float(v) for k, v in data["timings"].items()},
-                ci={str(k): [float(x) for x in v] for k, v in (data.get("ci") or {}).items()},
+                ci=_intervals(data.get("ci") or {}, source),
                 bootstrap=data.get("bootstrap"),
                 truncation=_build(Truncation, data["truncation"]) if data.get("truncation") else None,
-                by_length=data.get("by_length") or {},
-                breakdowns=data.get("breakdowns") or {},
+                by_length=_groups(data.get("by_length") or {}, source, "by_length"),
+                breakdowns={str(name): _groups(groups, source, f"breakdowns.{name}")
+                            for name, groups in (data.get("breakdowns") or {}).items()},
                 origin=_build(Origin, data["origin"]),
                 created=str(data["created"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise SchemaError(f"{source}: not a valid longbench result ({type(exc).__name__}: {exc})") from None
+
+
+def _value(name: str, value: Any, source: str, where: str) -> float:
+    """A metric's value checked against its registry entry (a number on its scale; NaN/Inf stay: they mean an
+    invalid model output, which the gate fails as non-finite); a name no entry has must still be a number."""
+    problem = metric(name).problem(value) if is_metric(name) else _not_a_number(value)
+    if problem:
+        raise SchemaError(f"{source}: {where}.{name}: {problem}")
+    return float(value)
+
+
+def _not_a_number(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"expected a number, found {value!r}"
+    return None
+
+
+def _metrics(values: Any, source: str, where: str) -> dict[str, float]:
+    if not isinstance(values, dict):
+        raise SchemaError(f"{source}: {where}: expected an object of metric name -> value")
+    return {str(name): _value(str(name), value, source, where) for name, value in values.items()}
+
+
+def _intervals(values: Any, source: str) -> dict[str, list[float]]:
+    if not isinstance(values, dict):
+        raise SchemaError(f"{source}: ci: expected an object of metric name -> [low, high]")
+    out = {}
+    for name, bounds in values.items():
+        if not isinstance(bounds, list) or len(bounds) != 2:
+            raise SchemaError(f"{source}: ci.{name}: expected [low, high], found {bounds!r}")
+        out[str(name)] = [_value(str(name), bound, source, "ci") for bound in bounds]
+    return out
+
+
+def _groups(groups: Any, source: str, where: str) -> dict[str, dict[str, float]]:
+    """Per-group metrics (caption-length buckets, breakdowns): the metrics checked, counts numbers too."""
+    if not isinstance(groups, dict) or not all(isinstance(row, dict) for row in groups.values()):
+        raise SchemaError(f"{source}: {where}: expected an object of group -> {{metric or count: value}}")
+    return {str(group): _metrics(row, source, f"{where}.{group}") for group, row in groups.items()}
 
 
 def _build(cls: type, data: Any) -> Any:
@@ -176,6 +218,7 @@ def write_result(result: Result, path: Path) -> Path:
 
 
 def read_result(path: Path) -> Result:
+    require_regular_file(path, "result file", SchemaError)
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:

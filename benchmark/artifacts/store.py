@@ -3,7 +3,7 @@
 Layout: `<output>/<model>/<task>.json`, both names made filesystem-safe, the path resolved and kept inside
 `<output>` (a model named `..`, e.g. from a checkpoint file `...pt`, is refused).
 
-Overwrite policy (also in the README): an existing result is replaced only by a measurement of the same model
+Overwrite policy (also in docs/results.md): an existing result is replaced only by a measurement of the same model
 weights (`checkpoint_sha256`), the same task version and the same protocol (`task.protocol` and `kind`) on at
 least as many images; a changed data fingerprint alone does not keep it (a corrected copy of the same data).
 Otherwise the existing file is kept, and
@@ -12,12 +12,15 @@ Otherwise the existing file is kept, and
   beside it as `<task>.<created>.json`, and the caller is told which file it kept.
 An existing file longbench cannot read (corrupt, a newer schema) is never replaced without `--overwrite`.
 Writers hold a lock on the model folder while they decide and write, so concurrent runs into one folder behave
-as if they had run one after the other, in the order they finish: no result the policy keeps is ever lost.
+as if they had run one after the other, in the order they finish: no result the policy keeps is ever lost. A
+hidden `.<task>.json.*.tmp` that a killed writer left is removed when the folder is next locked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,9 +131,23 @@ def folder_lock(folder: Path) -> Iterator[None]:
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)
+        _remove_leftovers(folder)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+#: The temporary file of a result write (artifacts/atomic.py: `.<task>.json.<random>.tmp`).
+_RESULT_TEMPORARY = re.compile(r"\.(?!probe-)[^/]+\.json\.[^/.]+\.tmp")
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Result temporaries a killed writer left (between writing and renaming), removed under the lock: every result
+    write holds it, so none of them is in progress. (Probe files are written without it: theirs are left alone.)"""
+    for path in folder.iterdir():
+        if _RESULT_TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete: harmless either way
+                path.unlink()
 
 
 def _safe_name(name: str, what: str) -> str:

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
+from ..artifacts.outputs import check_output_folder
 from ..errors import DataError
 from ..metrics.retrieval import check_index
 from ..registry import Registry
@@ -52,8 +55,14 @@ class BenchConfig:
         if self.images < 1 or self.captions_per_image < 1:
             raise DataError(f"bench needs at least 1 image and 1 caption per image, got --images {self.images} "
                             f"--captions-per-image {self.captions_per_image}")
-        if min(self.image_size) < 8:
-            raise DataError(f"--image-size {self.image_size[0]}x{self.image_size[1]}: each side must be >= 8 px")
+        width, height = self.image_size
+        if min(width, height) < 8:
+            raise DataError(f"--image-size {width}x{height}: each side must be >= 8 px")
+        if width * height > Image.MAX_IMAGE_PIXELS:  # checked before a single pixel is allocated
+            raise DataError(f"--image-size {width}x{height}: {width * height:,} pixels per image, at most "
+                            f"{Image.MAX_IMAGE_PIXELS:,} (the decompression-bomb limit every decoder applies)")
+        if self.job_dir is not None:
+            check_output_folder(self.job_dir, "--keep")
         if any(min(case) < 1 for case in self.scale_cases):
             raise DataError("--scale-cases: every QUERIESxGALLERY needs at least 1 query and 1 gallery item")
         for name in self.scale_indexes:

@@ -22,6 +22,23 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+
+def _hide_flag_types() -> None:
+    """Typer (0.2x) prints a type beside every option, `<bool>` beside each on/off flag too, which takes no value:
+    flags show none (options that take a value keep theirs)."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if shown is None or getattr(shown, "hides_flags", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+    display_type_rich.hides_flags = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -37,8 +37,12 @@ def info_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_
 @cache_app.command("clear")
 @friendly_errors
 def clear_command(cache_dir: Path = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
-    """Delete every cached embedding (classifiers and weights are left alone)."""
+    """Delete every cached embedding (classifiers, weights and files longbench did not write are left alone)."""
     from ..embedding_cache import clear_cache
+    from ..errors import OutputError
 
-    info = clear_cache(cache_dir)
-    console.print(f"deleted {escape(str(info.root))}: {_describe(info)}", highlight=False)
+    cleared = clear_cache(cache_dir)
+    console.print(f"deleted under {escape(str(cleared.root))}: {_describe(cleared)}", highlight=False)
+    if cleared.failed:
+        path, why = cleared.failed[0]
+        raise OutputError(f"{len(cleared.failed)} cache file(s) could not be deleted (first: {path}: {why})")

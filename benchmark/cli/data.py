@@ -21,6 +21,7 @@ from rich.table import Table
 
 from ..errors import DataError
 from ..fetch import FetchReport, VerifyReport, data_status, fetch, verify
+from ..report.terminal_tables import fit, name_column
 from ._app import app, console, err_console, friendly_errors
 
 data_app = typer.Typer(name="data", help="Dataset status, download (public datasets) and verification.",
@@ -51,12 +52,13 @@ def status_command(
 ) -> None:
     """Every task: found / incomplete / missing with counts, the expected layout, licence and how to get it."""
     root = _require(data_root)
+    rows = data_status(root)
     table = Table(title=f"datasets under {escape(str(root))}", show_lines=True)
-    table.add_column("task", no_wrap=True)
+    name_column(table, "task", [row.task for row in rows])
     table.add_column("state", no_wrap=True)
     table.add_column("found / expected", max_width=22)
     table.add_column("expected layout, licence, how to get it", ratio=1, overflow="fold")
-    for row in data_status(root):
+    for row in rows:
         state = row.status.state
         where = row.status.root.relative_to(root) if row.status.root.is_relative_to(root) else row.status.root
         about = f"layout: {where}/ {row.layout}\nlicence: {row.licence}\nget it: {row.obtain}"
@@ -64,7 +66,7 @@ def status_command(
             about += f"\nproblem: {row.status.detail}"
         table.add_row(row.task, f"[{STATE_STYLE[state]}]{state}[/]", _counts(row.status.found, row.status.expected),
                       escape(about))
-    console.print(table)
+    console.print(fit(table, console.width, [row.task for row in rows], ("found / expected",)))
 
 
 def _download_progress() -> Progress:

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ..adapters.backends.remote.loading import FLAG
 from ._app import app, console, friendly_errors
 
 MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hub:ORG/REPO, local-dir:PATH, a model "
@@ -28,17 +29,21 @@ def models() -> None:
     """List the registered models: backend, context, resolution, licence, where the weights come from, whether
     they are here (or why a model cannot be loaded)."""
     from ..adapters import MODELS
+    from ..report.tables import fit, name_column
 
+    names = [name for name, _ in MODELS.items()]
     table = Table(title="registered models")
-    for col in ("name", "backend", "context", "res", "licence", "weights from", "local"):
-        table.add_column(col)
+    name_column(table, "name", names)
+    for col in ("backend", "context", "res", "licence", "weights from", "here"):
+        table.add_column(col, overflow="fold")
     for name, spec in MODELS.items():
         table.add_row(name, spec.backend, str(spec.context_length), str(spec.resolution or "-"), spec.licence or "-",
                       spec.weights_source, _presence(spec))
-    console.print(table)
+    console.print(fit(table, console.width, names, ("weights from", "res", "backend", "licence", "context")))
     for name, spec in MODELS.items():
         if spec.unavailable:
-            console.print(f"{name}: not loadable: {spec.unavailable}", highlight=False)
+            what = "" if spec.opt_in else "not loadable: "  # an opt-in entry's text says how to run it, and the flag
+            console.print(f"{name}: {what}{spec.unavailable}", highlight=False)
     console.print("Also: open_clip:ARCH@TAG (any open_clip pretrained pair), hf-hub:ORG/REPO or local-dir:PATH (an "
                   "open_clip_config.json model; a plain folder path works too), hf:ORG/REPO[@REV] or hf:FOLDER (a "
                   "transformers checkpoint), stretched:NAME / stretched-linear:NAME (stretch on the fly), or "
@@ -49,7 +54,7 @@ def _presence(spec) -> str:
     if spec.build:
         return "[green]built in[/]"
     if spec.unavailable:
-        return "[yellow]not loadable[/]"
+        return f"[yellow]opt-in ({FLAG})[/]" if spec.opt_in else "[yellow]not loadable[/]"
     path = spec.local_path()
     return f"[green]{path}[/]" if path else "[red]missing[/]"
 

@@ -108,6 +108,8 @@ def probe_command(
     if not current().main:  # torchrun: rank 0 prints and writes
         return
     print_probe(result)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     written = write_probe(result, output)
     plot_probes([result.to_dict()], written.png)
     for path in (written.json, written.csv, written.png):

@@ -54,6 +54,7 @@ def results(
     """Show every result file (one row per model and task) and export it as csv/json/markdown."""
     from ..report import results_frame
     from ..report.tables import export_frame, frame_rich
+    from ..report.terminal_tables import fit, name_column
 
     exports = [(fmt, check_output_file(path, f"--{fmt}")) for fmt, path in
                (("csv", csv), ("json", json), ("markdown", markdown)) if path is not None]
@@ -63,14 +64,18 @@ def results(
     for kind, part in frame.groupby("kind", sort=True):
         hidden = ["task_version", "kind", "protocol", "n_images", "n_texts", "n_classes", "created", "path"]
         shown = part.drop(columns=hidden)
-        console.print(frame_rich(shown.dropna(axis="columns", how="all"), title=f"{kind} results (percent)"))
+        console.print(frame_rich(shown.dropna(axis="columns", how="all"), title=f"{kind} results (percent)",
+                                 width=console.width))
     if loaded.probes:
         probes = Table(title="Effective length (probe)")
-        for name in ("model", "task", "unit", "i2t", "t2i", "path"):
-            probes.add_column(name)
+        names = [p.model for p in loaded.probes] + [p.task for p in loaded.probes]
+        name_column(probes, "model", [p.model for p in loaded.probes])
+        name_column(probes, "task", [p.task for p in loaded.probes])
+        for name in ("unit", "i2t", "t2i", "path"):
+            probes.add_column(name, overflow="fold")
         for p in loaded.probes:
             probes.add_row(p.model, p.task, p.unit, str(p.i2t), str(p.t2i), p.path)
-        console.print(probes)
+        console.print(fit(probes, console.width, names, ("path",)))
     for fmt_name, path in exports:
         console.print(f"wrote {escape(str(export_frame(frame, fmt_name, path)))}")
 
@@ -80,23 +85,38 @@ def results(
 def leaderboard(
     results_dirs: ResultsOption = [Path("results")],  # noqa: B006
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write leaderboard markdown here (default: stdout).")
+        Path | None,
+        typer.Option("--out", "--md", help="Write leaderboard markdown here (default: stdout, unless --html given)."),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Write the web leaderboard (a static site: SITE/index.html and its pages) here."),
     ] = None,
     references: Annotated[
         Path | None, typer.Option("--references", help="Reference numbers JSON (default: the packaged one).")
     ] = None,
 ) -> None:
-    """Build the markdown leaderboard: measured rows with ranks, reported reference rows, and their differences."""
+    """Build the leaderboard: measured rows with ranks, imported and reported rows, and their differences, as
+    markdown and/or a static web site."""
     from ..report import build_leaderboard, load_references, load_results
+    from ..report.site import build_site, check_site_folder, write_site
 
     if out is not None:
         check_output_file(out, "--out")
-    text = build_leaderboard(load_results(results_dirs), load_references(references))
-    if out is None:
+    if html is not None:
+        check_site_folder(html)
+    loaded, refs = load_results(results_dirs), load_references(references)
+    text = build_leaderboard(loaded, refs) if out is not None or html is None else None
+    # Everything is built before anything is written: bad input never leaves one output new and the other old.
+    site = build_site(loaded, refs) if html is not None else None
+    if out is None and html is None:
         typer.echo(text, nl=False)
-    else:
+    if out is not None:
         write_text_atomic(out, text)
         console.print(f"wrote {escape(str(out))}")
+    if site is not None:
+        write_site(site, html)
+        console.print(f"wrote {escape(str(html / 'index.html'))} ({len(site)} files)")
 
 
 @app.command(name="gate")
@@ -159,12 +179,19 @@ STATUS_STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow"}
 
 
 def _print(report: GateReport) -> None:
+    from ..report.terminal_tables import fit, name_column
+
     table = Table(title="longbench gate")
+    cells = report.table_rows()
+    names = [cell for row in cells for cell in row[:2]]  # Model, Task
     for i, header in enumerate(report.HEADERS):
-        table.add_column(header, justify="right" if 3 <= i <= 5 else "left")
-    for row, cells in zip(report.rows, report.table_rows(), strict=True):
-        table.add_row(*map(escape, cells[:-1]), f"[{STATUS_STYLE[row.status]}]{cells[-1]}[/]")
-    console.print(table)
+        if i < 2:
+            name_column(table, header, [row[i] for row in cells])
+        else:
+            table.add_column(header, justify="right" if 3 <= i <= 5 else "left", overflow="fold")
+    for row, row_cells in zip(report.rows, cells, strict=True):
+        table.add_row(*map(escape, row_cells[:-1]), f"[{STATUS_STYLE[row.status]}]{row_cells[-1]}[/]")
+    console.print(fit(table, console.width, names, ("Rule", "Baseline", "Candidate")))
     for warning in report.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     console.print(escape(report.headline), style="bold green" if report.passed else "bold red")

@@ -12,6 +12,7 @@ from rich.table import Table
 from ..artifacts.results import Result
 from ..errors import DataError
 from ..metrics.registry import is_metric, metric, metric_order
+from ..report.terminal_tables import fit, name_column
 from ..tasks import GROUPS, all_tasks
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
@@ -58,16 +59,22 @@ def print_results(runs: list[TaskRun]) -> None:
     if retrieval:
         # Recall@K here; MRR, nDCG@10 and the median rank are in the result files (and `longbench results`).
         names = metric_order({m for r in retrieval for m in r.result.metrics if is_metric(m) and metric(m).k})
+        models, tasks = [r.result.model.name for r in retrieval], [r.result.task.name for r in retrieval]
         table = Table(title="retrieval (Recall@K, %)")
-        for col in ("model", "task", "images", "texts", *names, "truncated")[0 if several else 1:]:
-            table.add_column(col, justify="left" if col in ("model", "task") else "right")
+        if several:
+            name_column(table, "model", models)
+        name_column(table, "task", tasks)
+        for col in ("images", "texts", *names, "truncated"):
+            table.add_column(col, justify="right", no_wrap=True)
         for r in retrieval:
             res = r.result
             trunc = res.truncation
             table.add_row(*[res.model.name] * several, res.task.name, str(res.task.n_images), str(res.task.n_texts),
                           *(f"{res.metrics[m]:.2f}" if m in res.metrics else "-" for m in names),
                           f"{trunc.n_truncated}" if trunc else "-")
-        console.print(table)
+        # Recall@1 stays longest: the other columns go first when the terminal is narrow.
+        droppable = ["truncated", "texts", "images", *(m for m in reversed(names) if metric(m).k != 1)]
+        console.print(fit(table, console.width, [*models, *tasks] if several else tasks, droppable))
     for r in other:
         name = f"{r.result.model.name} {r.task}" if several else r.task
         console.print(f"[bold]{escape(name)}[/]: {escape(_metrics_line(r.result))}", highlight=False)
@@ -155,10 +162,12 @@ def tasks_command(
     """List tasks, groups, protocols (whose paper each follows), licences, truncation profiles and files present."""
     from ..truncation_profile import truncation_profile
 
+    names = [task.meta.name for task in all_tasks()]
     table = Table(title="tasks")
-    for col, ratio in (("task", 1), ("kind", 1), ("groups", 1), ("protocol", 3), ("licence", 1),
+    name_column(table, "task", names)
+    for col, ratio in (("kind", 1), ("groups", 1), ("protocol", 3), ("licence", 1),
                        ("captions > 77 / > 248 tokens", 1), ("files", 1)):
-        table.add_column(col, ratio=ratio)
+        table.add_column(col, ratio=ratio, overflow="fold")
     for task in all_tasks():
         meta = task.meta
         present, root = "-", None
@@ -171,7 +180,8 @@ def tasks_command(
         profile = truncation_profile(task, root).describe() if meta.kind == "retrieval" else "-"
         table.add_row(meta.name, meta.kind, ", ".join(meta.groups), escape(meta.protocol), escape(meta.licence),
                       profile, present)
-    console.print(table)
+    droppable = ("licence", "groups", "kind", "captions > 77 / > 248 tokens", "protocol")
+    console.print(fit(table, console.width, names, droppable if data_root is not None else (*droppable, "files")))
     console.print("Layouts and downloads: `longbench data status`.")
     for group, names in sorted(GROUPS.items()):
         console.print(f"group [bold]{group}[/] = {', '.join(names)}", highlight=False)

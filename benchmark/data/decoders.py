@@ -8,7 +8,7 @@
   (`decode_jpeg(device="cuda")`) and the same tensor transforms run on the GPU.
 
 The tensor and GPU paths are not bit-identical to PIL (JPEG decoders and resize kernels round differently), so they
-are opt-in and the result records the one used; the README gives the measured metric difference.
+are opt-in and the result records the one used; docs/performance.md, "Image decoding", gives the measured difference.
 """
 
 from __future__ import annotations

@@ -1,29 +1,31 @@
-"""A fingerprint of the data a task read: changes when any file name, size or caption/label changes."""
+"""A fingerprint of the data a task read: changes when an image's name or content, a caption or a label changes."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from .digest import file_digests
 
-def fingerprint(images: Iterable[Path] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
+
+def fingerprint(images: Sequence[Path] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
                 root: Path | None = None) -> str:
-    """sha256 over image names and sizes (or array bytes), texts and labels; 'sha256:' + 16 hex digits.
+    """sha256 over image names and contents (or array bytes), texts and labels; 'sha256:' + 16 hex digits.
 
-    Image contents are not read (that would cost a full pass over the data); names relative to `root` keep the
-    fingerprint stable when a dataset is moved.
+    Image contents are read (digest.py: a file replaced by another of the same size and modification time is other
+    data); names relative to `root` keep the fingerprint stable when a dataset is moved. Datasets compute it on
+    first use (datasets.py), so listing a task's status reads no image.
     """
     h = hashlib.sha256()
     if isinstance(images, np.ndarray):
         h.update(np.ascontiguousarray(images).tobytes())
     else:
-        for path in images:
+        for path, digest in zip(images, file_digests(images), strict=True):
             name = Path(path).relative_to(root).as_posix() if root else Path(path).name
-            size = Path(path).stat().st_size if Path(path).exists() else -1
-            h.update(f"{name}\0{size}\n".encode())
+            h.update(f"{name}\0".encode() + digest.hex().encode() + b"\n")
     for text in texts:
         h.update(text.encode("utf-8", "surrogatepass") + b"\0")
     for label in labels:

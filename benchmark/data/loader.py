@@ -1,8 +1,8 @@
 """How images are fed to the model: `--workers auto` and `--batch-size auto`, resolved per device and job.
 
-Measured on the 2-core CPU this was written on (README, performance): a worker process decodes no faster than the
-main process when the model's forward needs the same two cores, and its start-up (fork, first batch) is pure cost on
-a small job, so `auto` is 0 workers there. On an accelerator the main process only feeds the device and every other
+Measured on a 2-core CPU (docs/performance.md, "Defaults"): a worker process decodes no faster than the main process
+when the model's forward needs the same two cores, and its start-up (fork, first batch) is pure cost on a small job,
+so `auto` is 0 workers there. On an accelerator the main process only feeds the device and every other
 core can decode; on a CPU device the forward needs the cores too, so decoding gets half of them.
 """
 

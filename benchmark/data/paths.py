@@ -1,9 +1,10 @@
 """Paths that come from data files (JSON fields, token files) or data folders are hostile until checked.
 
 - `safe_join`: a relative path from an annotation file, kept lexically inside its root (no absolute path, no `..`).
-- `is_data_file`: what may be opened. Only regular files are read (reading a FIFO blocks forever, a device never
-  ends), and a symlink that leads outside the task's root is refused like a `..` path in an annotation file. The
-  task root itself may be a symlink (it is resolved first): point `--data-root`/`--root` at the real folder.
+- `is_data_file` (and `require_data_file`): what may be opened, for every file a task reads (images, annotation
+  and caption files). Only regular files are read (reading a FIFO blocks forever, a device never ends), and a
+  symlink that leads outside the task's root is refused like a `..` path in an annotation file. The task root
+  itself may be a symlink (it is resolved first): point `--data-root`/`--root` at the real folder.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
-from ..errors import DataError
+from ..errors import DataError, LongbenchError
 
 #: What a non-regular file is, by its stat mode, for the error message.
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
@@ -43,18 +44,41 @@ def is_data_file(path: Path, root: Path) -> bool:
     return True
 
 
+def require_data_file(path: Path, root: Path, name: str) -> Path:
+    """`path` when `is_data_file(path, root)`; else DataError "<name>: <path> not found" (or why it is refused)."""
+    if not is_data_file(path, root):
+        raise DataError(f"{name}: {path} not found")
+    return path
+
+
 def is_regular_file(path: Path) -> bool:
     """True for a regular file, False when nothing is there; DataError naming anything else (a FIFO, a device)."""
+    kind = _kind(path, DataError)
+    if kind is not None and kind != "a regular file":
+        raise DataError(f"{path} is {kind}; only regular files are read from a data folder")
+    return kind is not None
+
+
+def require_regular_file(path: Path | str, what: str, error: type[LongbenchError] = DataError) -> None:
+    """Refuse (`error`, naming `what` and the path) anything at `path` but a regular file, before it is opened: a
+    file a user names (--templates, --references, --compare, a result or checkpoint file) may be a FIFO, which would
+    block its reader forever. A missing path passes: the caller says "not found" in its own words."""
+    kind = _kind(Path(path), error)
+    if kind is not None and kind != "a regular file":
+        raise error(f"{what} {path}: is {kind}, expected a regular file")
+
+
+def _kind(path: Path, error: type[LongbenchError]) -> str | None:
+    """What is at `path` ('a regular file', 'a FIFO (named pipe)', ...), or None when nothing is there."""
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        return False
+        return None
     except OSError as exc:  # a symlink loop, a permission error: say so rather than "not found"
-        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-        raise DataError(f"{path} is {kind}; only regular files are read from a data folder")
-    return True
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
 def require_inside(path: Path, root: Path) -> None:

@@ -21,14 +21,16 @@ from ..artifacts.results import Truncation
 from ..cache_home import CLASSIFIERS, cache_folder
 from ..datasets import ClassificationDataset
 from ..distributed import Group
+from ..encode import distinct
 from ..finite import require_finite
 from ..metrics.classification import Ranked, classification_ci, classification_metrics, rank_logits
 from ..prompts import Prompts, resolve_prompts
 from ..provenance import ModelInfo
 from .base import EvalOptions, Evaluation, register_evaluator
 
-#: Bump when the way class weights are built changes, so that old cache entries are not reused.
-CLASSIFIER_VERSION = 1
+#: Bump when the way class weights are built changes, so that old cache entries are not reused (2: classes of one
+#: name share one encoding).
+CLASSIFIER_VERSION = 2
 #: Prompts per `encoder.texts` call: bounds memory (ImageNet has 80,000 prompts).
 TEXT_BATCH = 4096
 #: Images per logits block: bounds the [block, n_classes] logits matrix.
@@ -60,29 +62,40 @@ class Classifier:
 
 
 def build_classifier(encoder: Any, prompts: Prompts, context_length: int | None) -> Classifier:
-    """Encode every prompt, in batches of whole classes, and average per class."""
+    """Encode every prompt, in batches of whole classes, and average per class.
+
+    Classes of one name (ImageNet's cleaned names repeat 'missile' and 'sunglasses') are built once and share
+    their weights: built in different batches they would differ in the last bits, and break the tie between them.
+    """
+    names, name_of_class = distinct(prompts.classnames, lambda name: name)
     per_call = max(1, TEXT_BATCH // len(prompts.templates))
     weights, raw_lengths, truncated = [], [], []
-    for start in range(0, len(prompts.classnames), per_call):
-        chunk = prompts.classnames[start:start + per_call]
+    for start in range(0, len(names), per_call):
+        chunk = names[start:start + per_call]
         emb = encoder.texts([text for name in chunk for text in prompts.texts(name)],
-                            desc=f"prompts, classes {start + 1}-{start + len(chunk)} of {len(prompts.classnames)}")
+                            desc=f"prompts, classes {start + 1}-{start + len(chunk)} of {len(names)}")
         vectors = _normalise(scoring_of(getattr(encoder, "adapter", None)).means(np.asarray(emb.vectors, np.float32)))
         weights.append(_normalise(vectors.reshape(len(chunk), len(prompts.templates), -1).mean(axis=1)))
-        raw_lengths.append(np.asarray(emb.token_lengths))
-        truncated.append(np.asarray(emb.truncated, dtype=bool))
-    truncation = _truncation(np.concatenate(raw_lengths), np.concatenate(truncated), context_length)
-    classifier = Classifier(np.concatenate(weights).astype(np.float32), truncation, cached=False)
+        raw_lengths.append(np.asarray(emb.token_lengths).reshape(len(chunk), -1))
+        truncated.append(np.asarray(emb.truncated, dtype=bool).reshape(len(chunk), -1))
+    # Every class's prompts count in the truncation summary, as each class's prompts are its own.
+    truncation = _truncation(np.concatenate(raw_lengths)[name_of_class].ravel(),
+                             np.concatenate(truncated)[name_of_class].ravel(), context_length)
+    classifier = Classifier(np.concatenate(weights).astype(np.float32)[name_of_class], truncation, cached=False)
     require_finite(classifier.weights, _model_name(encoder), "classifier (class weights from prompts)",
                    lambda row: f"class {row} {prompts.classnames[row]!r}")
     return classifier
 
 
 def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
-                      cache_dir: Path | None) -> Classifier:
-    """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored."""
-    if model is None:  # nothing to key the cache on: build every time
-        return build_classifier(encoder, prompts, None)
+                      cache_dir: Path | None, use_cache: bool = True) -> Classifier:
+    """The classifier from `<cache_dir>/<key>.npy` when present and well-formed, else built and stored.
+
+    Without a cache (`use_cache` False, or no provenance to key it on) it is built every time, with the same
+    truncation summary as a cached run records.
+    """
+    if model is None or not use_cache:
+        return build_classifier(encoder, prompts, model.context_length if model is not None else None)
     directory = Path(cache_dir) if cache_dir is not None else cache_folder(CLASSIFIERS)
     # fp16 and fp32 text towers give slightly different weights: the encoder's dtype is part of the key.
     key = classifier_key(model, prompts, str(getattr(encoder, "dtype", "")))
@@ -130,7 +143,7 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
     timings["encode_images"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    classifier = cached_classifier(encoder, chosen, _provenance(encoder) if use_cache else None, cache_dir)
+    classifier = cached_classifier(encoder, chosen, _provenance(encoder), cache_dir, use_cache)
     timings["encode_texts"] = time.perf_counter() - start
 
     if images is None:

@@ -1,4 +1,4 @@
-"""Zero-shot classification metrics (PROTOCOLS 2b), from logits and labels only. All values in percent.
+"""Zero-shot classification metrics (docs/protocols.md, "Classification"), from logits and labels only, in percent.
 
 Everything is derived from two per-image numbers, so that logits [N, C] are scanned once (in chunks) and the
 bootstrap resamples N-vectors instead of re-sorting logits:

@@ -1,4 +1,4 @@
-"""Recall@K for image-text retrieval, as CLIP and CLIP_benchmark define it ("hit@K", docs/protocols.md, Retrieval).
+"""Recall@K for image-text retrieval, as CLIP and CLIP_benchmark define it (hit@K; docs/protocols.md, "Retrieval").
 
 - T2I: a caption scores a hit at K if its image is among the top K images.
 - I2T: an image scores a hit at K if ANY of its captions is among the top K captions.

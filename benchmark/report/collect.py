@@ -23,16 +23,19 @@ import pandas as pd
 from ..artifacts.probes import PREFIX as PROBE_PREFIX
 from ..artifacts.probes import read_probe_document
 from ..artifacts.results import Result, read_result
-from ..errors import DataError
-from ..metrics.registry import I2T, T2I, metric_order
+from ..data.paths import require_regular_file
+from ..errors import DataError, SchemaError
+from ..metrics.registry import DIRECTIONS, I2T, T2I, metric_order, recall_name
 
 
 @dataclass(frozen=True)
 class ResultRecord:
-    """A result and where it came from (`path` is relative to the directory it was found in, posix style)."""
+    """A result and where it came from (`path` is relative to the directory it was found in, posix style; `file` is
+    the file itself, which the web leaderboard copies so that every number links to its file)."""
 
     result: Result
     path: str
+    file: Path | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -40,8 +43,19 @@ class ResultRecord:
 
 
 @dataclass(frozen=True)
+class ProbeCurve:
+    """A probe's R@1 against caption length, per direction, with what a plot marks on it."""
+
+    lengths: tuple[float, ...]
+    recall: dict[str, tuple[float, ...]]  # direction -> R@1 at each length
+    full: dict[str, float]  # direction -> R@1 at full length, where the probe recorded it
+    context_length: int
+    tolerance: float
+
+
+@dataclass(frozen=True)
 class ProbeRecord:
-    """The part of a probe file the report uses: the effective length (None where the probe found none)."""
+    """The part of a probe file the report uses: the effective length (None where the probe found none), the curve."""
 
     model: str
     task: str
@@ -50,6 +64,8 @@ class ProbeRecord:
     t2i: int | None
     path: str
     created: str = ""
+    curve: ProbeCurve | None = field(default=None, compare=False)
+    file: Path | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -84,7 +100,7 @@ def load_results(paths: Path | Sequence[Path]) -> ResultSet:
             if file.name.startswith(PROBE_PREFIX):
                 probes.append(read_probe(file, label))
             else:
-                results.append(ResultRecord(read_result(file), label))
+                results.append(ResultRecord(read_result(file), label, file))
     kept_results, lost_results = _newest(results, lambda r: r.key, lambda r: (not _subset(r), r.result.created))
     kept_probes, lost_probes = _newest(probes, lambda p: p.key, lambda p: p.created)
     return ResultSet(
@@ -99,6 +115,8 @@ def _subset(record: ResultRecord) -> bool:
 
 
 def _json_files(root: Path) -> list[tuple[Path, str]]:
+    if not root.is_dir():
+        require_regular_file(root, "result file", DataError)
     if root.is_file():
         return [(root, f"{root.parent.name}/{root.name}" if root.parent.name else root.name)]
     if not root.is_dir():
@@ -125,7 +143,21 @@ def read_probe(path: Path, label: str | None = None) -> ProbeRecord:
     data = read_probe_document(path)
     length = data["effective_length"]
     return ProbeRecord(str(data["model"]["name"]), str(data["task"]), data["unit"], length[I2T], length[T2I],
-                       label or Path(path).name, str(data.get("created", "")))
+                       label or Path(path).name, str(data.get("created", "")), _curve(data, path), Path(path))
+
+
+def _curve(data: dict[str, Any], path: Path) -> ProbeCurve:
+    points, full = data["points"], data.get("full") or {}
+    try:
+        return ProbeCurve(
+            lengths=tuple(float(p["length"]) for p in points),
+            recall={d: tuple(float(p[recall_name(d, 1)]) for p in points) for d in DIRECTIONS},
+            full={d: float(full[recall_name(d, 1)]) for d in DIRECTIONS if recall_name(d, 1) in full},
+            context_length=int(data["model"]["context_length"]),
+            tolerance=float(data.get("tolerance", 0.0)),
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise SchemaError(f"{path}: not a valid longbench probe file (its curve: {exc})") from None
 
 
 INFO_COLUMNS = ("model", "task", "task_version", "kind", "protocol", "limit", "n_images", "n_texts", "n_classes")

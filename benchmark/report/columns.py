@@ -1,8 +1,11 @@
-"""The leaderboard's columns as data: which task fills which column, and which tasks are marked as another protocol.
+"""The leaderboard's columns as data: its groups, which task fills which column, and which tasks are marked as
+another protocol.
 
 A column is a dataset x metric. A dataset lists the tasks that may fill it, its own protocol first; a cell filled
 by a later task was measured under a different protocol and carries that task's footnote mark, so different
-protocols are never silently mixed. Add a dataset or an alternative protocol here, not in the rendering code.
+protocols are never silently mixed. Datasets come in groups (one table each on the web leaderboard, in this
+order): a new group is a `Group` in GROUPS and its datasets in DATASETS, a new dataset or alternative protocol an
+entry in DATASETS; never a change to the rendering code.
 """
 
 from __future__ import annotations
@@ -10,6 +13,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..metrics.registry import DEFAULT_KS, DIRECTIONS, metric, metrics_of, recall_name
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str  # its heading, e.g. "Long retrieval"
+    slug: str  # its anchor on the web leaderboard
+    description: str  # what its columns measure, in one sentence
+
+
+LONG_RETRIEVAL = Group("Long retrieval", "long-retrieval",
+                       "Image-text retrieval with long, detailed captions: what CLIP's 77 tokens cut off.")
+SHORT_RETRIEVAL = Group("Short retrieval", "short-retrieval",
+                        "Image-text retrieval with short captions: what a long-text model must not lose.")
+ZERO_SHOT = Group("Zero-shot", "zero-shot", "Zero-shot image classification from class-name prompts.")
+#: The groups in page order.
+GROUPS: tuple[Group, ...] = (LONG_RETRIEVAL, SHORT_RETRIEVAL, ZERO_SHOT)
 
 
 @dataclass(frozen=True)
@@ -21,7 +40,7 @@ class Protocol:
 
 @dataclass(frozen=True)
 class Dataset:
-    group: str
+    group: Group
     label: str
     kind: str  # "retrieval" | "classification": which metrics it has
     protocols: tuple[Protocol, ...]  # the first is the column's own protocol
@@ -45,25 +64,25 @@ class Column:
 
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
-        "Long retrieval",
+        LONG_RETRIEVAL,
         "Urban1k",
         "retrieval",
         (Protocol("urban1k"), Protocol("urban-200", "a", "Urban-200 (the original 200 pairs), not Urban1k")),
     ),
-    Dataset("Long retrieval", "ShareGPT4V-1k", "retrieval", (Protocol("sharegpt4v-1k"),)),
+    Dataset(LONG_RETRIEVAL, "ShareGPT4V-1k", "retrieval", (Protocol("sharegpt4v-1k"),)),
     # The long-caption sets of Long-CLIP's successors: each "DCI" protocol is its own column, never an alternative.
-    Dataset("Long retrieval", "DOCCI", "retrieval", (Protocol("docci"),)),
-    Dataset("Long retrieval", "DCI", "retrieval", (Protocol("dci"),)),
-    Dataset("Long retrieval", "Long-DCI", "retrieval", (Protocol("dci-long"),)),
-    Dataset("Long retrieval", "IIW", "retrieval", (Protocol("iiw"),)),
+    Dataset(LONG_RETRIEVAL, "DOCCI", "retrieval", (Protocol("docci"),)),
+    Dataset(LONG_RETRIEVAL, "DCI", "retrieval", (Protocol("dci"),)),
+    Dataset(LONG_RETRIEVAL, "Long-DCI", "retrieval", (Protocol("dci-long"),)),
+    Dataset(LONG_RETRIEVAL, "IIW", "retrieval", (Protocol("iiw"),)),
     Dataset(
-        "Short retrieval",
+        SHORT_RETRIEVAL,
         "COCO",
         "retrieval",
         (Protocol("coco"), Protocol("coco-karpathy", "b", "COCO Karpathy 5k test split, not val2017 5k")),
     ),
     Dataset(
-        "Short retrieval",
+        SHORT_RETRIEVAL,
         "Flickr30k",
         "retrieval",
         (
@@ -71,10 +90,10 @@ DATASETS: tuple[Dataset, ...] = (
             Protocol("flickr30k-full", "c", "all ~31.8k Flickr30k images (Long-CLIP repo), not the Karpathy 1k test"),
         ),
     ),
-    Dataset("Zero-shot", "ImageNet", "classification", (Protocol("imagenet"),)),
-    Dataset("Zero-shot", "CIFAR-10", "classification", (Protocol("cifar10"),)),
-    Dataset("Zero-shot", "CIFAR-100", "classification", (Protocol("cifar100"),)),
-    Dataset("Zero-shot", "ObjectNet", "classification", (Protocol("objectnet"),)),
+    Dataset(ZERO_SHOT, "ImageNet", "classification", (Protocol("imagenet"),)),
+    Dataset(ZERO_SHOT, "CIFAR-10", "classification", (Protocol("cifar10"),)),
+    Dataset(ZERO_SHOT, "CIFAR-100", "classification", (Protocol("cifar100"),)),
+    Dataset(ZERO_SHOT, "ObjectNet", "classification", (Protocol("objectnet"),)),
 )
 
 # The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
@@ -94,6 +113,16 @@ PROBE_COLUMNS = (("tokens", "Eff. length (tokens)"), ("words", "Eff. length (wor
 
 def columns(metrics: dict[str, tuple[str, ...]]) -> list[Column]:
     return [Column(d, m) for d in DATASETS for m in metrics.get(d.kind, ())]
+
+
+def datasets_by_group() -> dict[Group, list[Dataset]]:
+    """Every group with its datasets, in page order (read when called, so a group added to GROUPS shows at once)."""
+    return {g: [d for d in DATASETS if d.group == g] for g in GROUPS}
+
+
+def probe_group() -> Group:
+    """The group whose table shows the effective-length columns: the group of the probe's task."""
+    return next(d.group for d in DATASETS if PROBE_TASK in d.tasks)
 
 
 def protocol_marks() -> list[Protocol]:

@@ -1,41 +1,35 @@
-"""leaderboard.md: measured rows (ranked), their sources, reported reference rows, and measured - reported.
+"""leaderboard.md: measured rows (ranked), imported rows, their sources, reported reference rows, and measured -
+reported; rendered from the table model (board.py, whose module doc states the rules the page's footnotes repeat).
 
-Rules the page states in its own footnotes:
-- a cell takes the first task of its column (columns.py) that the model has a result for; a cell from another
-  task (another protocol), from a `--limit` subset, or from an older task version than the newest one on the page
-  (the task's protocol changed since) is marked and neither ranked nor compared with references, so two task
-  versions are never ranked against each other;
-- a NaN/Inf value (an invalid model output) is shown as ✗, never as missing, and is neither ranked nor compared;
-- ranks are per column among the unmarked measured cells, highest value first, ties sharing the best rank; the
-  mean rank is over the columns a model is ranked in (their number in brackets), as MIEB does; rows are sorted by
-  mean rank, then name;
-- the same model and task found twice: a full-protocol result beats a subset, then the newest `created` wins
-  (collect.py), and the page lists what it ignored.
-The output has no timestamps and only paths relative to the results directory, so re-running is byte-identical.
+The same model and task found twice: a full-protocol result beats a subset, then the newest `created` wins
+(collect.py), and the page lists what it ignored. The output has no timestamps and only paths relative to the
+results directory, so re-running is byte-identical.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-import pandas as pd
-
-from ..artifacts.results import TaskInfo
-from ..metrics.registry import metric_order
+from .board import (
+    IMPORTED,
+    MEAN_RANK_NOTE,
+    MEASURED,
+    RANK_NOTE,
+    REPORTED,
+    Board,
+    Cell,
+    Row,
+    build_board,
+    differences,
+    mark_notes,
+)
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
     DATASETS,
-    LIMIT_MARK,
     MAIN_METRICS,
     PROBE_COLUMNS,
     PROBE_TASK,
     RECALL_AT_K_METRICS,
-    VERSION_MARK,
-    Column,
     Dataset,
-    columns,
-    protocol_marks,
+    datasets_by_group,
 )
 from .references import ReferenceSource
 from .tables import INVALID, MISSING, fmt, fmt_measured, markdown_table
@@ -43,118 +37,49 @@ from .tables import INVALID, MISSING, fmt, fmt_measured, markdown_table
 REGENERATE = "longbench leaderboard --results results --out leaderboard.md"
 
 
-@dataclass(frozen=True)
-class Cell:
-    value: float
-    record: ResultRecord
-    marks: str  # footnote marks; empty when measured under the column's own protocol
+def _cell_text(cell: Cell | None) -> str:
+    """A cell as the page shows it: the value (1 decimal), its marks, its rank; ✗ when invalid, – when missing."""
+    if cell is None:
+        return MISSING
+    if not cell.valid:
+        return INVALID
+    return fmt(cell.value) + _sup(cell.marks) + ("" if cell.rank is None else f" ({cell.rank})")
 
-    @property
-    def valid(self) -> bool:
-        return math.isfinite(self.value)
 
-    @property
-    def rankable(self) -> bool:
-        return not self.marks and self.valid
-
-    def text(self, rank: float) -> str:
-        if not self.valid:
-            return INVALID
-        return fmt(self.value) + _sup(self.marks) + _rank(rank)
+def mean_rank_text(mean: tuple[float, int] | None) -> str:
+    return MISSING if mean is None else f"{mean[0]:.2f} ({mean[1]})"
 
 
 def _lookup(results: ResultSet) -> dict[tuple[str, str], ResultRecord]:
     return {r.key: r for r in results.results}
 
 
-def newest_versions(results: ResultSet) -> dict[str, int]:
-    """Per task, the newest task version among the results: the version its column ranks."""
-    newest: dict[str, int] = {}
-    for record in results.results:
-        task = record.result.task
-        newest[task.name] = max(newest.get(task.name, 0), task.task_version)
-    return newest
-
-
-def _cell(found: dict[tuple[str, str], ResultRecord], versions: dict[str, int], model: str,
-          column: Column) -> Cell | None:
-    for protocol in column.dataset.protocols:
-        record = found.get((model, protocol.task))
-        if record is not None and column.metric in record.result.metrics:
-            return Cell(record.result.metrics[column.metric], record, protocol.mark + _marks(record, versions))
-    return None
-
-
-def _marks(record: ResultRecord, versions: dict[str, int]) -> str:
-    task = record.result.task
-    return (LIMIT_MARK if _subset(task) else "") + (VERSION_MARK if task.task_version < versions[task.name] else "")
-
-
-def _subset(task: TaskInfo) -> bool:
-    return task.subset or task.limit is not None
-
-
 def _sup(marks: str) -> str:
     return f"<sup>{','.join(marks)}</sup>" if marks else ""
 
 
-def rank_frame(cells: dict[str, dict[Column, Cell]], cols: list[Column]) -> pd.DataFrame:
-    """Rank of each model per column (NaN where unranked); ties share the best rank."""
-    values = pd.DataFrame(
-        {c.header: {m: cell.value for m, row in cells.items() if (cell := row.get(c)) and cell.rankable} for c in cols},
-        index=sorted(cells),
-        dtype="float64",
-    )
-    return values.rank(ascending=False, method="min")
-
-
-def _measured_table(results: ResultSet, metrics: dict[str, tuple[str, ...]], probes: bool) -> str:
-    cols = columns(metrics)
-    found, versions = _lookup(results), newest_versions(results)
-    models = sorted(
-        {r.result.model.name for r in results.results} | ({p.model for p in results.probes} if probes else set())
-    )
-    cells = {m: {c: cell for c in cols if (cell := _cell(found, versions, m, c))} for m in models}
-    ranks = rank_frame(cells, cols)
-    mean = ranks.mean(axis=1)
-    order = sorted(models, key=lambda m: (pd.isna(mean[m]), 0.0 if pd.isna(mean[m]) else mean[m], m))
-    headers = ["Model", "Licence", *(c.header for c in cols)]
+def _measured_table(board: Board, probes: bool) -> str:
+    headers = ["Model", "Licence", *(c.header for c in board.columns)]
     headers += [label for _, label in PROBE_COLUMNS] if probes else []
     headers.append("Mean rank")
     rows = []
-    for model in order:
-        row = [model, _licence(results, model)]
-        for column in cols:
-            cell = cells[model].get(column)
-            rank = ranks.at[model, column.header]
-            row.append(MISSING if cell is None else cell.text(rank))
+    for row in board.rows_of(MEASURED):
+        cells = [row.model, row.licence or MISSING, *(_cell_text(row.cells.get(c)) for c in board.columns)]
         if probes:
-            row += [_probe_text(_probe(results.probes, model, unit)) for unit, _ in PROBE_COLUMNS]
-        n = int(ranks.loc[model].notna().sum())
-        row.append(MISSING if n == 0 else f"{mean[model]:.2f} ({n})")
-        rows.append(row)
+            cells += [probe_text(row.probes.get(unit)) for unit, _ in PROBE_COLUMNS]
+        rows.append([*cells, mean_rank_text(row.mean_rank(board.columns))])
     return markdown_table(headers, rows, [False, False] + [True] * (len(headers) - 2))
 
 
-def _licence(results: ResultSet, model: str) -> str:
-    """The weights' licence as the model's result files record it (from the registry entry that loaded it)."""
-    return next((r.result.model.licence for r in results.results
-                 if r.result.model.name == model and r.result.model.licence), MISSING)
+def _imported_table(board: Board) -> str:
+    headers = ["Model", "Measured by", *(c.header for c in board.columns)]
+    rows = [[row.model, row.source, *(_cell_text(row.cells.get(c)) for c in board.columns)]
+            for row in board.rows_of(IMPORTED)]
+    return markdown_table(headers, rows, [False, False] + [True] * len(board.columns))
 
 
-def _rank(rank: float) -> str:
-    return "" if pd.isna(rank) else f" ({int(rank)})"
-
-
-def _probe(probes: list[ProbeRecord], model: str, unit: str) -> ProbeRecord | None:
-    """The probe on PROBE_TASK, else the first other task alphabetically (named in the cell)."""
-    mine = sorted(
-        (p for p in probes if p.model == model and p.unit == unit), key=lambda p: (p.task != PROBE_TASK, p.task)
-    )
-    return mine[0] if mine else None
-
-
-def _probe_text(probe: ProbeRecord | None) -> str:
+def probe_text(probe: ProbeRecord | None) -> str:
+    """`I2T / T2I` effective lengths (`none` where the probe found none), naming the task when not PROBE_TASK."""
     if probe is None:
         return MISSING
     text = f"{_length(probe.i2t)} / {_length(probe.t2i)}"
@@ -166,21 +91,12 @@ def _length(value: int | None) -> str:
 
 
 def _groups() -> str:
-    groups: dict[str, list[str]] = {}
-    for dataset in DATASETS:
-        groups.setdefault(dataset.group, []).append(dataset.label)
-    return "; ".join(f"**{g}**: {', '.join(labels)}" for g, labels in groups.items())
+    return "; ".join(f"**{g.name}**: {', '.join(d.label for d in datasets)}"
+                     for g, datasets in datasets_by_group().items() if datasets)
 
 
 def _marks_legend() -> list[str]:
-    lines = [f"- <sup>{p.mark}</sup> task `{p.task}`: {p.note}." for p in protocol_marks()]
-    lines.append(f"- <sup>{LIMIT_MARK}</sup> measured on a subset (`--limit`, or fewer images than the protocol's), "
-                 "not the full protocol.")
-    lines.append(f"- {INVALID} in place of a number: the result file holds NaN or Inf for it, an invalid model output "
-                 "(not a missing measurement, which is –); never ranked or compared.")
-    lines.append(f"- <sup>{VERSION_MARK}</sup> measured under an older version of its task than the newest on this "
-                 "page (the task's protocol changed since): re-run it to rank it.")
-    return lines
+    return [f"- {_sup(n.mark) if n.superscript else n.mark} {n.text}" for n in mark_notes()]
 
 
 def _sources_table(results: ResultSet) -> str:
@@ -206,24 +122,18 @@ def _dataset_of(task: str) -> Dataset | None:
     return next((d for d in DATASETS if task in d.tasks), None)
 
 
-def _reference_table(source: ReferenceSource) -> str:
-    cols = columns(MAIN_METRICS)
-    rows = []
-    for ref in source.rows:
-        row = [ref.label, f"`{ref.model}`"]
-        for column in cols:
-            task = next((t for t in column.dataset.tasks if column.metric in ref.values.get(t, {})), None)
-            if task is None:
-                row.append(MISSING)
-                continue
-            mark = next(p.mark for p in column.dataset.protocols if p.task == task)
-            row.append(fmt(ref.values[task][column.metric]) + _sup(mark))
-        rows.append(row)
-    headers = ["Model (as reported)", "longbench name", *(c.header for c in cols)]
-    return markdown_table(headers, rows, [False, False] + [True] * len(cols))
+def _reference_table(board: Board, rows: list[Row]) -> str:
+    table = [[row.label, f"`{row.model}`", *(_reported_text(row.cells.get(c)) for c in board.columns)] for row in rows]
+    headers = ["Model (as reported)", "longbench name", *(c.header for c in board.columns)]
+    return markdown_table(headers, table, [False, False] + [True] * len(board.columns))
 
 
-def _reference_block(references: list[ReferenceSource]) -> list[str]:
+def _reported_text(cell: Cell | None) -> str:
+    return MISSING if cell is None else fmt(cell.value) + _sup(cell.marks)
+
+
+def _reference_block(board: Board, references: list[ReferenceSource]) -> list[str]:
+    reported = iter(board.rows_of(REPORTED))  # source by source, each source's rows in its order
     out = [
         "## Reported reference numbers (reported by papers, not measured here)",
         "",
@@ -234,7 +144,8 @@ def _reference_block(references: list[ReferenceSource]) -> list[str]:
         protocols = "; ".join(f"`{t}`: {d}" for t, d in sorted(source.protocols.items()))
         kind = " (secondary transcription)" if source.secondary else ""
         out += [f"### Reported{kind}: {source.title}", "", f"Source: <{source.url}>. {source.note}", ""]
-        out += [f"Protocols: {protocols}.", "", _reference_table(source)]
+        rows = [next(reported) for _ in source.rows]
+        out += [f"Protocols: {protocols}.", "", _reference_table(board, rows)]
         unshown = sorted({t for r in source.rows for t in r.values if _dataset_of(t) is None})
         if unshown:
             out += [f"Also in the reference file, without a column here: {', '.join(f'`{t}`' for t in unshown)}.", ""]
@@ -242,31 +153,8 @@ def _reference_block(references: list[ReferenceSource]) -> list[str]:
 
 
 def _differences(results: ResultSet, references: list[ReferenceSource]) -> str | None:
-    found, versions = _lookup(results), newest_versions(results)
-    rows = []
-    for source in references:
-        for ref in source.rows:
-            for task in sorted(ref.values):
-                record = found.get((ref.model, task))
-                if record is None or _marks(record, versions):
-                    continue
-                for metric in metric_order(ref.values[task]):
-                    measured = record.result.metrics.get(metric)
-                    if measured is None:
-                        continue
-                    reported = ref.values[task][metric]
-                    rows.append(
-                        [
-                            source.id,
-                            ref.model,
-                            task,
-                            metric,
-                            fmt_measured(measured),
-                            fmt(reported),
-                            fmt_measured(measured - reported, signed=True),
-                            record.path,
-                        ]
-                    )
+    rows = [[d.source, d.model, d.task, d.metric, fmt_measured(d.measured), fmt(d.reported),
+             fmt_measured(d.difference, signed=True), d.record.path] for d in differences(results, references)]
     if not rows:
         return None
     headers = ["Source", "Model", "Task", "Metric", "Measured", "Reported", "Measured − reported", "File"]
@@ -294,22 +182,29 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
         "## Measured",
         "",
     ]
-    if not results.results and not results.probes:
+    board = build_board(results, references, MAIN_METRICS)
+    if not board.rows_of(MEASURED):
         out += [
             "No measured results yet: run `longbench run --model NAME --tasks ... --output results`, "
             "then regenerate this page.",
             "",
         ]
     else:
-        out += [f"Column groups: {_groups()}.", "", _measured_table(results, MAIN_METRICS, probes=True)]
+        out += [f"Column groups: {_groups()}.", "", _measured_table(board, probes=True)]
         out += ["Footnotes (marks: see the top of the page):", "", *_rank_legend(), ""]
-        out += ["### Recall@5 and Recall@10", "", _measured_table(results, RECALL_AT_K_METRICS, probes=False)]
+        recall = build_board(results, [], RECALL_AT_K_METRICS, probes=False)
+        out += ["### Recall@5 and Recall@10", "", _measured_table(recall, probes=False)]
+    if len(results):
         out += ["### Where each number comes from", "", _sources_table(results)]
         if results.superseded:
             out += ["Same model and task found more than once: a full-protocol result beats a subset, then the newest "
                     "`created` wins. Ignored:", ""]
             out += [f"- `{old}` (superseded by `{new}`)" for old, new in results.superseded] + [""]
-    out += _reference_block(references)
+    if board.rows_of(IMPORTED):
+        out += ["## Imported (measured by other tools, not by longbench)", "",
+                "Result files imported from another tool's output: marked as theirs, never ranked and never compared "
+                "with reported numbers. Marks as at the top of the page.", "", _imported_table(board)]
+    out += _reference_block(board, references)
     out += ["## Measured − reported", ""]
     diff = _differences(results, references)
     out += [diff] if diff else ["No measured result matches a reported row (same model, same task, full protocol).", ""]
@@ -318,8 +213,8 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
 
 def _rank_legend() -> list[str]:
     return [
-        "- `(n)` after a value: its rank in the column among unmarked measured cells (ties share the best rank).",
-        "- Mean rank: the mean of a model's ranks, over the number of ranked columns in brackets (MIEB style).",
+        f"- {RANK_NOTE}",
+        f"- {MEAN_RANK_NOTE}",
         "- Effective length: `I2T / T2I` from `longbench probe` on Urban1k (another task is named); `none`: the "
         "probe found no effective length.",
         "- Same model and task measured more than once: a full-protocol result is shown before a subset, then the "

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..data.paths import require_regular_file
 from ..errors import SchemaError
 
 REFERENCES_SCHEMA_VERSION = 1
@@ -62,6 +63,7 @@ def load_references(path: Path | None = None) -> list[ReferenceSource]:
 
 
 def _read(path: Path) -> str:
+    require_regular_file(path, "--references", SchemaError)
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -17,6 +17,7 @@ from rich import box
 from rich.table import Table
 
 from ..artifacts.atomic import write_text_atomic
+from .terminal_tables import fit, name_column
 
 MISSING = "–"
 #: A value a result file holds but that is NaN/Inf: the model's output was invalid (not "not measured").
@@ -66,19 +67,30 @@ def frame_markdown(frame: pd.DataFrame, digits: int = 2) -> str:
     return markdown_table(list(frame.columns), _cell_text(frame, digits), _numeric(frame))
 
 
-def frame_rich(frame: pd.DataFrame, title: str | None = None, digits: int = 2) -> Table:
-    # A light box, whole numbers and names folded past 10 characters keep a table readable in an 80-column CI log.
+#: Columns of names (of models, tasks) in a frame: never wrapped or cut, so a name can be read and copied.
+NAME_COLUMNS = ("model", "task")
+
+
+def frame_rich(frame: pd.DataFrame, title: str | None = None, digits: int = 2, width: int | None = None) -> Table:
+    """A rich table of `frame`: names whole, numbers whole, other text folded; at `width`, the rightmost other
+    columns are left out (the caption says which) rather than a name cut."""
+    # A light box and whole numbers keep a table readable in an 80-column CI log.
     table = Table(title=title, box=box.SIMPLE_HEAD)
     cells = _cell_text(frame, digits)
     for i, (column, numeric) in enumerate(zip(frame.columns, _numeric(frame), strict=True)):
-        widest = max((len(row[i]) for row in cells), default=1)
-        if numeric:
-            table.add_column(str(column), justify="right", no_wrap=True, min_width=widest)
+        values = [row[i] for row in cells]
+        if column in NAME_COLUMNS:
+            name_column(table, str(column), values)
+        elif numeric:
+            table.add_column(str(column), justify="right", no_wrap=True, min_width=max(map(len, values), default=1))
         else:
-            table.add_column(str(column), overflow="fold", min_width=min(widest, 10))
+            table.add_column(str(column), overflow="fold", min_width=min(max(map(len, values), default=1), 10))
     for row in cells:
         table.add_row(*row)
-    return table
+    if width is None:
+        return table
+    names = [v for i, c in enumerate(frame.columns) if c in NAME_COLUMNS for v in (row[i] for row in cells)]
+    return fit(table, width, names, [str(c) for c in reversed(frame.columns) if c not in NAME_COLUMNS])
 
 
 def _to_json(frame: pd.DataFrame) -> str:

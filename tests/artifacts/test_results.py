@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,15 @@ def test_round_trip(tmp_path):
     (lambda d: d.pop("schema_version"), "schema_version None is not a version number"),
     (lambda d: d.pop("metrics"), "not a valid longbench result"),
     (lambda d: d["model"].update(colour="red"), "unexpected ModelInfo fields"),
-    (lambda d: d.update(metrics={"i2t_r1": "high"}), "not a valid longbench result"),
+    (lambda d: d.update(metrics={"i2t_r1": "high"}), r"metrics\.i2t_r1: expected a number, found 'high'"),
+    (lambda d: d["metrics"].update(i2t_r1=150.0), r"metrics\.i2t_r1: expected a percentage from 0 to 100, found 150"),
+    (lambda d: d["metrics"].update(t2i_r5=-5), r"metrics\.t2i_r5: expected a percentage from 0 to 100, found -5"),
+    (lambda d: d["metrics"].update(i2t_r1=True), r"metrics\.i2t_r1: expected a number, found True"),
+    (lambda d: d["metrics"].update(my_score="x"), r"metrics\.my_score: expected a number, found 'x'"),
+    (lambda d: d.update(ci={"i2t_r1": [10.0, 101.0]}), r"ci\.i2t_r1: expected a percentage from 0 to 100"),
+    (lambda d: d.update(ci={"i2t_r1": [10.0]}), r"ci\.i2t_r1: expected \[low, high\]"),
+    (lambda d: d.update(by_length={"<=20": {"n_texts": 3, "t2i_r1": 120.0}}),
+     r"by_length\.<=20\.t2i_r1: expected a percentage"),
 ])
 def test_schema_errors_name_the_file(tmp_path, mutate, message):
     data = make_result().to_dict()
@@ -113,3 +122,12 @@ def test_upgrade_does_not_change_its_argument():
     before = json.dumps(raw, sort_keys=True)
     assert RESULT_SCHEMA.upgrade(raw)["task"]["task_version"] == 1
     assert json.dumps(raw, sort_keys=True) == before
+
+
+def test_non_finite_metrics_are_read_as_such(tmp_path):
+    """NaN/Inf mean an invalid model output: read, so that the gate fails them as non-finite (not a schema error)."""
+    data = make_result().to_dict()
+    data["metrics"]["i2t_r1"] = float("nan")
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    assert math.isnan(read_result(path).metrics["i2t_r1"])

@@ -39,3 +39,12 @@ def test_a_probe_file_with_a_string_version_is_refused(tmp_path):
     path.write_text(json.dumps({"schema_version": "1", "kind": "probe"}))
     with pytest.raises(SchemaError, match="probe schema_version '1' is not a version number"):
         read_probe_document(path)
+
+
+def test_a_version_1_probe_file_reads_with_no_warnings(tmp_path):
+    path = tmp_path / "probe-x-tokens.json"
+    path.write_text(json.dumps({"schema_version": 1, "kind": "probe", "model": {"name": "m", "context_length": 77},
+                                "task": "x", "unit": "tokens", "points": [],
+                                "effective_length": {"i2t": None, "t2i": None}}))
+    data = read_probe_document(path)
+    assert data["schema_version"] == PROBE_SCHEMA.version and data["warnings"] == []

@@ -147,3 +147,15 @@ def test_concurrent_writers_lose_no_result(tmp_path, monkeypatch):
     assert len(files) == 8 == len({s.path for s in stored})
     assert sorted(read_result(f).model.checkpoint_sha256 for f in files) == [f"sha{i}" for i in range(8)]
     assert sum(s.kept is None for s in stored) == 1
+
+
+def test_a_temporary_a_killed_writer_left_is_removed_when_the_folder_is_next_locked(tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    left = [folder / ".urban1k.json.k3x9q1.tmp", folder / ".coco.json.abc_12.tmp"]
+    kept = [folder / ".probe-urban1k-tokens.json.a1b2.tmp", folder / "notes.tmp", folder / ".urban1k.json"]
+    for path in (*left, *kept):
+        path.write_text("{")
+    store_result(make_result(), tmp_path)
+    assert not any(p.exists() for p in left)
+    assert all(p.exists() for p in kept)  # a probe's write may be in progress (it holds no lock); others not ours

@@ -54,10 +54,17 @@ def test_sections_are_ordered_and_selectable(tmp_path):
 
 @pytest.mark.parametrize("args,message", [(["--images", "0"], "at least 1 image"),
                                           (["--image-size", "big"], "--image-size 'big'"),
+                                          (["--image-size", "100000x100000"], "--image-size 100000x100000: "
+                                           "10,000,000,000 pixels per image, at most 89,478,485"),
+                                          (["--keep", "a-file"], "--keep {tmp}/a-file: is not a folder"),
                                           (["--sections", "stagez"], "unknown bench section 'stagez'")])
 def test_bad_bench_options(args, message, tmp_path):
-    result = runner.invoke(app, ["bench", "-m", "tiny-clip", "--keep", str(tmp_path), *args])
-    assert result.exit_code == 2 and message in result.output
+    (tmp_path / "a-file").write_text("not a folder")
+    args = [arg.replace("a-file", str(tmp_path / "a-file")) for arg in args]
+    result = runner.invoke(app, ["bench", "-m", "tiny-clip", "--keep", str(tmp_path), *args],
+                           env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and message.format(tmp=tmp_path) in result.output, result.output
+    assert "Traceback" not in result.output
     with pytest.raises(DataError):
         BenchConfig(images=1, image_size=(4, 4))
 

@@ -323,3 +323,39 @@ def test_embed_out_a_folder_fails_before_loading(tmp_path):
     result = runner.invoke(app, ["embed", "-m", "tiny-clip", "-t", "a caption", "--out", str(tmp_path)])
     assert f"--out {tmp_path}: is a folder, expected a file name" in one_line_error(result)
     assert tree(tmp_path) == {}
+
+
+def test_a_model_folder_that_cannot_hold_results_fails_before_encoding(data_root, tmp_path, no_encoding):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "tiny-longclip").write_text("a file where the model's folder goes")
+    line = one_line_error(run(data_root, tmp_path / "results"))
+    assert f"result file {tmp_path / 'results' / 'tiny-longclip'}: is not a folder" in line
+
+
+def test_a_folder_in_place_of_a_result_file_is_refused_even_with_overwrite(data_root, tmp_path, no_encoding):
+    (tmp_path / "results" / "tiny-longclip" / "urban1k.json").mkdir(parents=True)
+    for extra in ([], ["--overwrite"]):
+        line = one_line_error(run(data_root, tmp_path / "results", *extra))
+        assert "urban1k.json: is a folder, expected a file name" in line and "--overwrite" not in line
+
+
+@pytest.mark.parametrize("command", ["run", "probe"])
+def test_a_file_as_cache_dir_fails_before_encoding_for_every_task(data_root, tmp_path, no_encoding, command,
+                                                                 monkeypatch):
+    monkeypatch.setattr("longbench.runner.Encoder", lambda *a, **k: pytest.fail("an encoder was made"))
+    (tmp_path / "cache-file").write_text("x")
+    args = ["--cache-dir", str(tmp_path / "cache-file")]
+    result = run(data_root, tmp_path / "results", *args) if command == "run" else runner.invoke(app, [
+        "probe", "-m", "tiny-longclip", "-t", "urban1k", "-d", str(data_root), "-o", str(tmp_path / "results"),
+        "-q", *args])
+    line = one_line_error(result)
+    assert "embeddings cache (--cache-dir)" in line and "is a file, expected a folder" in line
+    assert "pass --no-cache to run without the cache" in line
+
+
+def test_a_probe_file_that_cannot_be_written_fails_before_encoding(data_root, tmp_path, monkeypatch):
+    monkeypatch.setattr("longbench.probe.make_encoder", lambda *a: pytest.fail("the probe got to encoding"))
+    (tmp_path / "results" / "tiny-longclip" / "probe-urban1k-tokens.csv").mkdir(parents=True)
+    result = runner.invoke(app, ["probe", "-m", "tiny-longclip", "-t", "urban1k", "-d", str(data_root),
+                                 "-o", str(tmp_path / "results"), "-q"])
+    assert "probe-urban1k-tokens.csv: is a folder, expected a file name" in one_line_error(result)

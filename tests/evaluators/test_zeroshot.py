@@ -117,6 +117,22 @@ def test_prompts_are_encoded_in_batches_of_whole_classes(monkeypatch):
     np.testing.assert_allclose(weights, expected_weights(TEMPLATES, CLASSES), rtol=1e-5, atol=1e-6)
 
 
+def test_classes_of_one_name_share_their_weights(monkeypatch):
+    """ImageNet's cleaned names repeat 'missile' and 'sunglasses': each name is encoded once, so the two classes
+    tie exactly (in two batches they would differ in the last bits)."""
+    monkeypatch.setattr("longbench.evaluators.zeroshot.TEXT_BATCH", 5)
+    encoder = FakeEncoder(np.zeros((0, DIM)))
+    calls = []
+    texts = encoder.texts
+    encoder.texts = lambda batch, **kw: calls.append(list(batch)) or SimpleNamespace(**{
+        **vars(texts(batch)), "vectors": texts(batch).vectors + 1e-6 * len(calls)})  # batch-dependent last bits
+    classes = ["cat", "dog", "car", "cat"]
+    classifier = build_classifier(encoder, Prompts("t", TEMPLATES, classes), MODEL.context_length)
+    assert sum(map(len, calls)) == 6  # cat, dog, car: 3 names x 2 templates
+    assert (classifier.weights[3] == classifier.weights[0]).all()
+    assert classifier.truncation.n_texts == 8 and classifier.truncation.n_truncated == 4
+
+
 def test_second_run_reads_the_cached_classifier(tmp_path, prompt_file):
     ds, vectors = make_dataset()
     first_encoder = FakeEncoder(vectors)

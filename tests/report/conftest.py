@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from longbench.artifacts.results import ModelInfo, Result, TaskInfo, write_result
+from longbench.artifacts.results import ModelInfo, Origin, Result, TaskInfo, write_result
 from longbench.artifacts.store import result_path
 
 PROTOCOLS = {
@@ -28,7 +29,10 @@ LICENCES = {"longclip-B": "Apache-2.0", "clip-B": "MIT"}
 
 
 def retrieval(i2t: float, t2i: float) -> dict[str, float]:
-    return {"i2t_r1": i2t, "i2t_r5": i2t + 5, "i2t_r10": i2t + 8, "t2i_r1": t2i, "t2i_r5": t2i + 5, "t2i_r10": t2i + 8}
+    """Recall@1/5/10 from R@1 as given (even out of range, for the tests that need one), R@5 and R@10 a few points
+    up but at most 100."""
+    return {f"{d}_r{k}": r1 if k == 1 or not math.isfinite(r1) else min(r1 + up, 100.0)
+            for d, r1 in (("i2t", i2t), ("t2i", t2i)) for k, up in ((1, 0), (5, 5), (10, 8))}
 
 
 def make_result(model: str, task: str, metrics: dict[str, float], **task_fields) -> Result:
@@ -49,7 +53,7 @@ WriteFn = Callable[..., Path]
 
 @pytest.fixture
 def write(tmp_path: Path) -> WriteFn:
-    """write(root, model, task, metrics, created=..., ci=..., **task_fields) -> path of the written result file."""
+    """write(root, model, task, metrics, created=..., ci=..., origin=..., **task_fields) -> the result file's path."""
 
     def _write(
         root: str,
@@ -58,6 +62,7 @@ def write(tmp_path: Path) -> WriteFn:
         metrics: dict[str, float],
         created: str | None = None,
         ci: dict[str, list[float]] | None = None,
+        origin: Origin | None = None,
         **task_fields,
     ) -> Path:
         result = make_result(model, task, metrics, **task_fields)
@@ -65,6 +70,8 @@ def write(tmp_path: Path) -> WriteFn:
             result.created = created
         if ci:
             result.ci = ci
+        if origin:
+            result.origin = origin
         return write_result(result, result_path(tmp_path / root, model, task))
 
     return _write
@@ -88,3 +95,7 @@ def write_probe(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+#: How an imported result records its origin (`longbench import clip-benchmark` writes such files).
+IMPORTED_FROM = Origin(tool="clip_benchmark", version="1.6.1", source="benchmark_urban1k.json")

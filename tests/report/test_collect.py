@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from longbench.artifacts.probes import PROBE_SCHEMA
 from longbench.errors import DataError, SchemaError
 from longbench.report import load_results, results_frame
 
@@ -52,9 +53,10 @@ def test_unknown_result_schema_version_is_refused(tmp_path, write):
 
 
 def test_unknown_probe_schema_version_is_refused(tmp_path, write_probe):
-    write_probe("r", "clip-B", "urban1k", "words", 30, 40, version=2)
-    with pytest.raises(SchemaError, match=r"probe-urban1k-words\.json: probe schema_version 2 was written by a "
-                                          r"newer longbench \(this one reads version 1\)"):
+    newer, current = PROBE_SCHEMA.version + 1, PROBE_SCHEMA.version
+    write_probe("r", "clip-B", "urban1k", "words", 30, 40, version=newer)
+    with pytest.raises(SchemaError, match=rf"probe-urban1k-words\.json: probe schema_version {newer} was written by "
+                                          rf"a newer longbench \(this one reads versions 1 to {current}\)"):
         load_results(tmp_path / "r")
 
 
@@ -67,3 +69,25 @@ def test_bad_probe_unit_is_refused(tmp_path, write_probe):
 def test_missing_directory_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="no such result file or directory"):
         load_results(tmp_path / "nowhere")
+
+
+def test_probe_records_carry_their_curve_and_file(tmp_path, write_probe):
+    path = write_probe("r", "clip-B", "urban1k", "tokens", 30, None)
+    probe = load_results(tmp_path / "r").probes[0]
+    assert probe.file == path
+    assert probe.curve.lengths == (10.0,) and probe.curve.recall == {"i2t": (1.0,), "t2i": (2.0,)}
+    assert probe.curve.context_length == 77 and probe.curve.full == {}
+
+
+def test_a_probe_curve_that_is_not_numbers_is_refused_naming_the_file(tmp_path, write_probe):
+    path = write_probe("r", "clip-B", "urban1k", "tokens", 30, None)
+    data = json.loads(path.read_text())
+    data["points"][0]["i2t_r1"] = "high"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SchemaError, match="probe-urban1k-tokens.json: not a valid longbench probe file"):
+        load_results(tmp_path / "r")
+
+
+def test_result_records_keep_the_file_they_were_read_from(tmp_path, write):
+    path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
+    assert load_results(tmp_path / "r").results[0].file == path

@@ -251,3 +251,36 @@ def test_version_1_files_appear_in_the_leaderboard():
     rows = {r[0]: r for r in _table(result.output, "Model")[1:]}
     assert set(rows) == {"tiny-clip", "tiny-longclip"}
     assert "tiny-clip/urban1k.json" in result.output and "tiny-longclip/cifar10.json" in result.output
+
+
+def test_the_markdown_equals_the_golden_page(tmp_path, write, write_probe):
+    """Every rule at once (marks a/b/c, L, V, ✗, ties, probes, duplicates, reported rows, differences): the page is
+    byte-identical to the one committed in tests/fixtures/leaderboard/golden.md (regenerate it only on purpose)."""
+    from .golden import FIXTURES, REFERENCES, write_golden_results
+
+    roots = write_golden_results(write, write_probe)
+    text = build_leaderboard(load_results([tmp_path / r for r in roots]), load_references(REFERENCES))
+    assert text == (FIXTURES / "golden.md").read_text(encoding="utf-8")
+
+
+def test_imported_results_get_their_own_table_unranked_and_never_compared(tmp_path, write):
+    from .conftest import IMPORTED_FROM
+
+    write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
+    write("r", "longclip-B", "urban1k", retrieval(79.0, 79.0), origin=IMPORTED_FROM)
+    text = build_leaderboard(load_results(tmp_path / "r"), load_references())
+    measured = {r[0] for r in _table(text, "Model")[1:]}
+    assert measured == {"clip-B"}
+    imported = _table(text.split("## Imported (measured by other tools, not by longbench)")[1], "Model")
+    assert imported[0][:3] == ["Model", "Measured by", "Urban1k I2T"]
+    assert imported[1][:3] == ["longclip-B", "clip_benchmark 1.6.1", "79.0"]  # no rank
+    assert "| longclip-B | urban1k |" not in text.split("## Measured − reported")[1]
+    assert "longclip-B/urban1k.json" in text.split("### Where each number comes from")[1]  # still traceable
+
+
+def test_only_imported_results_still_say_nothing_was_measured(tmp_path, write):
+    from .conftest import IMPORTED_FROM
+
+    write("r", "longclip-B", "urban1k", retrieval(79.0, 79.0), origin=IMPORTED_FROM)
+    text = build_leaderboard(load_results(tmp_path / "r"), [])
+    assert "No measured results yet" in text and "## Imported" in text

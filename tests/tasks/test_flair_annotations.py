@@ -34,3 +34,15 @@ def test_fine_grained_file_of_another_shape_is_a_data_error(tmp_path):
     (tmp_path / "test_annotations.json").write_text(json.dumps([{"image": "dci/sa_1.jpg", "caption": "x"}]))
     with pytest.raises(DataError, match="expected a JSON object with an 'annotations' list"):
         load("iiw-fg", tmp_path)
+
+
+@pytest.mark.parametrize("image_id", [[1], {"id": 1}, True, 1.5])
+def test_an_image_id_that_is_no_integer_or_string_is_named(tmp_path, image_id):
+    from longbench.tasks import get_task
+
+    (tmp_path / "test_annotations.json").write_text(json.dumps(
+        {"annotations": [{"image_id": image_id, "image": "dci/sa_1.jpg", "caption": "x"}]}))
+    with pytest.raises(DataError, match=r"annotations\[0\]: expected 'image_id' to be an integer or a string, found"):
+        load("iiw-fg", tmp_path)
+    status = get_task("iiw-fg").checked_status(tmp_path)
+    assert status.state == "incomplete" and "expected 'image_id'" in status.detail

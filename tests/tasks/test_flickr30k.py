@@ -99,3 +99,12 @@ def test_samples_share_one_image_folder(tmp_path):
 def test_table2_pitfall_is_documented():
     assert any("Table 2" in p for p in FULL.meta.pitfalls)
     assert any("flickr30k-full" in p for p in FLICKR.meta.pitfalls)
+
+
+def test_an_empty_caption_among_the_first_five_is_kept_counted_and_warned(tmp_path):
+    (tmp_path / TOKENS).write_text("".join(f"1.jpg#{k}\t{'' if k == 1 else f'caption {k}'}\n" for k in range(6)))
+    _images(tmp_path, ["1.jpg"])
+    data = FULL.load(tmp_path, LoadOptions())
+    assert data.texts == ["caption 0", "", "caption 2", "caption 3", "caption 4"]  # the protocol's first five
+    assert data.counts["empty_captions"] == 1
+    assert any("1 empty caption(s) kept as empty text, as the protocol reads them: 1" in w for w in data.warnings)

@@ -16,4 +16,4 @@ def test_json_head_matches_the_stdlib_across_chunk_boundaries(tmp_path):
                               {"a": [1, {"b": "]"}], "c": "[,"}]) for _ in range(rng.randint(0, 12))]
         path.write_text(json.dumps(values, indent=rng.choice([None, 2]), ensure_ascii=trial % 2 == 0))
         for n in (0, 1, 5, 50):
-            assert json_list_head(path, n, "t", chunk_size=rng.randint(1, 9)) == values[:n]
+            assert json_list_head(path, n, "t", tmp_path, chunk_size=rng.randint(1, 9)) == values[:n]

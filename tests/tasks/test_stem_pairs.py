@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from longbench.errors import DataError
 from longbench.tasks.stem_pairs import pair_by_stem, stem_key
 
 
@@ -20,6 +23,8 @@ def test_pairs_and_unpaired_stems_in_stem_order():
     assert "2" in pairs.images and "7" not in pairs.images  # which side an unpaired stem is on
 
 
-def test_a_later_file_of_one_stem_wins():
-    pairs = pair_by_stem([Path("a.jpg"), Path("a.png")], [Path("a.txt")])
-    assert pairs.paired == ["a"] and pairs.images["a"] == Path("a.png")
+def test_two_files_of_one_stem_on_one_side_are_refused_naming_both():
+    with pytest.raises(DataError, match=r"a\.jpg and a\.png are both image files of the stem 'a'; keep one"):
+        pair_by_stem([Path("a.png"), Path("a.jpg")], [Path("a.txt")])
+    with pytest.raises(DataError, match=r"b\.txt and b\.txt are both caption files"):
+        pair_by_stem([Path("b.jpg")], [Path("x/b.txt"), Path("y/b.txt")])

@@ -82,8 +82,16 @@ def write(tmp_path: Path, name: str, text: str) -> str:
     ("bad.jsonl", '{"image": "/etc/passwd", "caption": "x"}\n', "must stay inside"),
     ("bad.jsonl", '{"image": "missing.jpg", "caption": "x"}\n', "missing.jpg not found"),
     ("bad.jsonl", '{"image": "a.jpg", "caption": "   "}\n', "holds no image with a non-empty caption"),
-    ("bad.csv", "picture,text\na.jpg,x\n", "expected a header with 'image' and 'caption' columns, found 'picture'"),
-    ("bad.csv", "image,caption\na.jpg\n", "bad.csv row 2: expected values for both 'image' and 'caption'"),
+    ("bad.csv", "picture,text\na.jpg,x\n", "expected a header with the columns 'image' and 'caption' "
+                                           "(comma-separated), found 'picture', 'text'"),
+    ("bad.csv", "image,caption\na.jpg\n", "bad.csv line 2: 1 fields for the 2 columns of the header; every row "
+                                          "needs a value for each column"),
+    ("bad.csv", "image,caption\n1.jpg,A man, a dog and a cat on a red sofa\n", "bad.csv line 2: 3 fields for the "
+     "2 columns of the header; quote a value that holds a comma separator"),
+    ("bad.csv", 'image,caption\n1.jpg,"A man\n2.jpg,a dog\n', "bad.csv line 2: a quoted field is never closed"),
+    ("bad.csv", "image,caption,caption\n1.jpg,a,b\n", "the header names the column 'caption' more than once"),
+    ("bad.jsonl", '{"image": "a.jpg", "caption": "x", "captions": ["y"]}\n', "bad.jsonl line 1: has both 'caption' "
+     "and 'captions'; give one"),
     ("bad.csv", "", "found no header"),
 ])
 def test_bad_rows_give_one_line_errors_through_the_cli(tmp_path, name, text, message):
@@ -134,3 +142,32 @@ def test_names_and_specs(tmp_path):
     status = get_task(full).status(Path(full.partition(":")[2]).parent)
     assert status.state == "found" and status.found == {"images": 2, "texts": 3}
     assert get_task(f"csv:{tmp_path / 'nothing.csv'}").status(tmp_path).state == "missing"
+
+
+def test_two_sources_of_one_name_are_refused_naming_both(tmp_path):
+    jsonl, csv = sample(tmp_path, "jsonl:d/x.jsonl", 2), sample(tmp_path, "csv:d/x.csv", 2)
+    with pytest.raises(DataError, match=r"d/x\.jsonl and .*d/x\.csv would both be filed as 'x'.*rename one"):
+        resolve_tasks(f"{jsonl},{csv}")
+
+
+def test_two_images_of_one_stem_beside_a_caption_are_refused(tmp_path):
+    full = sample(tmp_path, "folder:mine", 3)
+    folder = Path(full.partition(":")[2])
+    (folder / "image" / "1.png").write_bytes((folder / "image" / "1.jpg").read_bytes())
+    with pytest.raises(DataError, match=r"image/1\.jpg and 1\.png are both image files of the stem '1'; keep one"):
+        get_task(full).load(folder, LoadOptions())
+
+
+def test_a_caption_longer_than_the_csv_field_limit_is_read(tmp_path):
+    full = sample(tmp_path, "csv:mine.csv", 2)
+    path = Path(full.partition(":")[2])
+    long = "word " * 40_000  # 200,000 characters: over the stdlib's 131,072 field limit
+    path.write_text(f'image,caption\nimages/1.jpg,"{long}"\nimages/2.jpg,short\n')
+    assert get_task(full).load(path.parent, LoadOptions()).texts == [long.strip(), "short"]
+
+
+def test_a_task_spec_path_may_start_with_a_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    sample(tmp_path, "jsonl:mine/captions.jsonl", 2)
+    (task,) = resolve_tasks("jsonl:~/mine/captions.jsonl")
+    assert task.root(None) == tmp_path / "mine" and len(task.load(task.root(None), LoadOptions()).images) == 2

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from ...data.paths import require_regular_file
 from ...errors import CheckpointError
 from ...file_hashes import sha256_file
 
@@ -95,6 +96,7 @@ class Architecture:
 def read_checkpoint(path: Path | str) -> Checkpoint:
     """Read a checkpoint file into a flat state dict of tensors, without executing anything in it."""
     path = Path(path)
+    require_regular_file(path, "checkpoint", CheckpointError)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     kind = _sniff(path)
@@ -161,8 +163,8 @@ def _read_pickle(path: Path) -> tuple[dict[str, torch.Tensor], str]:
         call = _pickled_call(path, str(exc))
         if call:
             raise CheckpointError(
-                f"{path}: refused: the file contains pickled Python objects that would be executed on load "
-                f"({call}; only plain tensors, dicts and numbers are read)"
+                f"{path}: refused: the file holds code, pickled Python objects that would be executed on load "
+                f"({call}); only plain tensors, dicts and numbers are read, and no setting turns this off"
             ) from None
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({_unpickler_reason(exc)})") from None
     container = "state dict"
@@ -176,12 +178,24 @@ def _read_pickle(path: Path) -> tuple[dict[str, torch.Tensor], str]:
     return tensors, container
 
 
+#: How torch's weights-only reader names a global it refused, across versions: "Unsupported global: GLOBAL
+#: posix.system" (2.4-2.6), "Trying to load unsupported GLOBAL posix.system whose module posix is blocked" (2.14).
+_REFUSED_GLOBAL = re.compile(r"\bGLOBAL\s+([A-Za-z_][\w.]*)")
+#: Its words for "this pickle holds objects other than tensors", when it names no global.
+_REFUSED_OBJECTS = re.compile(r"weights.only load failed|WeightsUnpickler error|unsupported (?:global|operand|class)",
+                              re.IGNORECASE)
+#: Torch's advice to load with weights_only=False (which would run the code): never passed on.
+_UNSAFE_ADVICE = re.compile(r"weights_only`? (?:set to|=) `?False|trusted source", re.IGNORECASE)
+
+
 def _pickled_call(path: Path, error: str) -> str | None:
     """What a refused pickle would have called, if it calls anything: torch names the global it refused; a plain
     pickle (which torch's reader cannot even parse) is scanned opcode by opcode, nothing executed."""
-    refused = re.search(r"Unsupported global: GLOBAL ([\w.]+)", error)
+    refused = _REFUSED_GLOBAL.search(error)
     if refused:
         return f"a call to {refused.group(1)}"
+    if _REFUSED_OBJECTS.search(error):
+        return "objects the weights-only reader does not allow"
     if zipfile.is_zipfile(path):
         return None
     try:
@@ -195,9 +209,12 @@ def _pickled_call(path: Path, error: str) -> str | None:
 
 
 def _unpickler_reason(exc: BaseException) -> str:
-    """The useful line of torch's multi-paragraph weights_only message, else the error's first line."""
+    """The useful line of torch's multi-paragraph message (never its advice to turn the safety off)."""
     detail = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", str(exc))
-    return detail.group(1).strip() if detail else _first_line(exc)
+    if detail:
+        return detail.group(1).strip()
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip() and not _UNSAFE_ADVICE.search(line)]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _strip_module_prefix(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...data.paths import require_regular_file
 from ...errors import CheckpointError, UnknownNameError, WeightsNotFoundError
 from .weights import offline
 
@@ -37,14 +38,24 @@ class Source:
 
     @property
     def config(self) -> dict[str, Any]:
+        """config.json, checked to be a JSON object whose text and vision configs (which longbench reads) are
+        objects too."""
         path = self.folder / "config.json"
+        require_regular_file(path, "hf config", CheckpointError)
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise CheckpointError(f"{self.name}: no config.json in {self.folder} (expected a transformers "
                                   "checkpoint folder)") from None
         except ValueError as exc:
             raise CheckpointError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise CheckpointError(f"{path}: expected a JSON object (a transformers config), found "
+                                  f"{type(data).__name__}")
+        for key in ("text_config", "vision_config"):
+            if data.get(key) is not None and not isinstance(value := data[key], dict):
+                raise CheckpointError(f"{path}: expected {key!r} to be a JSON object, found {type(value).__name__}")
+        return data
 
 
 def split_name(spec: str) -> tuple[str, str | None, str | None]:

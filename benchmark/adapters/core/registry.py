@@ -41,6 +41,8 @@ class ModelSpec:
     load_as: str | None = None
     #: Why the model cannot be loaded: listed so that `longbench models` says so instead of leaving it out.
     unavailable: str | None = None
+    #: The name cannot load, but the model runs as opt-in remote code (`unavailable` says how), not never.
+    opt_in: bool = False
 
     @property
     def weights_source(self) -> str:

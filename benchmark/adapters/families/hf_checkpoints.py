@@ -23,10 +23,11 @@ def _hf(name: str, repo: str, description: str, architecture: str, context: int,
 
 
 def _listed(name: str, repo: str, description: str, architecture: str, context: int, resolution: int | None,
-            licence: str, why: str) -> None:
+            licence: str, why: str, opt_in: bool = True) -> None:
+    """A remote-code model: opt-in (`why` says how to run it) unless `opt_in` is False (`why` says why not)."""
     register_model(ModelSpec(name=name, description=description, architecture=architecture, context_length=context,
                              backend="transformers-remote-code", licence=licence, resolution=resolution,
-                             unavailable=f"{why} ({repo})"))
+                             unavailable=f"{why} ({repo})", opt_in=opt_in))
 
 
 _hf("longclip-L-hf", "zer0int/LongCLIP-L-Diffusers", "Long-CLIP-L converted to a transformers CLIPModel",
@@ -64,7 +65,7 @@ _listed("jina-clip-v2", "jinaai/jina-clip-v2", "jina-clip-v2 (XLM-R text tower, 
         "refused: its code comes from jinaai/jina-clip-implementation, whose text tower is built with revision=None "
         "and so runs jinaai/xlm-roberta-flash-implementation's code from its main branch at load time, which no pin "
         "covers; that code also imports clip_loss, which transformers 5 removed (a public copy of its "
-        "modeling_clip.py, read again, builds the text tower with revision=None too)")
+        "modeling_clip.py, read again, builds the text tower with revision=None too)", opt_in=False)
 for _tower, _res in (("Openai-L-14-336", 336), ("Openai-L-14-224", 224), ("Openai-B-16", 224),
                      ("EVA02-L-14-336", 336)):
     _listed(f"llm2clip-{_tower}", f"microsoft/LLM2CLIP-{_tower}",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import pickle
+import re
 
 import pytest
 import torch
@@ -104,9 +107,49 @@ def test_pickled_code_is_refused_not_run(tmp_path, capsys):
     path = tmp_path / "evil.pt"
     with open(path, "wb") as fh:
         pickle.dump({"positional_embedding": _Exploit()}, fh)
-    with pytest.raises(CheckpointError, match="refused: the file contains pickled Python objects"):
+    with pytest.raises(CheckpointError, match="refused: the file holds code, pickled Python objects"):
         read_checkpoint(path)
     assert "pwned" not in capsys.readouterr().out
+
+
+class _System:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def test_a_torch_saved_checkpoint_holding_code_is_refused_without_torchs_advice(tmp_path, capfd):
+    """On the installed torch: the refusal says the file holds code, names the call, and never repeats torch's
+    "Re-running torch.load with weights_only set to False will likely succeed"."""
+    path = tmp_path / "evil.pt"
+    torch.save({"positional_embedding": _System()}, path)
+    with pytest.raises(CheckpointError) as refused:
+        read_checkpoint(path)
+    message = str(refused.value)
+    assert "refused: the file holds code" in message and re.search(r"a call to (posix|os|nt)\.system", message)
+    assert "weights_only" not in message and "False" not in message and "\n" not in message
+    assert "pwned" not in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("error", [
+    "Weights only load failed. Re-running `torch.load` with `weights_only` set to `False` will likely succeed.\n"
+    "WeightsUnpickler error: Unsupported global: GLOBAL posix.system was not an allowed global by default.",
+    "Weights only load failed. In PyTorch 2.6 ... Re-running `torch.load` with `weights_only` set to `False` will "
+    "likely succeed, but it can result in arbitrary code execution.\n\nTrying to load unsupported GLOBAL "
+    "posix.system whose module posix is blocked.",
+])
+def test_every_wording_of_a_refused_global_is_read(tmp_path, error):
+    from longbench.adapters.core.checkpoint_files import _pickled_call
+
+    torch.save({"a": torch.zeros(1)}, tmp_path / "ok.pt")
+    assert _pickled_call(tmp_path / "ok.pt", error) == "a call to posix.system"
+
+
+def test_torchs_advice_is_never_a_reason():
+    from longbench.adapters.core.checkpoint_files import _unpickler_reason
+
+    error = ValueError("Weights only load failed. Re-running `torch.load` with `weights_only` set to `False` will "
+                       "likely succeed. Do it only if you got the file from a trusted source.\n\nsomething else")
+    assert _unpickler_reason(error) == "something else"
 
 
 def test_not_a_clip_state_dict(tmp_path):
@@ -188,3 +231,13 @@ def test_a_width_that_is_not_a_multiple_of_64_is_one_line(clip_state, tmp_path, 
     torch.save(model.state_dict(), path)
     with pytest.raises(CheckpointError, match=rf"odd.pt: vision width {width} is not a multiple of 64"):
         load_model(None, path)
+
+
+def test_an_architecture_with_a_checkpoint_does_not_say_it_was_initialized_randomly(clip_state, tmp_path, caplog):
+    path = _write("state dict", clip_state, tmp_path / "w.pt")
+    with caplog.at_level(logging.WARNING):
+        load_model("open_clip:longbench-tiny", path)
+    assert "initialized randomly" not in caplog.text
+    with caplog.at_level(logging.WARNING):  # the filter is gone afterwards
+        logging.getLogger().warning("Model initialized randomly.")
+    assert "initialized randomly" in caplog.text

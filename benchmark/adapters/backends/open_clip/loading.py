@@ -8,6 +8,9 @@ tokenizer open_clip pairs with it (`open_clip.get_tokenizer`).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import open_clip
@@ -107,6 +110,20 @@ def _from_config(source: str, architecture: str, weights) -> ClipAdapter:
                 source=f"open_clip {source}", checkpoint=str(path), sha256=sha256_file(path), tokenizer=tokenizer)
 
 
+@contextmanager
+def _weights_follow() -> Iterator[None]:
+    """open_clip warns "Model initialized randomly" when it builds an architecture without weights: misleading
+    where the checkpoint's weights are loaded into it at once, so that one warning is left out."""
+    def keep(record: logging.LogRecord) -> bool:
+        return "initialized randomly" not in record.getMessage()
+    root = logging.getLogger()  # open_clip logs through the root logger
+    root.addFilter(keep)
+    try:
+        yield
+    finally:
+        root.removeFilter(keep)
+
+
 def _no_checkpoint(name: str, checkpoint: Path | None) -> None:
     if checkpoint is not None:
         raise UnknownNameError(f"{name} carries its own weights: drop --checkpoint (or use open_clip:ARCH "
@@ -131,7 +148,8 @@ def _with_checkpoint(arch: str, name: str, checkpoint: Path, settings: dict) -> 
     ckpt = read_checkpoint(checkpoint)
     state, has_res = prepare_state(ckpt.state_dict, str(ckpt.path))
     context = state["positional_embedding"].shape[0] if "positional_embedding" in state else None
-    model, _, preprocess = open_clip.create_model_and_transforms(arch, force_context_length=context, **settings)
+    with _weights_follow():
+        model, _, preprocess = open_clip.create_model_and_transforms(arch, force_context_length=context, **settings)
     load_weights(model, state, str(ckpt.path), arch)
     return wrap(model, preprocess, has_res=has_res, name=name, architecture=arch,
                 source=f"{ckpt.container} loaded into open_clip {arch}", checkpoint=str(ckpt.path),

@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ....errors import RemoteCodeError
+from ....errors import LongbenchError, RemoteCodeError
 from ....registry import Registry
 from ...core.hf_source import COMMIT, SNAPSHOT_FILES, Source, resolve_source, split_name
 from ...core.protocol import ImageTextModel
 from ..transformers.loading import CODE_LOADERS, REMOTE_CODE, transformers
+from ..transformers.model_types import FAMILIES
 
 FLAG = "--trust-remote-code"
 
@@ -86,21 +87,32 @@ def _refuse_foreign_code(source: Source, raw: dict[str, Any]) -> None:
 
 
 def load_remote(spec: str, source: Source, raw: dict[str, Any], trust_remote_code: bool) -> ImageTextModel:
-    """A remote-code checkpoint, only when opted in and pinned; the family maps the authors' calls."""
+    """A remote-code checkpoint, only when opted in and pinned; the family maps the authors' calls.
+
+    A checkpoint no family reads is refused first: the opt-in and the pin could not make it load.
+    """
+    classes = _code_classes(raw)
+    known = [c for c in classes if c in REMOTE_FAMILIES]
+    if not known:
+        what = ", ".join(classes) or f"model_type {raw.get('model_type')!r}"
+        raise RemoteCodeError(f"{source.name}: no longbench family reads {what} (transformers backend: "
+                              f"{', '.join(FAMILIES)}; with {FLAG}: {', '.join(REMOTE_FAMILIES)})")
     if not trust_remote_code:
         refuse_without_trust(source, raw)
     pin = check_pin(spec, source)
     _refuse_foreign_code(source, raw)
-    classes = _code_classes(raw)
-    known = [c for c in classes if c in REMOTE_FAMILIES]
-    if not known:
-        raise RemoteCodeError(f"{source.name}: no longbench family reads {', '.join(classes) or 'this model'} "
-                              f"(known: {', '.join(REMOTE_FAMILIES)})")
     family = REMOTE_FAMILIES.get(known[0])
     if source.repo:  # fetch the code too, at the pinned commit
         source = resolve_source(spec, [*SNAPSHOT_FILES, "*.py", *family.files])
     source = replace(source, revision=pin, remote_code=True)
-    return family.load(source, transformers())
+    try:
+        return family.load(source, transformers())
+    except LongbenchError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- the repository's own code failed: any error it raises is one line
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise RemoteCodeError(f"{source.name}: its code ran but the model does not fit longbench's {known[0]} "
+                              f"family ({type(exc).__name__}: {reason})") from None
 
 
 CODE_LOADERS.add(REMOTE_CODE, load_remote)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 
 import pytest
@@ -130,3 +131,33 @@ def test_the_cli_flag_with_a_pin_runs_it(remote_folder, tmp_path):
     result = CliRunner().invoke(app, ["embed", "--model", name, "--trust-remote-code", "--text", "a cat", "--out",
                                       str(tmp_path / "v.npy")])
     assert result.exit_code == 0, result.output
+
+
+def test_a_model_no_family_reads_is_told_so_first(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert", "architectures": ["BertModel"]}))
+    for trust in (False, True):
+        with pytest.raises(RemoteCodeError, match=r"no longbench family reads BertModel \(transformers backend: "
+                                                  r"clip, .*; with --trust-remote-code: FGCLIPModel"):
+            load_model(f"hf:{tmp_path}", trust_remote_code=trust)
+
+
+@pytest.mark.parametrize("config,message", [
+    ([{"model_type": "clip"}], r"config\.json: expected a JSON object \(a transformers config\), found list"),
+    ({"model_type": "clip", "text_config": "clip"}, r"config\.json: expected 'text_config' to be a JSON object, "
+                                                    r"found str"),
+])
+def test_a_config_of_another_shape_is_one_line(tmp_path, config, message):
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    result = CliRunner().invoke(app, ["embed", "--model", f"hf:{tmp_path}", "--text", "a", "--out",
+                                      str(tmp_path / "v.npy")])
+    assert result.exit_code == 2 and re.search(message, " ".join(result.output.split())), result.output
+    assert "Traceback" not in result.output
+
+
+def test_remote_code_that_fails_after_it_ran_is_one_line(remote_folder, monkeypatch):
+    def authors_code_fails(*args, **kwargs):  # what the repository's code raises when it does not fit the family
+        raise AttributeError("'FGCLIPModel' object has no attribute 'walk'")
+    monkeypatch.setattr("longbench.adapters.backends.remote.fgclip.build", authors_code_fails)
+    with pytest.raises(RemoteCodeError, match=r"its code ran but the model does not fit longbench's FGCLIPModel "
+                                              r"family \(AttributeError: 'FGCLIPModel' object has no attribute"):
+        load_model(f"hf:{remote_folder}@{code_digest(remote_folder)}", trust_remote_code=True)

@@ -1,0 +1,56 @@
+"""Content digests of image files: what the embedding cache keys and the data fingerprint see of an image.
+
+A file's name, size and modification time do not tell its content: a picture replaced by another of the same size
+with its modification time kept (`cp -p`, `touch -r`, an archive restored) would be served stale from the cache and
+leave the fingerprint unchanged. So both read the bytes, with a fast hash (blake2b), over a few threads (hashlib
+releases the GIL on large buffers), and each file is read once per process: digests are remembered under the
+file's full stat (inode and change time included, which no rewrite keeps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+#: The digest of a file that is missing or cannot be read (its failure is reported where it is decoded).
+UNREADABLE = b"unreadable"
+_CHUNK = 1 << 20
+_THREADS = 8
+#: Remembered digests, at most this many (then forgotten all at once: a cache, bounded for million-image runs).
+_MEMO_SIZE = 1 << 20
+_MEMO: dict[tuple, bytes] = {}
+
+
+def file_digest(path: Path | str) -> bytes:
+    """blake2b (16 bytes) of the file's content, or UNREADABLE; only regular files are opened (a FIFO would block)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return UNREADABLE
+    if not stat.S_ISREG(st.st_mode):
+        return UNREADABLE
+    key = (os.path.abspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if key not in _MEMO:
+        h = hashlib.blake2b(digest_size=16)
+        try:
+            with open(path, "rb") as fh:
+                while chunk := fh.read(_CHUNK):
+                    h.update(chunk)
+        except OSError:
+            return UNREADABLE
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = h.digest()
+    return _MEMO[key]
+
+
+def file_digests(paths: Sequence[Path | str]) -> list[bytes]:
+    """`file_digest` of every path, in order, read over a few threads."""
+    if len(paths) < 2:
+        return [file_digest(p) for p in paths]
+    with ThreadPoolExecutor(min(_THREADS, len(paths)), thread_name_prefix="longbench-digest") as pool:
+        return list(pool.map(file_digest, paths))
