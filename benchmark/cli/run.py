@@ -126,6 +126,7 @@ def run_command(
     """Evaluate models on tasks and write one result JSON per model and task."""
     from ..distributed import current
     from ..runner import RunConfig, model_specs, run_models
+    from ..startup import process_age
 
     if gate is not None:  # a bad tolerance must fail now, not after the evaluation
         from ..report.gate import check_tolerance
@@ -137,7 +138,7 @@ def run_command(
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim,
-                       overwrite=overwrite, recall_ks=recall_k)
+                       overwrite=overwrite, recall_ks=recall_k, startup=process_age())
     runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return

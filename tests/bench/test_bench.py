@@ -196,3 +196,13 @@ def test_ranks_section_explains_a_metric_difference(tmp_path, monkeypatch):
     section = ranks(ctx)
     assert section.notes[0].startswith("metrics identical: NO (on a CPU, torchrun's one thread per rank")
     assert [row[3] for row in section.rows] == ["2.0", "2.0"]  # 4 images in 2 s
+
+
+def test_small_section_times_whole_runs_cold_warm_and_with_nothing_to_do(tmp_path):
+    [small] = run_bench(BenchConfig(model="tiny-clip", images=3, captions_per_image=2, image_size=(32, 32),
+                                    sections=["small"], job_dir=tmp_path))
+    assert small.title == "fixed costs: a 3-image job as whole processes"
+    assert [row[0] for row in small.rows] == ["warm re-run against cold", "--skip-existing against first run"]
+    assert all(float(row[3]) > 0 and len(row[1].split(" / ")) == 2 for row in small.rows)
+    assert any("no CLIP_benchmark row" in note for note in small.notes)  # tiny-clip is no open_clip checkpoint
+    assert "small" not in section_names()  # opt-in: `--sections small`

@@ -12,7 +12,6 @@ each get an accurate message; only a pickle that really calls a Python function 
 
 from __future__ import annotations
 
-import hashlib
 import pickletools
 import re
 import struct
@@ -25,6 +24,7 @@ import torch
 
 from ...data.paths import require_regular_file
 from ...errors import CheckpointError
+from ...file_hashes import sha256_file
 
 #: The one key layout checkpoint files are read in (OpenAI, open_clip and Long-CLIP keys): its name in
 #: registry.STATE_DICTS, where the open_clip backend registers the builder.
@@ -92,14 +92,6 @@ class Architecture:
             return known
         return (f"ViT-custom(v{self.vision_width}x{self.vision_layers}/p{self.patch_size}@{self.image_size},"
                 f"t{self.text_width}x{self.text_layers},e{self.embed_dim})")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_checkpoint(path: Path | str) -> Checkpoint:
