@@ -16,7 +16,8 @@ from longbench.cache_home import MANIFESTS, cache_folder
 from longbench.deferred_model import DeferredModel, load_remembered, manifest_key
 from longbench.errors import CheckpointError
 from longbench.runner import RunConfig, run
-from tests.conftest import save_torch, write_samples
+from tests.helpers.checkpoints import save_torch
+from tests.helpers.samples import write_samples
 
 
 @pytest.fixture

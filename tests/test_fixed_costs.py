@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from longbench.cli import app
 from longbench.registry import Registry
 from longbench.startup import process_age
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 
 cli = CliRunner()
 
@@ -38,6 +38,7 @@ def results(tmp_path_factory) -> Path:
     return out / "r"
 
 
+@pytest.mark.slow  # starts processes
 def test_tasks_leaderboard_and_gate_never_import_torch(results):
     assert imported_by("tasks") == []
     assert imported_by("leaderboard", "--results", str(results)) == []
@@ -53,6 +54,7 @@ def test_a_cli_run_records_its_start_up_and_a_library_run_does_not(results, tmp_
     assert "startup" not in done.result.timings
 
 
+@pytest.mark.slow  # starts processes
 def test_process_age_counts_from_the_process_start():
     code = "import time; time.sleep(0.3); from longbench.startup import process_age; print(process_age())"
     age = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
