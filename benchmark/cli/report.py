@@ -54,7 +54,7 @@ def results(
     """Show every result file (one row per model and task) and export it as csv/json/markdown."""
     from ..report import results_frame
     from ..report.tables import export_frame, frame_rich
-    from ..report.terminal_tables import fit, name_column
+    from ..terminal_tables import fit, name_column
 
     exports = [(fmt, check_output_file(path, f"--{fmt}")) for fmt, path in
                (("csv", csv), ("json", json), ("markdown", markdown)) if path is not None]
@@ -179,7 +179,7 @@ STATUS_STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow"}
 
 
 def _print(report: GateReport) -> None:
-    from ..report.terminal_tables import fit, name_column
+    from ..terminal_tables import fit, name_column
 
     table = Table(title="longbench gate")
     cells = report.table_rows()

@@ -12,8 +12,8 @@ from rich.table import Table
 from ..artifacts.results import Result
 from ..errors import DataError
 from ..metrics.registry import is_metric, metric, metric_order
-from ..report.terminal_tables import fit, name_column
 from ..tasks import GROUPS, all_tasks
+from ..terminal_tables import fit, name_column
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
 from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import torch
 from open_clip.tokenizer import get_clean_fn
 
-from ...core.protocol import TokenBatch, require_strings
+from ....bpe import require_strings
+from ...core.protocol import TokenBatch
 
 
 class LotlipTokenizer:
