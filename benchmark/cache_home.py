@@ -6,8 +6,9 @@ Under it, one folder per kind of entry (FOLDERS):
 - `embeddings/`: encoded batches (embedding_cache.py);
 - `classifiers/`: zero-shot class weights (evaluators/zeroshot.py);
 - `hashes/`: sha256 digests of checkpoint files, by the file's identity (file_hashes.py);
-- `manifests/`: what a loaded model looks like without its weights, by its request (adapters/core/manifest.py);
-- `tokens/`: CLIP BPE token ids of caption lists (tokenizer.py).
+- `manifests/`: what a loaded model looks like without its weights, by its request (deferred_model.py);
+- `tokens/`: CLIP BPE token ids of caption lists (bpe.py);
+- `webdatasets/`: WebDataset shards downloaded from the Hugging Face Hub for `wds:` tasks (tasks/webdataset.py).
 Every module asks here, so setting one variable moves all of them together.
 """
 
@@ -19,10 +20,11 @@ from pathlib import Path
 WEIGHTS = "weights"
 EMBEDDINGS = "embeddings"
 CLASSIFIERS = "classifiers"
+WEBDATASETS = "webdatasets"
 HASHES = "hashes"
 MANIFESTS = "manifests"
 TOKENS = "tokens"
-FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS, HASHES, MANIFESTS, TOKENS)
+FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS, HASHES, MANIFESTS, TOKENS, WEBDATASETS)
 
 
 def cache_home(override: Path | str | None = None) -> Path:

@@ -41,7 +41,8 @@ import torch
 
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
-from .data.digest import file_digests
+from .data.digest import image_digests
+from .data.tar_member import TarMember
 from .memo import memo_key
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show, or when the batches formed
@@ -140,12 +141,17 @@ def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor, pool
 
 
 def image_fingerprints(images: Any) -> list[bytes]:
-    """Per image: its array bytes, or its file's absolute path and content digest (see the module doc)."""
+    """Per image: its array bytes, or its file's absolute path (a tar member's: the archive's and the member's name)
+    and content digest (see the module doc)."""
     if isinstance(images, np.ndarray):
         return [hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest() for image in images]
     # A missing file's failure is cached with its batch, until the file appears (its digest then changes).
-    return [os.path.abspath(path).encode("utf-8", "surrogatepass") + b"\0" + digest
-            for path, digest in zip(images, file_digests(images), strict=True)]
+    return [_location(path).encode("utf-8", "surrogatepass") + b"\0" + digest
+            for path, digest in zip(images, image_digests(images), strict=True)]
+
+
+def _location(image: Any) -> str:
+    return image.location() if isinstance(image, TarMember) else os.path.abspath(image)
 
 
 def describe_preprocess(preprocess: Any) -> str:

@@ -40,6 +40,7 @@ import torch
 from .adapters.core.protocol import ImageTextModel, TokenBatch
 from .data.decode_modes import check_decode
 from .data.loader import PREFETCH, resolve_workers
+from .data.tar_member import TarMember
 from .datasets import Images
 from .deferred_model import DeferredModel
 from .distributed import Group
@@ -374,7 +375,11 @@ def distinct_token_rows(tokens: TokenBatch) -> tuple[list[int], np.ndarray]:
 
 
 def image_identity(images: Images, row: int) -> Hashable:
-    """What makes two rows one image: the file's real path (links resolved), or the array's bytes (a digest)."""
+    """What makes two rows one image: the file's real path (links resolved), the archive's real path and the
+    member's place in it, or the array's bytes (a digest)."""
     if isinstance(images, np.ndarray):
         return hashlib.blake2b(np.ascontiguousarray(images[row]).tobytes(), digest_size=16).digest()
-    return os.path.realpath(images[row])
+    image = images[row]
+    if isinstance(image, TarMember):
+        return os.path.realpath(image.archive), image.offset
+    return os.path.realpath(image)

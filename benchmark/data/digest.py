@@ -4,7 +4,8 @@ A file's name, size and modification time do not tell its content: a picture rep
 with its modification time kept (`cp -p`, `touch -r`, an archive restored) would be served stale from the cache and
 leave the fingerprint unchanged. So both read the bytes, with a fast hash (blake2b), over a few threads (hashlib
 releases the GIL on large buffers), and each file is read once per process: digests are remembered under the
-file's full stat (inode and change time included, which no rewrite keeps).
+file's full stat (inode and change time included, which no rewrite keeps). An image inside a tar archive
+(tar_member.py) is digested from its own bytes, remembered under the archive's stat and the member's place.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import stat
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from .tar_member import TarMember
 
 #: The digest of a file that is missing or cannot be read (its failure is reported where it is decoded).
 UNREADABLE = b"unreadable"
@@ -42,15 +45,41 @@ def file_digest(path: Path | str) -> bytes:
                     h.update(chunk)
         except OSError:
             return UNREADABLE
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[key] = h.digest()
+        _remember(key, h.digest())
     return _MEMO[key]
 
 
-def file_digests(paths: Sequence[Path | str]) -> list[bytes]:
-    """`file_digest` of every path, in order, read over a few threads."""
-    if len(paths) < 2:
-        return [file_digest(p) for p in paths]
-    with ThreadPoolExecutor(min(_THREADS, len(paths)), thread_name_prefix="longbench-digest") as pool:
-        return list(pool.map(file_digest, paths))
+def member_digest(image: TarMember) -> bytes:
+    """blake2b (16 bytes) of a tar member's bytes, or UNREADABLE when its archive cannot be read."""
+    try:
+        st = os.stat(image.archive)
+    except OSError:
+        return UNREADABLE
+    key = (os.path.abspath(image.archive), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+           image.offset, image.size)
+    if key not in _MEMO:
+        try:
+            data = image.read_bytes()
+        except OSError:
+            return UNREADABLE
+        _remember(key, hashlib.blake2b(data, digest_size=16).digest())
+    return _MEMO[key]
+
+
+def _remember(key: tuple, digest: bytes) -> None:
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = digest
+
+
+def image_digest(image: Path | str | TarMember) -> bytes:
+    """The content digest of an image file or of a tar member."""
+    return member_digest(image) if isinstance(image, TarMember) else file_digest(image)
+
+
+def image_digests(images: Sequence[Path | str | TarMember]) -> list[bytes]:
+    """`image_digest` of every image, in order, read over a few threads."""
+    if len(images) < 2:
+        return [image_digest(p) for p in images]
+    with ThreadPoolExecutor(min(_THREADS, len(images)), thread_name_prefix="longbench-digest") as pool:
+        return list(pool.map(image_digest, images))

@@ -112,3 +112,21 @@ def test_a_failing_rank_stops_every_rank_with_its_error(data_root, tmp_path):
     assert len(errors) == 2 and all("cannot decode image" in line for line in errors)
     assert "encode.py" not in done.stderr  # one line per rank, no traceback of ours (torchrun adds its own summary)
     assert not out.exists() or not list(out.rglob("*.json"))
+
+
+def test_webdataset_shards_under_two_ranks_equal_one_process(tmp_path, one_thread):
+    """Batch size 3: 9 samples over two shards (5 and 4) are 3 image batches, rank 0 encoding the first (three of
+    shard 0's images) and rank 1 the other two (the rest of shard 0, and shard 1), each reading its own members."""
+    from longbench.tasks.webdataset import write_shards
+
+    write_shards(tmp_path / "ret", 9, "retrieval", seed=4)
+    write_shards(tmp_path / "cls", 9, "classification", seed=4)
+    spec = f"wds:{tmp_path / 'ret'},wds:{tmp_path / 'cls'}"
+    out = tmp_path / "dp"
+    done = torchrun("run", "-m", "tiny-clip", "-t", spec, "-o", str(out), "-b", "3", "-q")
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = run("tiny-clip", spec, RunConfig(output=tmp_path / "one", batch_size=3, progress=False,
+                                              cache_dir=tmp_path / "cache"))
+    assert [one.task for one in single] == ["ret", "cls"]
+    for one in single:
+        assert comparable(out / "tiny-clip" / f"{one.task}.json") == comparable(one.path), one.task

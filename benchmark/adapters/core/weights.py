@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ...cache_home import WEIGHTS, cache_folder
 from ...errors import WeightsNotFoundError
+from ...offline import offline
 
 
 def weights_dir() -> Path:
     """`$LONGBENCH_WEIGHTS`, else `weights/` under the cache home (cache_home.py)."""
     return cache_folder(WEIGHTS)
-
-
-def offline() -> bool:
-    truthy = {"1", "true", "yes", "on"}
-    return any(os.environ.get(v, "").lower() in truthy for v in ("LONGBENCH_OFFLINE", "HF_HUB_OFFLINE"))
 
 
 def local_weights(local_filename: str | None, hf_repo: str | None, hf_filename: str | None,
