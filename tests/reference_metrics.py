@@ -29,8 +29,7 @@ def brute_force(images, texts, gt, k):
 
 def brute_force_ranks(images, texts, gt) -> dict[str, float]:
     """MRR, MRR@10, nDCG@10 (percent) and median rank of both directions by sorting every list (ties: lower index
-    first),
-    written from the definitions, not from longbench's code."""
+    first), written from the definitions, not from longbench's code."""
     sims = np.asarray(images, dtype=np.float64) @ np.asarray(texts, dtype=np.float64).T
     out = {}
     firsts, ndcgs = [], []
