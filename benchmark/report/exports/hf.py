@@ -5,7 +5,8 @@
   source: {name}}`, one entry per metric. `dataset.id` is `longbench/<task>` (the task is longbench's, not a Hub
   benchmark dataset), `task_id` is `<task>/<metric>`;
 - `model-index.yaml`: the card's `model-index` block (paste it into the card's YAML front matter), one result per
-  task with every metric, `source` naming longbench's version and the task's protocol.
+  task with every metric, the dataset's `args` naming longbench's version and the task's protocol (a model-index
+  `source` needs a URL, which a local measurement has none of).
 
 Values are longbench's own: percent (a median rank as a rank), under longbench's metric names.
 """
@@ -53,10 +54,10 @@ def model_index(model: str, records: list[ResultRecord]) -> dict:
         results.append({
             "task": {"type": HUB_TASKS.get(result.kind, result.kind), "name": result.kind},
             "dataset": {"name": result.task.name, "type": f"longbench/{result.task.name}", "split": "test",
-                        "revision": f"task-v{result.task.task_version}"},
+                        "revision": f"task-v{result.task.task_version}",
+                        "args": {"longbench": __version__, "protocol": result.task.protocol}},
             "metrics": [{"type": name, "name": metric(name).label, "value": result.metrics[name]}
                         for name in metric_order(result.metrics)],
-            "source": _source(record),
         })
     return {"model-index": [{"name": model, "results": results}]}
 
