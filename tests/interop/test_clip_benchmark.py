@@ -20,8 +20,9 @@ from longbench.report.columns import MAIN_METRICS
 FLICKR = {"dataset": "flickr30k", "model": "ViT-B-32", "pretrained": "laion2b_s34b_b79k", "task": "zeroshot_retrieval",
           "metrics": {"image_retrieval_recall@1": 0.5, "text_retrieval_recall@1": 0.75, "image_retrieval_recall@5": 0.8,
                       "text_retrieval_recall@5": 0.9}, "language": "en"}
-CIFAR = {"dataset": "cifar10", "model": "EVA02-B-16", "pretrained": "merged2b_s8b_b131k", "task": "zeroshot_classification",
-         "metrics": {"acc1": 0.9, "acc5": 0.99, "mean_per_class_recall": 0.899}, "language": "en"}
+CIFAR = {"dataset": "cifar10", "model": "EVA02-B-16", "pretrained": "merged2b_s8b_b131k",
+         "task": "zeroshot_classification", "metrics": {"acc1": 0.9, "acc5": 0.99, "mean_per_class_recall": 0.899},
+         "language": "en"}
 
 
 def _json(folder, name, data):
@@ -53,10 +54,9 @@ def test_a_registered_model_keeps_its_longbench_name_and_acc5_nan_is_left_out(tm
 
 
 def test_the_leaderboard_shows_imported_beside_measured_and_the_gate_leaves_it_out(tmp_path):
-    from tests.report.conftest import make_result
-
     from longbench.artifacts.results import write_result
     from longbench.artifacts.store import result_path
+    from tests.report.conftest import make_result
 
     model = "eva02-clip-B-16"
     write_result(make_result(model, "cifar10", {"acc1": 88.0}), result_path(tmp_path / "out", model, "cifar10"))
