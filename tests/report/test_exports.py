@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from longbench.artifacts.results import Origin
 from longbench.cli import app
 from longbench.errors import DataError, UnknownNameError
-from longbench.report.exports import EXPORTERS, export
+from longbench.report.exports import EXPORT_FORMATS, export
 
 from .conftest import IMPORTED_FROM, retrieval
 
@@ -38,7 +38,7 @@ def results(tmp_path, write):
 
 
 def test_every_format_is_registered():
-    assert list(EXPORTERS) == ["clip-benchmark", "csv", "hf", "latex", "mteb"]
+    assert list(EXPORT_FORMATS) == ["clip-benchmark", "csv", "hf", "latex", "mteb"]
 
 
 def test_clip_benchmark_export_is_read_by_clip_benchmark_build(results, tmp_path):
@@ -172,6 +172,9 @@ def test_unknown_format_and_nothing_to_export_are_one_line(tmp_path, write):
     result = CliRunner().invoke(app, ["export", "csv", "--results", str(tmp_path / "r"), "--out",
                                       str(tmp_path / "t.csv"), "--tasks", "coco"])
     assert result.exit_code == 2 and "no result files to export for --tasks coco" in result.output
+    result = CliRunner().invoke(app, ["export", "csv", "--results", str(tmp_path / "r"), "--out",
+                                      str(tmp_path / "t.csv"), "--metrics", "i2t_r1,recall"])
+    assert result.exit_code == 2 and "unknown metric 'recall'" in result.output
     assert not (tmp_path / "out").exists() and not (tmp_path / "t.csv").exists()
 
 

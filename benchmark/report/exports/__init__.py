@@ -52,19 +52,19 @@ class Exporter:
     imported: bool = False
 
 
-EXPORTERS: Registry[Exporter] = Registry("export format")
+EXPORT_FORMATS: Registry[Exporter] = Registry("export format")
 #: The format modules, each registering its exporter(s).
 _FORMATS = ("clip_benchmark", "mteb", "hf", "latex", "csv")
 
 
 def register_exporter(exporter: Exporter) -> Exporter:
-    return EXPORTERS.add(exporter.name, exporter)
+    return EXPORT_FORMATS.add(exporter.name, exporter)
 
 
 def export(fmt: str, results: Path | Sequence[Path], out: Path, tasks: Sequence[str] | None = None,
            metrics: Sequence[str] | None = None, references: Sequence[ReferenceSource] = ()) -> Export:
     """Write the results under `results` in format `fmt` at `out` (a folder, or a file for latex/csv)."""
-    exporter = EXPORTERS.get(fmt)
+    exporter = EXPORT_FORMATS.get(fmt)
     found = load_results(results)
     chosen = Selection(found, tuple(tasks) if tasks else None, tuple(metrics) if metrics else None, tuple(references))
     if not chosen.records(exporter.imported):
