@@ -1,7 +1,7 @@
 """The paper table both `latex` and `csv` render: chosen tasks x metrics, one row per model.
 
 - Rows: measured results (longbench's own), then imported ones (marked with their tool), then reported numbers
-  (references.json or --references, marked with their source).
+  (`--references FILE`, marked with their source).
 - Columns: each chosen task with each chosen metric it has (default metrics: the leaderboard's headline ones), then
   one average column per metric found on two or more tasks: a row's mean over those tasks, only where it has all.
 - The best value of each column among measured rows is marked (the registry says which way is better; ties all
