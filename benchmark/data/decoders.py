@@ -27,6 +27,7 @@ from PIL import Image
 
 from ..errors import DataError
 from ..registry import Registry
+from .decode_modes import check_decode
 from .images import Failure, ImageDataset, Preprocess, Source, collate, open_rgb, pil_pixels
 
 #: JPEG modes the tensor decoders read directly; others (CMYK, YCCK) go through PIL, whose conversion is the reference.
@@ -233,7 +234,8 @@ class GpuDecoder(TensorDecoder):
             return out
 
 
-DECODERS: Registry[Callable[[Preprocess, torch.device], Decoder]] = Registry("image decoding (--decode)")
+#: The implementation of each mode named in decode_modes.MODES.
+DECODERS: Registry[Callable[[Preprocess, torch.device], Decoder]] = Registry("image decoder")
 DECODERS.add("pil", Decoder)
 DECODERS.add("tensor", TensorDecoder)
 DECODERS.add("gpu", GpuDecoder)
@@ -241,8 +243,5 @@ DECODERS.add("gpu", GpuDecoder)
 
 def make_decoder(name: str, preprocess: Preprocess, device: torch.device, *, allow_cpu: bool = False) -> Decoder:
     """The `--decode` mode for this model and device; `gpu` needs CUDA unless `allow_cpu` (tests)."""
-    factory = DECODERS.get(name)
-    if name == "gpu" and device.type != "cuda" and not allow_cpu:
-        raise DataError(f"--decode gpu needs a CUDA device, the run is on {device}; --decode tensor runs the same "
-                        f"tensor transforms on the CPU")
-    return factory(preprocess, device)
+    check_decode(name, device.type, allow_cpu=allow_cpu)
+    return DECODERS.get(name)(preprocess, device)

@@ -56,7 +56,7 @@ def test_a_registered_model_keeps_its_longbench_name_and_acc5_nan_is_left_out(tm
 def test_the_leaderboard_shows_imported_beside_measured_and_the_gate_leaves_it_out(tmp_path):
     from longbench.artifacts.results import write_result
     from longbench.artifacts.store import result_path
-    from tests.report.conftest import make_result
+    from tests.helpers.results import make_result
 
     model = "eva02-clip-B-16"
     write_result(make_result(model, "cifar10", {"acc1": 88.0}), result_path(tmp_path / "out", model, "cifar10"))

@@ -6,8 +6,8 @@ from longbench.metrics.registry import _METRICS, Metric, recall_name
 from longbench.report import load_references, load_results
 from longbench.report.board import IMPORTED, MEASURED, REPORTED, build_board
 from longbench.report.columns import DATASETS, GROUPS, MAIN_METRICS, Column, columns, probe_group
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
-from .conftest import IMPORTED_FROM, retrieval
 from .golden import REFERENCES
 
 URBAN_I2T = Column(DATASETS[0], recall_name("i2t", 1))

@@ -9,8 +9,7 @@ import pytest
 from longbench.artifacts.probes import PROBE_SCHEMA
 from longbench.errors import DataError, SchemaError
 from longbench.report import load_results, results_frame
-
-from .conftest import IMPORTED_FROM, retrieval
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
 
 def test_loads_results_and_routes_probes(tmp_path, write, write_probe):

@@ -18,8 +18,7 @@ from longbench.artifacts.results import Origin
 from longbench.cli import app
 from longbench.errors import DataError, UnknownNameError
 from longbench.report.exports import EXPORT_FORMATS, export
-
-from .conftest import IMPORTED_FROM, retrieval
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
 RANKS = {"i2t_mrr": 70.0, "t2i_mrr": 60.0, "i2t_mrr10": 69.0, "t2i_mrr10": 59.0, "i2t_ndcg10": 75.0,
          "t2i_ndcg10": 65.0, "i2t_median_rank": 1.0, "t2i_median_rank": 2.0}

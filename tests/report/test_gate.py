@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from longbench.cli import app
 from longbench.report import GateInputError, gate, load_results
-
-from .conftest import IMPORTED_FROM, retrieval
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
 runner = CliRunner()
 

@@ -80,8 +80,8 @@ def _results_table(kind: str, records: list[ResultRecord], versions: dict[str, i
         notes += ["a subset of the protocol"] if is_subset(task) else []
         notes += [f"task version {task.task_version}, older than the newest"] if VERSION_MARK in marks else []
         rows.append(f'<tr><th scope="row">{link(task_href(task.name, ROOT), task.name)}{sup(marks)}</th>{cells}'
-                    f"<td>{_truncation(record)}</td><td>{esc('; '.join(notes))}</td>"
-                    f'<td>{esc(measured_by(record))}</td>'
+                    f'<td class="num">{_truncation(record)}</td><td class="note">{esc("; ".join(notes))}</td>'
+                    f'<td class="note">{esc(measured_by(record))}</td>'
                     f'<td class="file">{link(file_href(record.path, ROOT), record.path)}</td></tr>')
     bootstrap = next((r.result.bootstrap for r in records if r.result.bootstrap), None)
     note = (f"Brackets: the 95% bootstrap interval ({bootstrap.get('samples')} resamples)." if bootstrap else

@@ -62,6 +62,7 @@ def comparable(path: Path) -> dict:
     return data
 
 
+@pytest.mark.slow  # torchrun
 def test_two_ranks_equal_one_process_and_only_rank_0_writes(data_root, tmp_path, one_thread):
     """Batch size 4: 10 coco images are 3 batches (ranks get 1 and 2), the bad 8th image is rank 1's to skip;
     49 captions are 13 batches (6 and 7)."""
@@ -84,6 +85,7 @@ def test_two_ranks_equal_one_process_and_only_rank_0_writes(data_root, tmp_path,
     assert coco["task"]["n_images"] == 9 and len(coco["task"]["skipped"]) == 1
 
 
+@pytest.mark.slow  # torchrun
 def test_probe_with_a_rank_that_has_no_images(data_root, tmp_path, one_thread):
     """Batch size 64: urban1k's 10 images and captions are one batch each, so rank 1 encodes nothing."""
     out = tmp_path / "dp"
@@ -98,6 +100,7 @@ def test_probe_with_a_rank_that_has_no_images(data_root, tmp_path, one_thread):
     assert written["points"] == single.points and written["full"] == single.full
 
 
+@pytest.mark.slow  # torchrun
 def test_a_failing_rank_stops_every_rank_with_its_error(data_root, tmp_path):
     out = tmp_path / "dp"
     done = torchrun("run", "-m", "tiny-clip", "-t", "coco", "-d", str(data_root), "-o", str(out), "-b", "4", "-q",
