@@ -483,6 +483,40 @@ def leaderboard_out_folder(tmp: Path) -> list[str]:
     return ["leaderboard", "--results", str(tmp / "results"), "--out", str(tmp / "board")]
 
 
+def export_unknown_format(tmp: Path) -> list[str]:
+    gate_files(tmp, retrieval(80.0, 79.0))
+    return ["export", "parquet", "--results", str(tmp / "base"), "--out", str(tmp / "out")]
+
+
+def export_nothing(tmp: Path) -> list[str]:
+    (tmp / "empty").mkdir()
+    return ["export", "mteb", "--results", str(tmp / "empty"), "--out", str(tmp / "out")]
+
+
+def import_malformed(tmp: Path) -> list[str]:
+    (tmp / "cb").mkdir()
+    (tmp / "cb" / "bad.json").write_text('{"dataset": "cifar10", "metrics": {}}', encoding="utf-8")
+    return ["import", "clip-benchmark", str(tmp / "cb"), "--output", str(tmp / "out")]
+
+
+def import_nothing_known(tmp: Path) -> list[str]:
+    (tmp / "cb").mkdir()
+    (tmp / "cb" / "cars.json").write_text(json.dumps({"dataset": "cars", "model": "ViT-B-32", "pretrained": "openai",
+                                                      "task": "zeroshot_classification", "metrics": {"acc1": 0.5}}))
+    return ["import", "clip-benchmark", str(tmp / "cb"), "--output", str(tmp / "out")]
+
+
+def gate_imported_only(tmp: Path) -> list[str]:
+    from longbench.artifacts.results import Origin, write_result
+    from longbench.artifacts.store import result_path
+
+    args = gate_files(tmp, retrieval(80.0, 79.0))
+    imported = make_result("m", "urban1k", retrieval(80.0, 79.0))
+    imported.origin = Origin("clip_benchmark", None, "x.json")
+    write_result(imported, result_path(tmp / "cand", "m", "urban1k"))
+    return args
+
+
 CASES = [
     Case("nan-image-tower", "a checkpoint whose image tower gives NaN (e.g. `visual.proj` is NaN)",
          "error naming the model, the tower and the first image; no result written", 3,
@@ -707,6 +741,20 @@ CASES = [
     Case("wds-hub-offline", "`wds:hf://ORG/NAME` offline (`LONGBENCH_OFFLINE`), not in the cache",
          "one line: what is missing, where it was looked for, how to get it", 2,
          r"clip-benchmark/wds_flickr30k is not in the cache .*webdatasets and downloads are off", wds_hub_offline),
+    Case("export-unknown-format", "`export parquet` (a format longbench does not write)", "one-line error naming "
+         "the formats", 2, r"unknown export format 'parquet'.*known: clip-benchmark, csv, hf, latex, mteb",
+         export_unknown_format),
+    Case("export-nothing", "`export --results` naming a folder without result files", "one-line error, nothing "
+         "written", 2, r"empty: no result files measured by longbench to export", export_nothing),
+    Case("import-malformed", "`import clip-benchmark` over a JSON that is not a CLIP_benchmark result",
+         "one-line error naming the file, nothing written", 2,
+         r"bad\.json: not a CLIP_benchmark result: expected an object with dataset", import_malformed),
+    Case("import-nothing-known", "`import clip-benchmark` over results of datasets longbench has no task for",
+         "one-line error naming what it imports", 2, r"nothing to import \(no result of a task longbench has",
+         import_nothing_known),
+    Case("gate-imported-only", "`gate` whose candidate holds only imported results (measured by another tool)",
+         "refused: the gate compares longbench's own measurements only", 2,
+         r"candidate: only imported results", gate_imported_only),
 ]
 
 
