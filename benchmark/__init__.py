@@ -7,6 +7,8 @@ The library behind the CLI: `longbench.run(model, tasks, RunConfig(...))`, `long
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
+from . import startup  # noqa: F401 -- first, so that its fallback clock starts with longbench's import
+
 try:
     __version__ = version("longbench")
 except PackageNotFoundError:  # running from a source tree without installation

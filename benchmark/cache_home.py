@@ -4,7 +4,11 @@
 Under it, one folder per kind of entry (FOLDERS):
 - `weights/`: registry models' weight files (`$LONGBENCH_WEIGHTS` names another folder for these alone);
 - `embeddings/`: encoded batches (embedding_cache.py);
-- `classifiers/`: zero-shot class weights (evaluators/zeroshot.py).
+- `classifiers/`: zero-shot class weights (evaluators/zeroshot.py);
+- `hashes/`: sha256 digests of checkpoint files, by the file's identity (file_hashes.py);
+- `manifests/`: what a loaded model looks like without its weights, by its request (deferred_model.py);
+- `tokens/`: CLIP BPE token ids of caption lists (bpe.py);
+- `webdatasets/`: WebDataset shards downloaded from the Hugging Face Hub for `wds:` tasks (tasks/webdataset.py).
 Every module asks here, so setting one variable moves all of them together.
 """
 
@@ -16,7 +20,11 @@ from pathlib import Path
 WEIGHTS = "weights"
 EMBEDDINGS = "embeddings"
 CLASSIFIERS = "classifiers"
-FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS)
+WEBDATASETS = "webdatasets"
+HASHES = "hashes"
+MANIFESTS = "manifests"
+TOKENS = "tokens"
+FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS, HASHES, MANIFESTS, TOKENS, WEBDATASETS)
 
 
 def cache_home(override: Path | str | None = None) -> Path:

@@ -1,7 +1,8 @@
 """What a task hands to the rest of the pipeline: the dataset contracts.
 
-Tasks build these; the image loader, the evaluators and the result writer read them. They hold file paths (or,
-for datasets stored as arrays such as CIFAR, uint8 images), never decoded pixels, so loading a task is cheap.
+Tasks build these; the image loader, the evaluators and the result writer read them. They hold file paths (members
+of tar archives for WebDataset shards, or, for datasets stored as arrays such as CIFAR, uint8 images), never decoded
+pixels, so loading a task is cheap.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from .data.image_ref import ImageRef
+from .data.tar_member import TarMember
 from .errors import DataError
+from .prompts import Prompts
 
-#: Either a list of image files (or zip members and crops: data/image_ref.py) or a uint8 array [N, H, W, 3] of RGB
-#: images.
-Images = Sequence[Path | ImageRef] | np.ndarray
+#: Either a list of image files (or tar members: data/tar_member.py; zip members and crops: data/image_ref.py) or a
+#: uint8 array [N, H, W, 3] of RGB images.
+Images = Sequence[Path | TarMember | ImageRef] | np.ndarray
 
 
 class Fingerprint:
@@ -83,6 +86,8 @@ class ClassificationDataset:
     skipped: list[str] = field(default_factory=list)
     #: The prompt-set name whose class names/templates match this dataset's protocol by default.
     default_prompts: str = "imagenet80"
+    #: Prompts the data ships with (WebDataset shards): used instead of `default_prompts` unless --templates is given.
+    prompts: Prompts | None = None
     #: The task that built it: selects task-specific prompt sets (the CLIP paper's `clip` templates).
     task: str = ""
     #: Pixels the image loader removes from every side before preprocessing (ObjectNet's 1-px red frame).

@@ -81,6 +81,10 @@ def weights_checks() -> list[Check]:
         path = spec.local_path()
         if path is not None:
             checks.append(Check(f"model {name}", True, f"weights at {path}"))
+        elif spec.hf_repo and not spec.hf_filename and not spec.load_as:
+            checks.append(Check(f"model {name}", False, f"no local weights: put the checkpoint from "
+                                f"{spec.weights_source} at {cache_folder(WEIGHTS) / spec.local_filename} (it is not "
+                                "downloaded)"))
         else:
             where = f" or {cache_folder(WEIGHTS) / spec.local_filename}" if spec.local_filename else ""
             checks.append(Check(f"model {name}", False,

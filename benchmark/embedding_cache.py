@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import re
 import weakref
@@ -42,8 +41,10 @@ import torch
 
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
-from .data.digest import file_digests
-from .data.image_ref import ImageRef, file_of
+from .data.digest import image_digests
+from .data.image_ref import ImageRef
+from .data.tar_member import TarMember
+from .memo import memo_key
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show, or when the batches formed
 #: change (2: each distinct caption and image encoded once per call, encode.py; image files keyed on content).
@@ -115,49 +116,43 @@ class EmbeddingCache:
 
 # --- keys ---------------------------------------------------------------------------------------------------
 
-def _sha(*parts: Any) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def image_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device, crop_border: int,
                        decode: str = "pil") -> str:
     """`decode` (pil, tensor, gpu) is part of the key: the decoders are not bit-identical to each other."""
     prov = adapter.provenance
-    return _sha("image", CACHE_VERSION, prov.backend, prov.architecture, tower_digest(adapter, "image"),
-                describe_preprocess(adapter.preprocess), crop_border, str(dtype), device.type, decode)
+    return memo_key("image", CACHE_VERSION, prov.backend, prov.architecture, tower_digest(adapter, "image"),
+                    preprocess_description(adapter), crop_border, str(dtype), device.type, decode)
 
 
 def text_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device) -> str:
     prov = adapter.provenance
-    return _sha("text", CACHE_VERSION, prov.backend, prov.architecture, prov.text_spec,
-                tower_digest(adapter, "text"), str(dtype), device.type)
+    return memo_key("text", CACHE_VERSION, prov.backend, prov.architecture, prov.text_spec,
+                    tower_digest(adapter, "text"), str(dtype), device.type)
 
 
 def image_batch_key(settings: str, items: Sequence[bytes]) -> str:
-    return _sha(settings, *items)
+    return memo_key(settings, *items)
 
 
 def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor, pool: torch.Tensor | None = None) -> str:
     ids = ids.to(torch.int64).cpu().contiguous()
     parts = [lengths] if pool is None else [lengths, pool]  # pooled spans, where a model has them (TokenBatch)
-    return _sha(settings, list(ids.shape), ids.numpy().tobytes(),
-                *(part.to(torch.int64).cpu().numpy().tobytes() for part in parts))
+    return memo_key(settings, list(ids.shape), ids.numpy().tobytes(),
+                    *(part.to(torch.int64).cpu().numpy().tobytes() for part in parts))
 
 
 def image_fingerprints(images: Any) -> list[bytes]:
-    """Per image: its array bytes, or its file's absolute path and content digest (see the module doc)."""
+    """Per image: its array bytes, or its file's absolute path (a tar member's: the archive's and the member's name)
+    and content digest (see the module doc)."""
     if isinstance(images, np.ndarray):
         return [hashlib.sha256(np.ascontiguousarray(image).tobytes()).digest() for image in images]
-    # A missing file's failure is cached with its batch, until the file appears (its digest then changes). A zip
-    # member or a crop (ImageRef) is keyed by its file's path and digest, then its member and box.
-    files = [file_of(path) for path in images]
-    return [os.path.abspath(file).encode("utf-8", "surrogatepass") + b"\0" + digest
-            + (path.key_suffix() if isinstance(path, ImageRef) else b"")
-            for path, file, digest in zip(images, files, file_digests(files), strict=True)]
+    # A missing file's failure is cached with its batch, until the file appears (its digest then changes).
+    return [_location(path).encode("utf-8", "surrogatepass") + b"\0" + digest
+            for path, digest in zip(images, image_digests(images), strict=True)]
+
+
+def _location(image: Any) -> str:
+    return image.location() if isinstance(image, TarMember | ImageRef) else os.path.abspath(image)
 
 
 def describe_preprocess(preprocess: Any) -> str:
@@ -165,11 +160,35 @@ def describe_preprocess(preprocess: Any) -> str:
     return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(preprocess))
 
 
+def preprocess_description(adapter: Any) -> str:
+    """`describe_preprocess` of the adapter's preprocessing, or the description pinned to it (`pin_identity`)."""
+    pinned = _memo(adapter).get("preprocess")
+    return pinned[1] if pinned else describe_preprocess(adapter.preprocess)
+
+
 # --- tower digests ------------------------------------------------------------------------------------------
 
 #: Digests per live adapter, keyed by id(): adapters need not be hashable (a dataclass model is not), and the
 #: entry goes when the adapter does.
 _DIGESTS: dict[int, dict[str, tuple]] = {}
+#: The stamp of a pinned entry: never recomputed from the adapter's tensors.
+_PINNED = ("pinned",)
+#: What keys a model's cache entries besides its provenance: `model_identity`'s fields.
+IDENTITY = ("preprocess", "image", "text")
+
+
+def model_identity(adapter: Any) -> dict[str, str]:
+    """The preprocessing description and both tower digests: with the provenance, all a cache key needs of a model."""
+    return {"preprocess": preprocess_description(adapter), "image": tower_digest(adapter, "image"),
+            "text": tower_digest(adapter, "text")}
+
+
+def pin_identity(adapter: Any, identity: dict[str, str]) -> None:
+    """Key `adapter`'s entries by `identity` (a `model_identity` recorded earlier) without reading its tensors: a
+    model whose weights are not loaded yet (deferred_model.py)."""
+    memo = _memo(adapter)
+    for field in IDENTITY:
+        memo[field] = (_PINNED, identity[field])
 
 
 def _memo(adapter: Any) -> dict[str, tuple]:
@@ -183,17 +202,21 @@ def _memo(adapter: Any) -> dict[str, tuple]:
 def tower_digest(adapter: Any, tower: str) -> str:
     """sha256 of one tower's tensors (`adapter.tower_state`: names, dtypes, shapes, bytes), remembered per adapter.
 
-    It is recomputed when any of those tensors was modified in place (a training step) or replaced.
+    It is recomputed when any of those tensors was modified in place (a training step) or replaced; a pinned digest
+    (`pin_identity`) is not.
     """
+    memo = _memo(adapter)
+    if memo.get(tower, (None,))[0] is _PINNED:
+        return memo[tower][1]
     state = adapter.tower_state(tower)
     stamp = tuple((name, t.data_ptr(), t._version) for name, t in sorted(state.items()))
-    memo = _memo(adapter)
     if tower not in memo or memo[tower][0] != stamp:
         h = hashlib.sha256()
         for name, t in sorted(state.items()):
             flat = t.detach().contiguous().reshape(-1)
             h.update(f"{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
-            h.update(flat.view(torch.uint8).cpu().numpy().tobytes() if flat.numel() else b"")
+            if flat.numel():  # the bytes in place: no copy of the tower
+                h.update(flat.view(torch.uint8).cpu().numpy())
         memo[tower] = (stamp, h.hexdigest())
     return memo[tower][1]
 

@@ -32,16 +32,18 @@ import os
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import torch
 
 from .adapters.core.protocol import ImageTextModel, TokenBatch
-from .data.decoders import Decoder, make_decoder
+from .data.decode_modes import check_decode
 from .data.image_ref import ImageRef
 from .data.loader import PREFETCH, resolve_workers
+from .data.tar_member import TarMember
 from .datasets import Images
+from .deferred_model import DeferredModel
 from .distributed import Group
 from .embedding_cache import (
     Batch,
@@ -56,6 +58,9 @@ from .errors import DataError
 from .finite import excerpt, require_finite
 from .progress import track
 from .settings import RunSettings
+
+if TYPE_CHECKING:
+    from .data.decoders import Decoder
 
 T = TypeVar("T")
 
@@ -98,7 +103,13 @@ class Encoder:
         self.group = group or Group()
         self.settings = settings
         self.device, self.dtype, self.batch_size = settings.device, settings.dtype, settings.batch_size
-        self.decoder = decoder or make_decoder(settings.decode, adapter.preprocess, self.device)
+        # A model whose weights are not loaded yet gets its decoder (its preprocessing) on the first image that is
+        # not cached: a run that finds every batch cached never loads it.
+        deferred = decoder is None and isinstance(adapter, DeferredModel) and not adapter.loaded
+        if deferred:
+            check_decode(settings.decode, self.device.type)  # a mode this device cannot run fails now all the same
+        self._decoder = decoder or (None if deferred else _make_decoder(settings.decode, adapter.preprocess,
+                                                                          self.device))
         self.adapter = adapter.to(self.device)
         self.workers_used: int | None = None
         self.progress = progress and self.group.main
@@ -112,10 +123,21 @@ class Encoder:
         self.stage_times: dict[str, float] = {}
 
     @property
+    def decoder(self) -> Decoder:
+        if self._decoder is None:
+            self._decoder = _make_decoder(self.settings.decode, self.adapter.preprocess, self.device)
+        return self._decoder
+
+    @property
+    def decode_name(self) -> str:
+        """The decoding mode (`--decode`), known before the decoder is made."""
+        return self._decoder.name if self._decoder is not None else self.settings.decode
+
+    @property
     def used_settings(self) -> dict[str, int | str | None]:
         """What the run used: batch size, image decoding, and the worker count of the last image pass (None before
         one)."""
-        return {"batch_size": self.batch_size, "workers": self.workers_used, "decode": self.decoder.name}
+        return {"batch_size": self.batch_size, "workers": self.workers_used, "decode": self.decode_name}
 
     def _autocast(self):
         if self.dtype == torch.float32:
@@ -219,7 +241,7 @@ class Encoder:
                               crop_border: int) -> tuple[list[Batch | None], list[str | None]]:
         if self.cache is None:
             return [None] * len(plan), [None] * len(plan)
-        settings = image_settings_key(self.adapter, self.dtype, self.device, crop_border, self.decoder.name)
+        settings = image_settings_key(self.adapter, self.dtype, self.device, crop_border, self.decode_name)
         items = image_fingerprints(images)
         keys = [image_batch_key(settings, [items[i] for i in chunk]) for chunk in plan]
         dim = self.adapter.embed_dim
@@ -312,6 +334,14 @@ class ImageStream:
         return rows, kept, failures
 
 
+def _make_decoder(name: str, preprocess, device: torch.device) -> Decoder:
+    # data/decoders.py imports torchvision: imported when an image is to be decoded, not by a run that finds every
+    # image cached (data/decode_modes.py checked the mode already).
+    from .data.decoders import make_decoder
+
+    return make_decoder(name, preprocess, device)
+
+
 def _to_numpy(rows: list[torch.Tensor], dim: int) -> np.ndarray:
     """float32 [sum, dim] from batches that may sit on the device (moved once) or in host memory."""
     if not rows:
@@ -347,10 +377,13 @@ def distinct_token_rows(tokens: TokenBatch) -> tuple[list[int], np.ndarray]:
 
 def image_identity(images: Images, row: int) -> Hashable:
     """What makes two rows one image: the file's real path (links resolved), with a zip member's name and a crop's
-    box (data/image_ref.py), or the array's bytes (a digest)."""
+    box (data/image_ref.py), the archive's real path and a tar member's place in it, or the array's bytes (a
+    digest)."""
     if isinstance(images, np.ndarray):
         return hashlib.blake2b(np.ascontiguousarray(images[row]).tobytes(), digest_size=16).digest()
     image = images[row]
     if isinstance(image, ImageRef):
         return os.path.realpath(image.file), image.member, image.box
+    if isinstance(image, TarMember):
+        return os.path.realpath(image.archive), image.offset
     return os.path.realpath(image)

@@ -9,7 +9,9 @@ Two protocols are registered, and the one used is recorded in every result:
   ImageNet the 80 templates with open_clip's cleaned names; for ObjectNet, for which CLIP_benchmark has no
   templates of its own, its fallback, the 80 ImageNet templates, with the lower-cased ObjectNet names.
 
-A JSON file `{"templates": [...], "classnames": [...]}` (either key may be left out) gives a custom set.
+A JSON file `{"templates": [...], "classnames": [...]}` (either key may be left out) gives a custom set. Data that
+ships its own prompts (WebDataset shards' `zeroshot_classification_templates.txt` and `classnames.txt`) carries
+them in its dataset (`shipped_prompts`); they are used unless --templates names others.
 """
 
 from __future__ import annotations
@@ -151,10 +153,7 @@ def _from_file(path: Path, task_name: str, classnames: list[str], default: str) 
     base_templates, base_names = PROMPT_SETS.get(default).build(task_name, list(classnames))
     templates = _string_list(data["templates"], path, "templates") if "templates" in data else base_templates
     names = _string_list(data["classnames"], path, "classnames") if "classnames" in data else base_names
-    for i, template in enumerate(templates):
-        if SLOT not in template:
-            hint = " (write {c}, not {})" if "{}" in template else ""
-            raise DataError(f"{path}: template {i} {template!r} has no {SLOT} slot for the class name{hint}")
+    _require_slots(templates, path)
     if len(names) != len(classnames):
         raise DataError(
             f"{path}: 'classnames' has {len(names)} names but task {task_name} has {len(classnames)} classes "
@@ -162,6 +161,21 @@ def _from_file(path: Path, task_name: str, classnames: list[str], default: str) 
         )
     digest = hashlib.sha256(json.dumps([templates, names]).encode()).hexdigest()[:12]
     return Prompts(f"file:{path.name}@{digest}", templates, names)
+
+
+def shipped_prompts(source: str, templates: list[str], classnames: list[str]) -> Prompts:
+    """The prompts a dataset ships with, named `<source>@<digest>` (`source`: the files they were read from);
+    a template without the `{c}` slot is a DataError naming it."""
+    _require_slots(templates, source)
+    digest = hashlib.sha256(json.dumps([templates, classnames]).encode()).hexdigest()[:12]
+    return Prompts(f"{source}@{digest}", list(templates), list(classnames))
+
+
+def _require_slots(templates: list[str], where: object) -> None:
+    for i, template in enumerate(templates):
+        if SLOT not in template:
+            hint = " (write {c}, not {})" if "{}" in template else ""
+            raise DataError(f"{where}: template {i} {template!r} has no {SLOT} slot for the class name{hint}")
 
 
 def _read_json(path: Path) -> object:

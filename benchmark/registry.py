@@ -1,4 +1,8 @@
-"""A small name -> object registry with close-name suggestions (used for models, tasks and prompt sets)."""
+"""A small name -> object registry with close-name suggestions (used for models, tasks and prompt sets).
+
+A registry may be filled on first use (`fill_on_first_use`): its entries are registered by modules that are costly
+to import (the model backends import torch's vision and text libraries), imported only when a name is looked up.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,24 @@ T = TypeVar("T")
 class Registry(Generic[T]):
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._items: dict[str, T] = {}
+        self._entries: dict[str, T] = {}
+        self._fill: Callable[[], object] | None = None
+
+    def fill_on_first_use(self, fill: Callable[[], object]) -> None:
+        """Call `fill` (which registers the entries) before the first lookup, listing or membership test."""
+        self._fill = fill
+
+    @property
+    def _items(self) -> dict[str, T]:
+        fill, self._fill = self._fill, None  # cleared first: `fill` adds entries, and may look some up
+        if fill is not None:
+            fill()
+        return self._entries
 
     def add(self, name: str, item: T) -> T:
-        if name in self._items:
+        if name in self._entries:
             raise ValueError(f"{self.kind} {name!r} is registered twice")
-        self._items[name] = item
+        self._entries[name] = item
         return item
 
     def register(self, name: str) -> Callable[[T], T]:

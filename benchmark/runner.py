@@ -21,11 +21,10 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-import open_clip
 import torch
 
 from . import __version__
-from .adapters import ImageTextModel, load_model
+from .adapters import ImageTextModel
 from .artifacts.outputs import check_output_file, check_output_folder
 from .artifacts.results import Result, TaskInfo, read_result
 from .artifacts.store import (
@@ -38,6 +37,7 @@ from .artifacts.store import (
 from .cache_home import CLASSIFIERS, EMBEDDINGS, cache_folder, cache_home_source
 from .data.loader import parse_count
 from .datasets import ClassificationDataset, Dataset, LoadOptions
+from .deferred_model import load_remembered, weights_seconds
 from .distributed import current, join
 from .embedding_cache import EmbeddingCache
 from .encode import Encoder
@@ -50,6 +50,7 @@ from .metrics.retrieval import check_index
 from .prompts import resolve_prompts
 from .settings import RunSettings, check_settings, resolve_device
 from .tasks import Task, get_task, read_roots, resolve_tasks
+from .versions import OPEN_CLIP, installed_version
 
 T = TypeVar("T")
 
@@ -89,6 +90,9 @@ class RunConfig:
     recall_ks: tuple[int, ...] | str = DEFAULT_KS
     #: Replace existing result files even where the overwrite policy (artifacts/store.py) would keep them.
     overwrite: bool = False
+    #: Seconds from the process start until this run began (interpreter and imports: startup.py), recorded as the
+    #: `startup` stage of every result; None (a run inside a longer session) records none.
+    startup: float | None = None
 
     def __post_init__(self) -> None:
         check_bootstrap(self.bootstrap, self.seed)
@@ -203,10 +207,15 @@ def load_beside_model(load: Callable[[], T], spec: ModelSpec,
 
 
 def timed_load(spec: ModelSpec, config: RunConfig) -> tuple[ImageTextModel, float]:
+    """The model and the seconds it took. With the cache on, a model loaded before from the same checkpoint comes
+    from its manifest (deferred_model.py): its weights load only if something must be encoded."""
     start = time.perf_counter()
     model = spec.model
-    adapter = (model if isinstance(model, ImageTextModel)
-               else load_model(model, spec.checkpoint, label=spec.label, trust_remote_code=config.trust_remote_code))
+    if isinstance(model, ImageTextModel):
+        adapter = model
+    else:
+        adapter = load_remembered(model, spec.checkpoint, label=spec.label, trust_remote_code=config.trust_remote_code,
+                                  cache_dir=config.cache_dir, remember=config.cache)
     return adapter, time.perf_counter() - start
 
 
@@ -231,8 +240,10 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
                 continue
         encoder.stage_times.clear()
         evaluation = EVALUATORS.get(task.meta.kind)(encoder, dataset, options)
-        evaluation.timings = {"load": load_seconds, "model_load": model_seconds, **evaluation.timings,
-                              **encoder.stage_times}
+        # A deferred model's weights load inside the stage that first needed them; model_load counts them too.
+        evaluation.timings = {**({"startup": config.startup} if config.startup is not None else {}),
+                              "load": load_seconds, "model_load": model_seconds + weights_seconds(adapter),
+                              **evaluation.timings, **encoder.stage_times}
         require_finite_metrics(evaluation.metrics, evaluation.ci, adapter.name, task.meta.name)
         result = build_result(adapter, task, dataset, evaluation, encoder, config)
         if not encoder.group.main:
@@ -342,7 +353,7 @@ def environment(encoder: Encoder) -> dict[str, str | int | None]:
     device = str(encoder.device)
     if encoder.device.type == "cuda":
         device += f" ({torch.cuda.get_device_name(encoder.device)})"
-    return {"longbench": __version__, "torch": torch.__version__, "open_clip": open_clip.__version__,
+    return {"longbench": __version__, "torch": torch.__version__, "open_clip": installed_version(OPEN_CLIP),
             "python": platform.python_version(), "device": device, "dtype": str(encoder.dtype).replace("torch.", ""),
             "text_batches": "trimmed" if encoder.trims else "full context",
             "embedding_cache": encoder.cache.summary() if encoder.cache else "off", **encoder.used_settings}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .data.decoders import DECODERS
+from .data.decode_modes import check_decode
 from .data.loader import AUTO, parse_count, resolve_batch_size
 from .errors import DataError
 
@@ -28,7 +28,7 @@ def check_settings(precision: str, batch_size: int | str, workers: int | str, de
         raise DataError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
     parse_count(batch_size, "--batch-size", 1)
     parse_count(workers, "--workers", 0)
-    DECODERS.get(decode)
+    check_decode(decode)
 
 
 def resolve_device(device: str | None) -> torch.device:
@@ -66,7 +66,7 @@ class RunSettings:
     batch_size: int
     #: A number, or "auto": resolved per image pass (module doc).
     workers: int | str
-    #: An image decoding mode (data/decoders.py: pil, tensor, gpu).
+    #: An image decoding mode (data/decode_modes.py: pil, tensor, gpu).
     decode: str
 
     @classmethod

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .bpe import count_tokens
 from .datasets import LoadOptions, RetrievalDataset
 from .errors import DataError
 from .tasks import Task
-from .tokenizer import count_tokens
 
 LIMITS = (77, 248)
 

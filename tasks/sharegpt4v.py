@@ -1,8 +1,15 @@
-"""ShareGPT4V-1k / -10k: the head of the ShareGPT4V captioner file, long GPT-4V-style captions, 1:1."""
+"""ShareGPT4V-1k / -10k: the head of the ShareGPT4V captioner file, long GPT-4V-style captions, 1:1.
+
+Two readings of the same entries: Long-CLIP's (newlines become spaces; `sharegpt4v-1k`, `sharegpt4v-10k`) and
+LoTLIP's (`sharegpt4v-1k-lotlip`, `sharegpt4v-10k-lotlip`: its dataloaders/share4v.py splits each caption into
+sentences and re-joins them with ". ", see caption_text.lotlip_caption).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,7 +20,7 @@ from longbench.errors import DataError
 
 from . import register_task
 from .base import Task, TaskMeta, TaskStatus
-from .caption_text import one_line
+from .caption_text import lotlip_caption, one_line
 from .json_files import json_list_head
 from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
 from .sample_captions import long_caption, sample_rng
@@ -31,7 +38,7 @@ _PITFALLS = (
 
 
 def _caption(entry: Any, index: int, source: str) -> str:
-    """conversations[1]['value'] of one entry, or a DataError naming the entry and what was expected."""
+    """conversations[1]['value'] of one entry as written, or a DataError naming the entry and what was expected."""
     turns = entry.get("conversations") if isinstance(entry, dict) else None
     if not isinstance(turns, list) or len(turns) < 2 or not isinstance(turns[1], dict):
         raise DataError(f"{source}: entry {index}: expected 'conversations' to be a list of at least 2 turns")
@@ -39,7 +46,7 @@ def _caption(entry: Any, index: int, source: str) -> str:
     if not isinstance(value, str):
         raise DataError(f"{source}: entry {index}: expected conversations[1]['value'] to be a string, "
                         f"found {type(value).__name__}")
-    return one_line(value)
+    return value
 
 
 def _repeats(items: list[Item], name: str) -> Notes:
@@ -59,6 +66,8 @@ def _repeats(items: list[Item], name: str) -> Notes:
 class _ShareGPT4V(Task):
     #: How many entries from the head of the file form the task.
     entries: ClassVar[int]
+    #: How the protocol's code cleans a caption (Long-CLIP's one line, or LoTLIP's sentences).
+    clean: ClassVar[Callable[[str], str]] = staticmethod(one_line)
 
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         path = self.data_file(root, ANNOTATIONS)
@@ -66,7 +75,7 @@ class _ShareGPT4V(Task):
         n = min(self.entries, options.limit or self.entries)
         items = []
         for index, entry in enumerate(json_list_head(path, n, self.meta.name, root)):
-            caption = _caption(entry, index, source)
+            caption = self.clean(_caption(entry, index, source))
             image = entry.get("image")
             image_path = safe_join(root / "data", image, f"{source}: entry {index}")
             items.append(Item(str(image), image_path, [caption]))
@@ -113,6 +122,23 @@ def _meta(name: str, entries: int, groups: tuple[str, ...], warning: str | None)
     )
 
 
+def _lotlip_meta(name: str, entries: int, warning: str | None) -> TaskMeta:
+    return dataclasses.replace(
+        _meta(name, entries, (), warning),
+        description=f"ShareGPT4V-{entries // 1000}k as LoTLIP reads it: long GPT-4V-style captions of SA-1B images, "
+                    "normalised into sentences",
+        protocol=f"the first {entries:,} entries of {ANNOTATIONS}, each caption split at newlines, '</s>' and periods "
+                 "and re-joined with '. ', 1:1 retrieval (LoTLIP's dataloaders/share4v.py, --share4v_val_num "
+                 "1000,10000)",
+        pitfalls=("Same entries as sharegpt4v-1k/-10k: LoTLIP's dataloaders/share4v/share4v_sam_10k.json is, by its "
+                  "EVAL_DATASETS.md, the top 10k entries of the same file resaved (the file itself is over 4 MiB and "
+                  "could not be compared here).",
+                  "LoTLIP's normalisation is kept with its side effects: the final period disappears, '3.5' becomes "
+                  "'3. 5', newlines become sentence breaks.",
+                  *_PITFALLS[1:]),
+    )
+
+
 @register_task
 class ShareGPT4V1k(_ShareGPT4V):
     entries = 1000
@@ -124,5 +150,20 @@ class ShareGPT4V1k(_ShareGPT4V):
 class ShareGPT4V10k(_ShareGPT4V):
     entries = 10_000
     meta = _meta("sharegpt4v-10k", 10_000, (),
-                 "overlaps Long-CLIP's training data: Long-CLIP fine-tunes on ShareGPT4V entries 1000 "
-                 "onwards, so entries 1000-9999 are training images for Long-CLIP models")
+                 "overlaps Long-CLIP's and TULIP's training data: both fine-tune on ShareGPT4V entries 1000 "
+                 "onwards (TULIP's README keeps the first 1,000 for validation), so entries 1000-9999 are "
+                 "training images for their models")
+
+
+@register_task
+class ShareGPT4V1kLoTLIP(_ShareGPT4V):
+    entries = 1000
+    clean = staticmethod(lotlip_caption)
+    meta = _lotlip_meta("sharegpt4v-1k-lotlip", 1000, None)
+
+
+@register_task
+class ShareGPT4V10kLoTLIP(_ShareGPT4V):
+    entries = 10_000
+    clean = staticmethod(lotlip_caption)
+    meta = _lotlip_meta("sharegpt4v-10k-lotlip", 10_000, ShareGPT4V10k.meta.warning)

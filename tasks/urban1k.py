@@ -1,8 +1,15 @@
-"""Urban1k and Urban-200: long captions of urban scenes, one caption file per image, paired by file stem."""
+"""Urban1k and Urban-200: long captions of urban scenes, one caption file per image, paired by file stem.
+
+`urban1k-lotlip` reads Urban1k as LoTLIP's dataloaders/urban1k.py does: the first line of each caption file, split
+into sentences and re-joined with ". " (caption_text.lotlip_caption).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from longbench.data.paths import is_data_file
 from longbench.data.synthetic import write_image
@@ -11,7 +18,7 @@ from longbench.errors import DataError
 
 from . import register_task
 from .base import Task, TaskMeta, TaskStatus
-from .caption_text import one_line
+from .caption_text import lotlip_caption, one_line
 from .retrieval_dataset import Item, Notes, build_dataset, status_by_loading
 from .sample_captions import long_caption, sample_rng
 from .stem_pairs import pair_by_stem
@@ -31,12 +38,19 @@ def _read_caption(path: Path, root: Path, name: str) -> str:
     if not is_data_file(path, root):  # a FIFO would block forever; a dangling symlink is "not found"
         raise DataError(f"{name}: caption file {path} not found")
     try:
-        return one_line(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         raise DataError(f"{name}: caption file {path} is not UTF-8 text ({err.reason})") from None
 
 
+def _lotlip_first_line(text: str) -> str:
+    """LoTLIP's `f.readlines()[0]` (an empty file, where it fails, stays empty), then its sentence normalisation."""
+    return lotlip_caption(text.split("\n", 1)[0])
+
+
 class _Urban(Task):
+    #: How the protocol's code turns a caption file into the caption.
+    clean: ClassVar[Callable[[str], str]] = staticmethod(one_line)
     def load(self, root: Path, options: LoadOptions) -> RetrievalDataset:
         name = self.meta.name
         image_dir, caption_dir = root / "image", root / "caption"
@@ -53,7 +67,7 @@ class _Urban(Task):
             notes.warnings.append(f"{name}: skipped unpaired stem {stem}: {has}")
         # Captions are read only for the images kept by `limit`.
         stems = pairs.paired[: options.limit] if options.limit is not None else pairs.paired
-        items = [Item(stem, pairs.images[stem], [_read_caption(pairs.captions[stem], root, name)],
+        items = [Item(stem, pairs.images[stem], [self.clean(_read_caption(pairs.captions[stem], root, name))],
                       where=f"caption/{stem}.txt") for stem in stems]
         notes.counts["unpaired_files"] = len(pairs.unpaired)
         data = build_dataset(self, root, items, options, notes)
@@ -112,4 +126,20 @@ class Urban200(_Urban):
         pitfalls=(*_PITFALLS[:3],
                   "Superseded by Urban1k (released 2024-05-21 with retrained checkpoints): the paper's "
                   "Urban-200 numbers are for the original checkpoints."),
+    )
+
+
+@register_task
+class Urban1kLoTLIP(_Urban):
+    clean = staticmethod(_lotlip_first_line)
+    meta = dataclasses.replace(
+        Urban1k.meta,
+        name="urban1k-lotlip",
+        description="Urban1k as LoTLIP reads it: 1,000 urban street photos, long captions normalised into sentences",
+        protocol="all 1,000 image/caption pairs, the first line of each caption file split at newlines, '</s>' and "
+                 "periods and re-joined with '. ', 1:1 retrieval (LoTLIP's dataloaders/urban1k.py)",
+        pitfalls=("Caption = the first line of the file (LoTLIP's f.readlines()[0]; the released files have one line "
+                  "each), then LoTLIP's normalisation with its side effects: the final period disappears and '3.5' "
+                  "becomes '3. 5'.", *_PITFALLS[1:]),
+        groups=(),
     )

@@ -1,9 +1,9 @@
-"""Shared fixtures: no test touches the network; tiny models in every checkpoint format."""
+"""Fixtures every test area shares: no test touches the network or the user's folders; the tiny models' states.
+Builders that test modules import live in tests/helpers/ (see tests/README.md)."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import torch
@@ -34,11 +34,6 @@ def longclip_state() -> dict[str, torch.Tensor]:
     return tiny_state_dict(longclip=True, seed=0)
 
 
-def save_torch(state: dict[str, torch.Tensor], path: Path) -> Path:
-    torch.save(state, path)
-    return path
-
-
 @pytest.fixture
 def console_width(monkeypatch):
     """console_width(N): the CLI's shared consoles print N columns for this test only (CliRunner's terminal has
@@ -50,12 +45,3 @@ def console_width(monkeypatch):
         for c in (console, err_console):
             monkeypatch.setattr(c, "_width", width)
     return set_width
-
-
-def write_samples(root: Path, tasks: str, n: int, seed: int) -> Path:
-    """Each task's generated sample (`tasks`: names and groups, comma-separated) in its folder under `root`."""
-    from longbench.tasks import resolve_tasks
-
-    for task in resolve_tasks(tasks):
-        task.write_sample(task.root(root), n, seed=seed)
-    return root

@@ -28,8 +28,8 @@ def brute_force(images, texts, gt, k):
 
 
 def brute_force_ranks(images, texts, gt) -> dict[str, float]:
-    """MRR, nDCG@10 (percent) and median rank of both directions by sorting every list (ties: lower index first),
-    written from the definitions, not from longbench's code."""
+    """MRR, MRR@10, nDCG@10 (percent) and median rank of both directions by sorting every list (ties: lower index
+    first), written from the definitions, not from longbench's code."""
     sims = np.asarray(images, dtype=np.float64) @ np.asarray(texts, dtype=np.float64).T
     out = {}
     firsts, ndcgs = [], []
@@ -40,15 +40,17 @@ def brute_force_ranks(images, texts, gt) -> dict[str, float]:
         dcg = sum(1 / math.log2(r + 1) for r in relevant if r <= 10)
         ideal = sum(1 / math.log2(r + 1) for r in range(1, min(len(relevant), 10) + 1))
         ndcgs.append(dcg / ideal)
-    out["i2t"] = (100 * np.mean([1 / r for r in firsts]), 100 * np.mean(ndcgs), float(np.median(firsts)))
+    out["i2t"] = (100 * np.mean([1 / r for r in firsts]), 100 * np.mean(ndcgs), float(np.median(firsts)),
+                  100 * np.mean([1 / r if r <= 10 else 0.0 for r in firsts]))
     firsts = []
     for t in range(len(texts)):
         order = sorted(range(len(images)), key=lambda j: (-sims[j, t], j))
         firsts.append(order.index(gt[t]) + 1)
     ndcg = [1 / math.log2(r + 1) if r <= 10 else 0.0 for r in firsts]
-    out["t2i"] = (100 * np.mean([1 / r for r in firsts]), 100 * np.mean(ndcg), float(np.median(firsts)))
+    out["t2i"] = (100 * np.mean([1 / r for r in firsts]), 100 * np.mean(ndcg), float(np.median(firsts)),
+                  100 * np.mean([1 / r if r <= 10 else 0.0 for r in firsts]))
     return {f"{d}_{name}": value[n] for d, value in out.items()
-            for n, name in enumerate(("mrr", "ndcg10", "median_rank"))}
+            for n, name in enumerate(("mrr", "ndcg10", "median_rank", "mrr10"))}
 
 
 def independent_metrics(model: str, task_name: str, root: Path) -> dict[str, float]:

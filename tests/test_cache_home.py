@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from longbench.adapters.core.weights import weights_dir
-from longbench.cache_home import CLASSIFIERS, EMBEDDINGS, WEIGHTS, cache_folder, cache_home, cache_home_source
+from longbench.cache_home import (
+    CLASSIFIERS,
+    EMBEDDINGS,
+    WEBDATASETS,
+    WEIGHTS,
+    cache_folder,
+    cache_home,
+    cache_home_source,
+)
 from longbench.embedding_cache import EmbeddingCache
 
 
@@ -31,6 +39,7 @@ def test_xdg_cache_home_moves_every_folder(clean_env, tmp_path):
     assert weights_dir() == home / WEIGHTS
     assert EmbeddingCache().folder == home / EMBEDDINGS
     assert cache_folder(CLASSIFIERS) == home / CLASSIFIERS
+    assert cache_folder(WEBDATASETS) == home / WEBDATASETS  # Hub downloads of wds: tasks
 
 
 def test_longbench_cache_wins_over_xdg(clean_env, tmp_path):

@@ -52,3 +52,11 @@ def test_folder_check_reports_creatable_and_existing_folders(tmp_path):
     (tmp_path / "file").write_text("")
     blocked = folder_check("x", tmp_path / "file" / "sub")
     assert not blocked.ok and "is not a writable folder" in blocked.detail
+
+
+def test_a_model_whose_hub_file_is_not_named_says_where_to_put_it(tmp_path, monkeypatch):
+    """TULIP's repository file names are not recorded: doctor says where the checkpoint goes, not that it downloads."""
+    monkeypatch.setenv("LONGBENCH_WEIGHTS", str(tmp_path))
+    check = {c.name: c for c in doctor()}["model tulip-L"]
+    assert not check.ok and str(tmp_path / "tulip-L.pt") in check.detail and "not downloaded" in check.detail
+    assert "hf://mderakhshani/TULIP" in check.detail

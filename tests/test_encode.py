@@ -63,6 +63,7 @@ def test_bad_image_is_named_or_skipped(adapter, tmp_path):
     assert len(emb.skipped) == 1 and "bad.jpg" in emb.skipped[0]
 
 
+@pytest.mark.slow  # DataLoader worker processes
 def test_workers_give_the_same_embeddings(adapter, tmp_path):
     paths = [write_image(tmp_path / f"{i}.png", i) for i in range(4)]
     one = Encoder(adapter, RunSettings.resolve("cpu", batch_size=3), progress=False).images(paths).vectors

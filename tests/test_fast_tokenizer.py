@@ -11,7 +11,7 @@ import regex
 import torch
 from open_clip.tokenizer import SimpleTokenizer
 
-from longbench import tokenizer
+from longbench import bpe, tokenizer
 from longbench.datasets import LoadOptions, RetrievalDataset, SelectionDataset
 from longbench.fast_tokenizer import _ASCII_WORDS, SAFE_CHARS, FastBpe
 from longbench.prompts import resolve_prompts
@@ -90,8 +90,8 @@ def reference() -> SimpleTokenizer:
 
 def test_ids_are_the_reference_ids_on_a_varied_corpus(corpus, reference):
     assert len(corpus) > 1000
-    got = tokenizer.encode_batch(corpus)
-    assert tokenizer._fast()._rust is not None  # the Rust BPE was used
+    got = bpe.encode_batch(corpus)
+    assert bpe._fast()._rust is not None  # the Rust BPE was used
     mismatched = [t for i, t in enumerate(corpus) if got.row(i) != reference.encode(t)]
     assert not mismatched, mismatched[:5]
     # And through the padded, truncated batch, against open_clip's own tokenize (which truncates the same way).
@@ -101,13 +101,13 @@ def test_ids_are_the_reference_ids_on_a_varied_corpus(corpus, reference):
 
 def test_without_the_rust_library_the_same_ids(corpus, reference, monkeypatch):
     monkeypatch.setitem(sys.modules, "tokenizers", None)  # `import tokenizers` now raises ImportError
-    tokenizer._fast.cache_clear()
+    bpe._fast.cache_clear()
     try:
-        assert tokenizer._fast()._rust is None
-        got = tokenizer.encode_batch(corpus)
+        assert bpe._fast()._rust is None
+        got = bpe.encode_batch(corpus)
         assert all(got.row(i) == reference.encode(t) for i, t in enumerate(corpus))
     finally:
-        tokenizer._fast.cache_clear()
+        bpe._fast.cache_clear()
 
 
 def test_ids_do_not_depend_on_the_batch(corpus, reference):
@@ -140,7 +140,22 @@ def test_the_ascii_pattern_splits_like_the_reference_pattern(reference):
 
 def test_count_tokens_and_truncation_counts(reference):
     texts = ["a cat", "", "word " * 100]
-    assert tokenizer.count_tokens(texts) == [len(reference.encode(t)) + 2 for t in texts]
+    assert bpe.count_tokens(texts) == [len(reference.encode(t)) + 2 for t in texts]
     batch = tokenizer.tokenize(texts, 77)
-    assert batch.raw_lengths.tolist() == tokenizer.count_tokens(texts)
+    assert batch.raw_lengths.tolist() == bpe.count_tokens(texts)
     assert batch.lengths.tolist() == [4, 2, 77]
+
+
+def test_a_caption_list_tokenized_before_is_read_back_without_the_bpe(monkeypatch):
+    texts = ["a cat on a mat", "déjà vu: a café in Paris", ""]
+    first = bpe.encode_batch(texts)
+
+    def no_bpe():
+        raise AssertionError("the BPE ran again")
+
+    monkeypatch.setattr(bpe, "_fast", no_bpe)
+    again = bpe.encode_batch(texts)
+    assert [again.row(i) for i in range(3)] == [first.row(i) for i in range(3)]
+    assert again.ids.dtype == first.ids.dtype and again.offsets.dtype == first.offsets.dtype
+    with pytest.raises(AssertionError, match="ran again"):
+        bpe.encode_batch([*texts, "one more"])  # another list: tokenized

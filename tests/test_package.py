@@ -18,15 +18,18 @@ def test_top_level_calls_are_the_library_functions():
     assert longbench.run is run and longbench.RunConfig is RunConfig and longbench.load_model is load_model
 
 
+@pytest.mark.slow  # a new Python process
 def test_import_longbench_does_not_import_torch():
     code = "import sys, longbench; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
+@pytest.mark.slow  # a new Python process
 def test_the_cli_loads_torch_only_for_commands_that_need_it():
-    """`longbench --help`, `gate`, `results`, `leaderboard` and `data` start in well under a second."""
+    """`longbench --help`, `gate`, `results`, `leaderboard` and `data` start in well under a second: importing the
+    CLI loads neither torch nor pandas (the report commands import it themselves)."""
     code = ("import sys, longbench.cli; "
-            "print(sorted(m for m in ('torch', 'open_clip', 'matplotlib') if m in sys.modules))")
+            "print(sorted(m for m in ('torch', 'open_clip', 'matplotlib', 'pandas') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
 
 

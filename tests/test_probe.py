@@ -10,7 +10,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from longbench import tokenizer
+from longbench import bpe, tokenizer
 from longbench.adapters import ClipAdapter, load_model
 from longbench.artifacts.probes import PROBE_SCHEMA, probe_paths, read_probe_document, write_probe
 from longbench.cli import app
@@ -123,7 +123,7 @@ def test_token_truncation_keeps_sot_first_tokens_and_eot_within_n(tiny, data_roo
         assert batch.ids.shape[1] == n and (batch.lengths <= n).all()
         for row, kept in enumerate(batch.lengths.tolist()):
             ids = batch.ids[row]
-            assert ids[0] == tokenizer.SOT_ID and ids[kept - 1] == tokenizer.EOT_ID and (ids[kept:] == 0).all()
+            assert ids[0] == bpe.SOT_ID and ids[kept - 1] == bpe.EOT_ID and (ids[kept:] == 0).all()
             assert int(ids.argmax()) == kept - 1  # EOT is the largest id: the model pools at the last kept token
             assert torch.equal(ids[: kept - 1], full.ids[row, : kept - 1])  # SOT + the first kept-2 tokens
             assert kept == min(n, int(full.raw_lengths[row]))
@@ -203,7 +203,7 @@ def step_curve(lengths: list[int], k: int) -> list[float]:
 
 
 def test_effective_length_is_where_the_distinguishing_token_enters(echo, tmp_path):
-    k_tokens = len(tokenizer.encode(Pairs().load(Path("."), LoadOptions()).texts[0])) + 2  # + SOT and EOT
+    k_tokens = len(bpe.encode(Pairs().load(Path("."), LoadOptions()).texts[0])) + 2  # + SOT and EOT
     assert k_tokens == FILLER_WORDS * 4 + 1 + 2  # 'xylophonic' is 4 BPE tokens
     lengths = [2, *range(10, 19), 24]
     result = probe(echo, Pairs(), config(tmp_path, tmp_path), unit="tokens", lengths=lengths, bootstrap=50)

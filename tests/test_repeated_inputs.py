@@ -16,8 +16,7 @@ from longbench.encode import Encoder
 from longbench.runner import RunConfig, run
 from longbench.settings import RunSettings
 from longbench.tasks import get_task
-
-from .conftest import write_samples
+from tests.helpers.samples import write_samples
 
 SETTINGS = [(2, True), (7, False), (64, True)]
 

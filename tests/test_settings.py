@@ -9,7 +9,7 @@ from longbench import settings as settings_module
 from longbench.errors import DataError, UnknownNameError
 from longbench.runner import RunConfig, run
 from longbench.settings import RunSettings
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 
 
 def test_resolve_turns_auto_into_what_is_used():

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from longbench.adapters import load_model
-from longbench.tokenizer import EOT_ID, SOT_ID, tokenize
+from longbench.bpe import EOT_ID, SOT_ID
+from longbench.tokenizer import tokenize
 
 LONG = " ".join(f"word{i}" for i in range(150))  # ~300 BPE tokens
 

@@ -2,9 +2,10 @@
 
     python tools/site_screenshots.py [--out docs/img]
 
-Builds the site from the example results the browser tests use (tests/report/site_examples.py: generated numbers,
-no model ran) and the packaged reported numbers, then writes leaderboard-index.png (the index, light theme) and
-leaderboard-model.png (a model page, dark theme), reduced to a small palette so that the repository stays light.
+Runs `longbench demo` in a temporary folder (two tiny random models measured on generated samples of every task: real
+measurements, so every number is chance level, and a probe), builds the site from its results and the packaged
+reported numbers, then writes leaderboard-index.png (the index, light theme) and leaderboard-model.png (a model page,
+dark theme), reduced to a small palette so that the repository stays light.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from longbench.demo import CANDIDATE, demo  # noqa: E402
 from longbench.report import load_references, load_results  # noqa: E402
 from longbench.report.site import build_site, write_site  # noqa: E402
-from tests.report.site_examples import write_examples  # noqa: E402
-from tests.report.test_site_browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from tests.report.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 WIDTH = 1280
 
@@ -36,7 +37,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="longbench-shots-"))
     try:
-        results = write_examples(work / "results")
+        results = demo(work / "demo", log=print).results
         site = write_site(build_site(load_results(results), load_references()), work / "site")
         args.out.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
@@ -48,7 +49,7 @@ def main() -> None:
             page.goto((site / "index.html").as_uri())
             _save(page.screenshot(), args.out / "leaderboard-index.png")
             page.emulate_media(color_scheme="dark")
-            page.goto((site / "models" / "example-longclip-B.html").as_uri())
+            page.goto((site / "models" / f"{CANDIDATE}.html").as_uri())
             top = page.locator("#results-retrieval").bounding_box()["y"] - 12
             page.set_viewport_size({"width": WIDTH, "height": 2400})
             _save(page.screenshot(clip={"x": 0, "y": top, "width": WIDTH, "height": 1200}),

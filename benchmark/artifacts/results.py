@@ -86,8 +86,10 @@ class TaskInfo:
     name: str
     kind: str
     protocol: str
-    n_images: int
-    fingerprint: str
+    #: None where unknown (an imported result whose tool does not record it).
+    n_images: int | None = None
+    #: The data's fingerprint; None for an imported result (longbench did not read the data).
+    fingerprint: str | None = None
     #: The task's protocol version (TaskMeta.version) when it was measured; results of two versions never compare.
     task_version: int = 1
     n_texts: int | None = None

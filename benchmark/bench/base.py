@@ -167,8 +167,8 @@ OPT_IN: set[str] = set()
 
 
 def register_section(name: str, order: int, default: bool = True) -> Callable[[SectionFn], SectionFn]:
-    """Register a section; sections print by `order` (pipeline 10, text 20, cache 30, peer 40, scale 50, ranks
-    60). A section with `default=False` runs only when asked for by name."""
+    """Register a section; sections print by `order` (pipeline 10, text 20, cache 30, peer 40, small 45, scale 50,
+    ranks 60). A section with `default=False` runs only when asked for by name."""
     def add(fn: SectionFn) -> SectionFn:
         _ORDER[name] = order
         if not default:

@@ -19,12 +19,13 @@ from pathlib import Path  # noqa: E402
 def main(argv: list[str]) -> None:
     settings = json.loads(argv[0])
     from longbench.runner import RunConfig, run
+    from longbench.startup import process_age
 
     imported = time.perf_counter()
     config = RunConfig(data_root=Path(settings["data_root"]), output=Path(settings["output"]),
                        device=settings["device"], batch_size=settings["batch_size"], workers=settings["workers"],
                        decode=settings["decode"], precision=settings["precision"],
-                       cache=settings.get("cache", True), progress=False)
+                       cache=settings.get("cache", True), progress=False, startup=process_age())
     runs = run(settings["model"], "coco", config, checkpoint=settings["checkpoint"])
     if not runs:  # a torchrun rank other than 0: rank 0 reports
         return

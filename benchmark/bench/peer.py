@@ -17,25 +17,35 @@ import time
 from pathlib import Path
 
 from ..metrics.registry import DEFAULT_KS, I2T, T2I, recall
-from .base import BenchContext, ChildRun, Section, register_section
+from .base import BenchContext, Section, register_section
+from .job import Job
 
 TITLE = "CLIP_benchmark side by side"
 #: The retrieval metrics compared, under their CLIP_benchmark names (the registry's aliases): T2I, then I2T.
 METRICS = [recall(d, k) for d in (T2I, I2T) for k in DEFAULT_KS]
 
 
-def command(ctx: BenchContext, cold: ChildRun, output: Path) -> list[str]:
-    """The clip_benchmark command line for the job, with the batch size and workers the cold run used."""
-    env = cold.result["environment"]
-    root = ctx.folder / "clip_benchmark-root"
+def available(job: Job) -> str | None:
+    """Why CLIP_benchmark cannot run `job` here (not installed, not an open_clip checkpoint), or None."""
+    if importlib.util.find_spec("clip_benchmark") is None:
+        return "clip_benchmark is not importable here: skipped (pip install clip-benchmark to compare)"
+    if job.checkpoint is None or not job.model or not job.model.startswith("open_clip:"):
+        return "needs an open_clip architecture as --model: skipped"
+    return None
+
+
+def command(folder: Path, job: Job, env: dict, output: Path) -> list[str]:
+    """The clip_benchmark command line for `job` (its root linked under `folder`), with the batch size and workers
+    of a longbench run's `environment`."""
+    root = folder / "clip_benchmark-root"
     root.mkdir(exist_ok=True)
     if not (root / "val2014").exists():
-        (root / "val2014").symlink_to((ctx.job.root / "coco" / "val2017").resolve(), target_is_directory=True)
+        (root / "val2014").symlink_to((job.root / "coco" / "val2017").resolve(), target_is_directory=True)
     cmd = [sys.executable, "-m", "clip_benchmark.cli", "eval", "--dataset", "mscoco_captions",
            "--dataset_root", str(root), "--split", "test",
-           "--annotation_file", str(ctx.job.root / "coco" / "annotations" / "captions_val2017.json"),
-           "--task", "zeroshot_retrieval", "--model", ctx.job.model.removeprefix("open_clip:"),
-           "--pretrained", ctx.job.checkpoint, "--batch_size", str(env["batch_size"]),
+           "--annotation_file", str(job.root / "coco" / "annotations" / "captions_val2017.json"),
+           "--task", "zeroshot_retrieval", "--model", job.model.removeprefix("open_clip:"),
+           "--pretrained", job.checkpoint, "--batch_size", str(env["batch_size"]),
            "--num_workers", str(env["workers"]), "--recall_k", *map(str, DEFAULT_KS), "--output", str(output)]
     if env["device"] == "cpu" or env["dtype"] == "float32":
         cmd.append("--no_amp")
@@ -54,15 +64,14 @@ def compare(ours: dict[str, float], theirs: dict[str, float]) -> tuple[list[tupl
 
 @register_section("peer", order=40)
 def peer(ctx: BenchContext) -> Section:
-    if importlib.util.find_spec("clip_benchmark") is None:
-        return Section(TITLE, ("tool", "seconds"), [], ["clip_benchmark is not importable here: skipped "
-                                                        "(pip install clip-benchmark to compare)"])
-    if ctx.job.checkpoint is None or not ctx.job.model or not ctx.job.model.startswith("open_clip:"):
-        return Section(TITLE, ("tool", "seconds"), [], ["needs an open_clip architecture as --model: skipped"])
+    missing = available(ctx.job)
+    if missing:
+        return Section(TITLE, ("tool", "seconds"), [], [missing])
     cold = ctx.cold()
     output = ctx.folder / "clip_benchmark.json"
     start = time.perf_counter()
-    proc = subprocess.run(command(ctx, cold, output), capture_output=True, text=True, check=False)
+    proc = subprocess.run(command(ctx.folder, ctx.job, cold.result["environment"], output), capture_output=True,
+                          text=True, check=False)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]

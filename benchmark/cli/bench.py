@@ -61,7 +61,8 @@ def bench_command(
     captions_per_image: int = typer.Option(5, help="Captions per image."),
     image_size: str = typer.Option("640x480", help="WIDTHxHEIGHT of the generated JPEGs."),
     sections: str = typer.Option(None, help="Comma-separated sections (default: stages, throughput, text, cache, "
-                                 "peer; the long ones, scale and ranks, only by name; 'all' for every section)."),
+                                 "peer; small (fixed costs on a 40-image job), scale and ranks only by name; 'all' "
+                                 "for every section)."),
     device: str = typer.Option("auto", help="cpu, cuda, cuda:N, mps or auto."),
     batch_size: str = typer.Option("auto", "--batch-size", "-b", help=BATCH_HELP),
     workers: str = typer.Option("auto", help=WORKERS_HELP),

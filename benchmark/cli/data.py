@@ -21,7 +21,7 @@ from rich.table import Table
 
 from ..errors import DataError
 from ..fetch import FetchReport, VerifyReport, data_status, fetch, verify
-from ..report.terminal_tables import fit, name_column
+from ..terminal_tables import fit, name_column
 from ._app import app, console, err_console, friendly_errors
 
 data_app = typer.Typer(name="data", help="Dataset status, download (public datasets) and verification.",

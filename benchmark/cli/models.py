@@ -10,11 +10,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..adapters.backends.remote.loading import FLAG
 from ._app import app, console, friendly_errors
 
 MODEL_HELP = ("Registry name (see `longbench models`), open_clip:ARCH@TAG, hf-hub:ORG/REPO, local-dir:PATH, a model "
-              "folder, stretched:NAME, or a transformers checkpoint hf:ORG/REPO[@REV] / hf:FOLDER.")
+              "folder, stretched:NAME, a transformers checkpoint hf:ORG/REPO[@REV] / hf:FOLDER, or a TULIP / LoTLIP "
+              "checkpoint with --checkpoint: tulip:ARCH@TAG[#rope|cope|learnable][+lit], lotlip:ViT-B-16|ViT-B-32.")
 NAME_HELP = "File the results under this model name (default: the model name, or the checkpoint's file stem)."
 INDEX_HELP = ("Retrieval ranking: dense (every rank), chunked or faiss (top-10 search in bounded memory; same "
               "recalls), auto (dense up to 2^30 image-caption pairs, faiss above).")
@@ -46,11 +46,14 @@ def models() -> None:
             console.print(f"{name}: {what}{spec.unavailable}", highlight=False)
     console.print("Also: open_clip:ARCH@TAG (any open_clip pretrained pair), hf-hub:ORG/REPO or local-dir:PATH (an "
                   "open_clip_config.json model; a plain folder path works too), hf:ORG/REPO[@REV] or hf:FOLDER (a "
-                  "transformers checkpoint), stretched:NAME / stretched-linear:NAME (stretch on the fly), or "
+                  "transformers checkpoint), stretched:NAME / stretched-linear:NAME (stretch on the fly), "
+                  "tulip:ARCH@TAG[#VARIANT] or lotlip:ARCH with --checkpoint FILE (docs/baselines.md), or "
                   "--checkpoint FILE alone.", highlight=False)
 
 
 def _presence(spec) -> str:
+    from ..adapters.backends.remote.loading import FLAG
+
     if spec.build:
         return "[green]built in[/]"
     if spec.unavailable:

@@ -1,10 +1,14 @@
-"""`longbench results`, `longbench leaderboard` and `longbench gate`: thin wrappers over longbench.report."""
+"""`longbench results`, `longbench leaderboard` and `longbench gate`: thin wrappers over longbench.report.
+
+longbench.report is imported by the commands that use it (it imports pandas): every `longbench` command imports
+this module, and `longbench run` would otherwise pay for pandas at every start.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -13,13 +17,11 @@ from rich.table import Table
 from ..artifacts.atomic import write_text_atomic
 from ..artifacts.outputs import check_output_file
 from ..errors import DataError
-from ..report import build_leaderboard, gate, load_references, load_results, results_frame
-from ..report.gate import GateReport
-from ..report.output import append_text, step_summary_path
-from ..report.site import build_site, check_site_folder, write_site
-from ..report.tables import export_frame, frame_rich
-from ..report.terminal_tables import fit, name_column
 from ._app import app, console, friendly_errors
+
+if TYPE_CHECKING:
+    from ..report import ResultSet
+    from ..report.gate import GateReport
 
 ResultsOption = Annotated[
     list[Path],
@@ -32,7 +34,9 @@ def _names(values: list[str] | None) -> list[str] | None:
     return [v for value in values for v in value.split(",") if v] if values else None
 
 
-def _load(paths: list[Path]):
+def _load(paths: list[Path]) -> ResultSet:
+    from ..report import load_results
+
     results = load_results(paths)
     if not len(results):
         raise DataError(f"{', '.join(map(str, paths))}: no result files found (expected <results>/<model>/<task>.json)")
@@ -48,6 +52,10 @@ def results(
     markdown: Annotated[Path | None, typer.Option("--markdown", help="Also write the table as markdown.")] = None,
 ) -> None:
     """Show every result file (one row per model and task) and export it as csv/json/markdown."""
+    from ..report import results_frame
+    from ..report.tables import export_frame, frame_rich
+    from ..terminal_tables import fit, name_column
+
     exports = [(fmt, check_output_file(path, f"--{fmt}")) for fmt, path in
                (("csv", csv), ("json", json), ("markdown", markdown)) if path is not None]
     loaded = _load(results_dirs)
@@ -90,6 +98,9 @@ def leaderboard(
 ) -> None:
     """Build the leaderboard: measured rows with ranks, imported and reported rows, and their differences, as
     markdown and/or a static web site."""
+    from ..report import build_leaderboard, load_references, load_results
+    from ..report.site import build_site, check_site_folder, write_site
+
     if out is not None:
         check_output_file(out, "--out")
     if html is not None:
@@ -131,6 +142,9 @@ def gate_command(
     junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML to FILE.")] = None,
 ) -> None:
     """Compare two result sets. Exit 0: no metric dropped beyond the rule; 1: one did; 2: unusable input."""
+    from ..report import gate
+    from ..report.output import append_text, step_summary_path
+
     summary_path = None if summary is None else step_summary_path(dict(os.environ)) if summary == "-" else Path(summary)
     # Checked before the verdict is printed: a report that cannot be written must not follow a PASSED line.
     for option, path in (("--summary", summary_path), ("--junit", junit)):
@@ -152,6 +166,8 @@ def gate_runs(baseline: Path, candidates: list[Path], tolerance: float) -> int:
 
     Unusable input raises GateInputError (a LongbenchError), which the calling command turns into exit 2.
     """
+    from ..report import gate, load_results
+
     candidate = load_results(candidates)
     tasks = sorted({r.result.task.name for r in candidate.results})
     report = gate(_load([baseline]), candidate, tolerance, tasks=tasks)
@@ -163,6 +179,8 @@ STATUS_STYLE = {"pass": "green", "fail": "bold red", "missing": "yellow"}
 
 
 def _print(report: GateReport) -> None:
+    from ..terminal_tables import fit, name_column
+
     table = Table(title="longbench gate")
     cells = report.table_rows()
     names = [cell for row in cells for cell in row[:2]]  # Model, Task

@@ -12,8 +12,8 @@ from rich.table import Table
 from ..artifacts.results import Result
 from ..errors import DataError
 from ..metrics.registry import is_metric, metric, metric_order
-from ..report.terminal_tables import fit, name_column
 from ..tasks import GROUPS, all_tasks
+from ..terminal_tables import fit, name_column
 from ._app import app, console, friendly_errors
 from .cache import CACHE_DIR_HELP, NO_CACHE_HELP
 from .models import CHECKPOINT_HELP, INDEX_HELP, MODEL_HELP, NAME_HELP, TRUST_HELP
@@ -126,6 +126,7 @@ def run_command(
     """Evaluate models on tasks and write one result JSON per model and task."""
     from ..distributed import current
     from ..runner import RunConfig, model_specs, run_models
+    from ..startup import process_age
 
     if gate is not None:  # a bad tolerance must fail now, not after the evaluation
         from ..report.gate import check_tolerance
@@ -137,7 +138,7 @@ def run_command(
                        skip_bad_images=skip_bad_images, bootstrap=bootstrap, seed=seed, templates=templates,
                        progress=not quiet, index=index, trust_remote_code=trust_remote_code,
                        cache_dir=cache_dir, cache=not no_cache, trim=not no_trim,
-                       overwrite=overwrite, recall_ks=recall_k)
+                       overwrite=overwrite, recall_ks=recall_k, startup=process_age())
     runs = run_models(model_specs(model, checkpoint, name), tasks, config, skip_existing=skip_existing)
     if not current().main:  # torchrun: rank 0 prints, writes and gates
         return

@@ -27,7 +27,9 @@ from PIL import Image
 
 from ..errors import DataError
 from ..registry import Registry
-from .images import Failure, ImageDataset, Preprocess, Source, collate, open_rgb, pil_pixels
+from .decode_modes import check_decode
+from .images import Failure, ImageDataset, Preprocess, Source, collate, image_file, open_rgb, pil_pixels
+from .tar_member import TarMember
 
 #: JPEG modes the tensor decoders read directly; others (CMYK, YCCK) go through PIL, whose conversion is the reference.
 JPEG_MODES = ("RGB", "L")
@@ -106,14 +108,15 @@ def _decode_jpeg(data: torch.Tensor | list[torch.Tensor], device: str | torch.de
 
 
 def read_jpeg_or_pixels(source: Source, crop_border: int) -> tuple[str, torch.Tensor]:
-    """("jpeg", raw bytes) for an RGB/greyscale JPEG file, else ("pixels", uint8 [3, H, W] decoded by PIL).
+    """("jpeg", raw bytes) for an RGB/greyscale JPEG file (or tar member), else ("pixels", uint8 [3, H, W] decoded by
+    PIL).
 
     The header is read with PIL first, so its decompression-bomb limit and format checks still apply.
     """
-    if isinstance(source, Path):
+    if isinstance(source, Path | TarMember):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as im:
+            with Image.open(image_file(source)) as im:
                 is_jpeg = im.format == "JPEG" and im.mode in JPEG_MODES
         if is_jpeg:
             return "jpeg", torch.frombuffer(bytearray(source.read_bytes()), dtype=torch.uint8)
@@ -233,7 +236,8 @@ class GpuDecoder(TensorDecoder):
             return out
 
 
-DECODERS: Registry[Callable[[Preprocess, torch.device], Decoder]] = Registry("image decoding (--decode)")
+#: The implementation of each mode named in decode_modes.MODES.
+DECODERS: Registry[Callable[[Preprocess, torch.device], Decoder]] = Registry("image decoder")
 DECODERS.add("pil", Decoder)
 DECODERS.add("tensor", TensorDecoder)
 DECODERS.add("gpu", GpuDecoder)
@@ -241,8 +245,5 @@ DECODERS.add("gpu", GpuDecoder)
 
 def make_decoder(name: str, preprocess: Preprocess, device: torch.device, *, allow_cpu: bool = False) -> Decoder:
     """The `--decode` mode for this model and device; `gpu` needs CUDA unless `allow_cpu` (tests)."""
-    factory = DECODERS.get(name)
-    if name == "gpu" and device.type != "cuda" and not allow_cpu:
-        raise DataError(f"--decode gpu needs a CUDA device, the run is on {device}; --decode tensor runs the same "
-                        f"tensor transforms on the CPU")
-    return factory(preprocess, device)
+    check_decode(name, device.type, allow_cpu=allow_cpu)
+    return DECODERS.get(name)(preprocess, device)

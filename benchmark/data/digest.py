@@ -4,7 +4,8 @@ A file's name, size and modification time do not tell its content: a picture rep
 with its modification time kept (`cp -p`, `touch -r`, an archive restored) would be served stale from the cache and
 leave the fingerprint unchanged. So both read the bytes, with a fast hash (blake2b), over a few threads (hashlib
 releases the GIL on large buffers), and each file is read once per process: digests are remembered under the
-file's full stat (inode and change time included, which no rewrite keeps).
+file's full stat (inode and change time included, which no rewrite keeps). An image inside a tar archive
+(tar_member.py) is digested from its own bytes, remembered under the archive's stat and the member's place.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import stat
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from .image_ref import ImageRef
+from .tar_member import TarMember
 
 #: The digest of a file that is missing or cannot be read (its failure is reported where it is decoded).
 UNREADABLE = b"unreadable"
@@ -42,19 +46,48 @@ def file_digest(path: Path | str) -> bytes:
                     h.update(chunk)
         except OSError:
             return UNREADABLE
-        if len(_MEMO) >= _MEMO_SIZE:
-            _MEMO.clear()
-        _MEMO[key] = h.digest()
+        _remember(key, h.digest())
     return _MEMO[key]
 
 
-def file_digests(paths: Sequence[Path | str]) -> list[bytes]:
-    """`file_digest` of every path, in order, read over a few threads; a path listed many times (the zip archive
+def member_digest(image: TarMember) -> bytes:
+    """blake2b (16 bytes) of a tar member's bytes, or UNREADABLE when its archive cannot be read."""
+    try:
+        st = os.stat(image.archive)
+    except OSError:
+        return UNREADABLE
+    key = (os.path.abspath(image.archive), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+           image.offset, image.size)
+    if key not in _MEMO:
+        try:
+            data = image.read_bytes()
+        except OSError:
+            return UNREADABLE
+        _remember(key, hashlib.blake2b(data, digest_size=16).digest())
+    return _MEMO[key]
+
+
+def _remember(key: tuple, digest: bytes) -> None:
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = digest
+
+
+def image_digest(image: Path | str | TarMember | ImageRef) -> bytes:
+    """The content digest of an image file or of a tar member; a zip member or a crop (ImageRef) stands for its
+    file's content (its member and box are in its name)."""
+    if isinstance(image, TarMember):
+        return member_digest(image)
+    return file_digest(image.file if isinstance(image, ImageRef) else image)
+
+
+def image_digests(images: Sequence[Path | str | TarMember | ImageRef]) -> list[bytes]:
+    """`image_digest` of every image, in order, read over a few threads; a file many images share (the zip archive
     of many images) is read once, not by several threads at the same time."""
-    distinct = list(dict.fromkeys(paths))
+    distinct = list(dict.fromkeys(image.file if isinstance(image, ImageRef) else image for image in images))
     if len(distinct) < 2:
-        found = {p: file_digest(p) for p in distinct}
+        found = {image: image_digest(image) for image in distinct}
     else:
         with ThreadPoolExecutor(min(_THREADS, len(distinct)), thread_name_prefix="longbench-digest") as pool:
-            found = dict(zip(distinct, pool.map(file_digest, distinct), strict=True))
-    return [found[p] for p in paths]
+            found = dict(zip(distinct, pool.map(image_digest, distinct), strict=True))
+    return [found[image.file if isinstance(image, ImageRef) else image] for image in images]

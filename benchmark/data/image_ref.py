@@ -4,12 +4,14 @@ Winoground ships its images as `images.zip`, read here as it is (no extraction);
 VG-Attribution score the crop of each image to the annotated box, as the authors' `VG_Relation.__getitem__`
 crops it (`Image.open(path).convert('RGB').crop((x, y, x + w, y + h))`, PIL's own rounding and padding). Wherever
 a dataset's images are file paths, an `ImageRef` may stand instead: the decoders open it (`open_rgb`), the
-embedding cache keys it by its file (path and content), member and box, and the data fingerprint names all three.
+embedding cache keys it by its location (file, member, box) and its file's content digest (digest.py), and the
+data fingerprint names all three.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -51,18 +53,21 @@ class ImageRef:
 
     def name(self, root: Path | None = None) -> str:
         """The file (relative to `root` where given), its member and its box: what tells two refs apart."""
-        file = self.file.relative_to(root).as_posix() if root is not None else str(self.file)
-        return file + (f"!{self.member}" if self.member else "") + (f" box {list(self.box)}" if self.box else "")
+        return self._named(self.file.relative_to(root).as_posix() if root is not None else str(self.file))
 
     def __str__(self) -> str:
         return self.name()
 
-    def key_suffix(self) -> bytes:
-        """What the embedding cache adds to its file's key (path and content digest): the member and the box."""
-        return f"\0{self.member}\0{self.box}".encode("utf-8", "surrogatepass")
+    def location(self) -> str:
+        """The absolute file path, its member and its box: where the image lies, for the embedding cache's key
+        (beside the file's content digest)."""
+        return self._named(os.path.abspath(self.file))
+
+    def _named(self, file: str) -> str:
+        return file + (f"!{self.member}" if self.member else "") + (f" box {list(self.box)}" if self.box else "")
 
 
 def file_of(image: Path | str | ImageRef) -> Path | str:
     """The file on disk that holds an image: the image's own path, or an ImageRef's file (a zip archive or the
-    picture a box is cropped out of), whose content digest (digest.py) stands for the image's."""
+    picture a box is cropped out of)."""
     return image.file if isinstance(image, ImageRef) else image

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import torch
@@ -19,11 +19,17 @@ from PIL import Image, UnidentifiedImageError
 
 from ..datasets import Images
 from .image_ref import ImageRef
+from .tar_member import TarMember
 
 Preprocess = Callable[[Image.Image], torch.Tensor]
-Source = Path | ImageRef | np.ndarray
+Source = Path | ImageRef | TarMember | np.ndarray
 #: (image file or array, border to crop) -> what the batch carries for it; module-level (picklable for spawn).
 Load = Callable[[Source, int], Any]
+
+
+def image_file(source: Path | TarMember) -> Path | IO[bytes]:
+    """What PIL opens for an image file or a tar member (its bytes, read from the archive)."""
+    return source.open() if isinstance(source, TarMember) else source
 
 
 def open_rgb(source: Source, crop_border: int = 0) -> Image.Image:
@@ -37,7 +43,7 @@ def open_rgb(source: Source, crop_border: int = 0) -> Image.Image:
             # A decompression-bomb *warning* (between 1x and 2x PIL's pixel limit) is not worth stopping for;
             # above 2x PIL raises DecompressionBombError, which is reported as a bad image.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as im:
+            with Image.open(image_file(source)) as im:
                 img = im.convert("RGB")  # also forces the full decode, so truncated files fail here
     if crop_border:
         w, h = img.size

@@ -124,14 +124,15 @@ def evaluate_classification(encoder: Any, dataset: ClassificationDataset, *, pro
                             use_cache: bool = True) -> Evaluation:
     """Zero-shot top-1/top-5/mean-per-class-recall of `encoder` on `dataset`.
 
-    prompts: a prompt-set name or JSON file (default: the dataset's own default set). task_name selects the
-    task-specific prompts of the `clip` set (default: the dataset's `task`). skip_bad: drop images that do not
-    decode (None: the encoder's setting). use_cache: False builds the classifier without reading or writing the cache.
+    prompts: a prompt-set name or JSON file (default: the prompts the dataset ships with, else its default set).
+    task_name selects the task-specific prompts of the `clip` set (default: the dataset's `task`). skip_bad: drop
+    images that do not decode (None: the encoder's setting). use_cache: False builds the classifier without reading
+    or writing the cache.
     """
     timings: dict[str, float] = {}
     task = task_name or dataset.task
-    chosen = resolve_prompts(prompts or dataset.default_prompts, task, dataset.classnames,
-                             default=dataset.default_prompts)
+    chosen = dataset.prompts if prompts is None and dataset.prompts is not None else resolve_prompts(
+        prompts or dataset.default_prompts, task, dataset.classnames, default=dataset.default_prompts)
 
     # Decoding workers decode images while this process builds the classifier. Without workers nothing would
     # overlap: images first then, so a dataset whose images all fail stops before ImageNet's 80,000 prompts are

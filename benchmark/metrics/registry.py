@@ -115,10 +115,16 @@ def _whole(part: object) -> int:
 #: The rank metrics beyond Recall@K, per direction: (name suffix, label, scale, higher is better, description).
 _RANK_METRICS = (
     ("mrr", "MRR", PERCENT, True, "mean reciprocal rank of the first relevant item (ties to the lower index)"),
+    ("mrr10", "MRR@10", PERCENT, True,
+     "mean reciprocal rank of the first relevant item cut at 10: 1/r where r <= 10, else 0 (mteb's mrr_at_10)"),
     ("ndcg10", "nDCG@10", PERCENT, True,
      "binary-relevance nDCG@10: DCG over relevant items in the top 10 divided by the ideal DCG of min(#relevant, 10)"),
     ("median_rank", "median rank", RANK, False, "median 1-based rank of the first relevant item (lower is better)"),
 )
+
+
+#: The rank metrics' names in other tools (mteb's full-list MRR has no name: its `mrr_at_10` is MRR@10).
+_RANK_ALIASES = {"ndcg10": {"mteb": "ndcg_at_10"}, "mrr10": {"mteb": "mrr_at_10"}}
 
 
 def rank_metric(direction: str, suffix: str) -> Metric:
@@ -135,6 +141,15 @@ def metric(name: str) -> Metric:
         return recall(match[1], int(match[2]))
     known = ", ".join(_METRICS)
     raise UnknownNameError(f"unknown metric {name!r} (known: {known}, and i2t_rK / t2i_rK for any K)")
+
+
+def by_alias(tool: str, name: str) -> Metric | None:
+    """The entry whose name in `tool` is `name` (Recall@K for any K: K is the trailing number), or None."""
+    found = next((m for m in _METRICS.values() if m.aliases.get(tool) == name), None)
+    k = re.search(r"([1-9][0-9]*)$", name)
+    if found is None and k:
+        found = next((m for d in DIRECTIONS if (m := recall(d, int(k[1]))).aliases.get(tool) == name), None)
+    return found
 
 
 def is_metric(name: str) -> bool:
@@ -164,11 +179,11 @@ for _direction in DIRECTIONS:
         register_metric(Metric(
             f"{_direction}_{_suffix}", f"{DIRECTION_LABELS[_direction]} {_label}", f"{_description}, over {_queries}",
             ("retrieval",), higher_is_better=_higher, scale=_scale, direction=_direction,
-            aliases={"mteb": "ndcg_at_10"} if _suffix == "ndcg10" else {}))
+            aliases=_RANK_ALIASES.get(_suffix, {})))
 
 ACC1 = register_metric(Metric(
     "acc1", "top-1", "share of images whose class scores highest", ("classification",), short_label="",
-    headline=True, aliases={"clip_benchmark": "acc1"}))
+    headline=True, aliases={"clip_benchmark": "acc1", "mteb": "accuracy"}))
 ACC5 = register_metric(Metric(
     "acc5", "top-5", "share of images whose class is among the 5 highest (tasks with >= 5 classes)",
     ("classification",), aliases={"clip_benchmark": "acc5"}))

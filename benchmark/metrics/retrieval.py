@@ -176,12 +176,14 @@ def ndcg_scores(ranks: RetrievalRanks, direction: str) -> np.ndarray:
 
 def query_scores(ranks: RetrievalRanks, ks: tuple[int, ...] = DEFAULT_KS) -> dict[str, np.ndarray]:
     """Per-query scores in [0, 1] whose mean (in percent) is each mean-type metric: hit@k, the reciprocal rank of the
-    first relevant item (exact ranks only), nDCG@10."""
+    first relevant item (exact ranks only), the same cut at 10, nDCG@10."""
     out: dict[str, np.ndarray] = {}
     for direction, first in ((I2T, ranks.i2t), (T2I, ranks.t2i)):
         out.update({recall_name(direction, k): hits(first, k).astype(np.float64) for k in ks})
         if ranks.depth is None:
             out[rank_metric(direction, "mrr").name] = 1.0 / (first.astype(np.float64) + 1.0)
+        # Needs only the top 10, which a top-k search keeps (NDCG_DEPTH): exact under every index.
+        out[rank_metric(direction, "mrr10").name] = np.where(first < NDCG_DEPTH, 1.0 / (first + 1.0), 0.0)
         out[rank_metric(direction, "ndcg10").name] = ndcg_scores(ranks, direction)
     return out
 

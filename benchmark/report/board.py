@@ -251,14 +251,14 @@ class Difference:
 def differences(results: ResultSet, references: Sequence[ReferenceSource]) -> list[Difference]:
     """Every reported number that a measured result matches (same model, same task, full protocol, newest task
     version), in source, row, task and metric order; imported results are never compared."""
-    found = {r.key: r for r in results.results}
+    found = {r.key: r for r in results.measured}
     versions = newest_versions(results)
     out = []
     for source in references:
         for ref in source.rows:
             for task in sorted(ref.values):
                 record = found.get((ref.model, task))
-                if record is None or record.result.origin.imported or marks_of(record, versions):
+                if record is None or marks_of(record, versions):
                     continue
                 measured, reported = record.result.metrics, ref.values[task]
                 out += [Difference(source.id, ref.model, task, name, measured[name], reported[name], record)

@@ -4,11 +4,14 @@ A directory is searched recursively for `*.json`; files named `probe-*.json` are
 `longbench probe`), every other `.json` must be a result file (benchmark/results.py). Any file of an unknown
 schema version, or that is not what its name says, is refused with a SchemaError naming it.
 
-Duplicates: when the same (model, task) -- or (model, task, unit) for probes -- is found more than once (two
+Duplicates: when the same (model, task, measuring tool) -- or (model, task, unit) for probes -- is found more
+than once (two
 result directories, or a result `run` kept beside an old one), a result on the full protocol beats one on a subset
 (`--limit`, fewer images), then the newest `created` timestamp wins; equal timestamps fall back to the later path
 in sorted order, so the choice never depends on the file system.
-The losers are kept in `ResultSet.superseded` so that tables can say what was left out.
+The losers are kept in `ResultSet.superseded` so that tables can say what was left out. A result imported from
+another tool (`origin.imported`) never supersedes longbench's own measurement of the same (model, task), nor the
+other way round: both are kept, and each table decides what it shows (`measured`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ class ResultRecord:
     @property
     def key(self) -> tuple[str, str]:
         return (self.result.model.name, self.result.task.name)
+
+    @property
+    def imported(self) -> bool:
+        return self.result.origin.imported
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,11 @@ class ResultSet:
     def __len__(self) -> int:
         return len(self.results) + len(self.probes)
 
+    @property
+    def measured(self) -> list[ResultRecord]:
+        """The results longbench measured itself (at most one per (model, task)); imported ones are left out."""
+        return [r for r in self.results if not r.imported]
+
 
 def load_results(paths: Path | Sequence[Path]) -> ResultSet:
     """Load every result and probe file under `paths` (files or directories), deduplicated (see module doc).
@@ -101,7 +113,8 @@ def load_results(paths: Path | Sequence[Path]) -> ResultSet:
                 probes.append(read_probe(file, label))
             else:
                 results.append(ResultRecord(read_result(file), label, file))
-    kept_results, lost_results = _newest(results, lambda r: r.key, lambda r: (not _subset(r), r.result.created))
+    kept_results, lost_results = _newest(results, lambda r: (*r.key, r.result.origin.tool),
+                                         lambda r: (not _subset(r), r.result.created))
     kept_probes, lost_probes = _newest(probes, lambda p: p.key, lambda p: p.created)
     return ResultSet(
         results=sorted(kept_results, key=lambda r: (r.key, r.path)),

@@ -15,6 +15,9 @@ Rules (also in examples/README.md):
   baseline's (candidate upper bound < baseline lower bound); the tolerance is not used.
 - Direction: both rules read "worse" from the metric registry: for a lower-is-better metric (a median rank) a rise
   beyond the tolerance fails, or a candidate interval wholly above the baseline's.
+- Imported results (`origin.imported`: measured by another tool, e.g. CLIP_benchmark) are never a measurement of
+  the gate's: they are left out of both sides with a warning naming them, and a side holding nothing else is
+  unusable input (exit 2).
 - Fail closed: a NaN/Inf value (metric or interval bound) on either side fails its row (rule `non-finite`), also
   under `allow_missing`; a NaN/Inf tolerance is unusable input (exit 2).
 """
@@ -138,10 +141,18 @@ def _interval(ci: tuple[float, float] | None) -> str:
     return "" if ci is None else f" [{ci[0]:.2f}, {ci[1]:.2f}]"
 
 
-def _index(results: ResultSet, side: str, tasks: Sequence[str] | None) -> dict[tuple[str, str], ResultRecord]:
+def _index(results: ResultSet, side: str, tasks: Sequence[str] | None,
+           warnings: list[str]) -> dict[tuple[str, str], ResultRecord]:
     if not results.results:
         raise GateInputError(f"{side}: no result files to compare")
-    return {r.key: r for r in results.results if not tasks or r.result.task.name in tasks}
+    imported = sorted(r.path for r in results.results if r.imported)
+    if not results.measured:
+        raise GateInputError(f"{side}: only imported results ({imported[0]}, ...), measured by another tool; the gate "
+                             "compares longbench's own measurements only")
+    if imported:
+        warnings.append(f"{side}: {len(imported)} imported result(s) left out, measured by another tool "
+                        f"({', '.join(imported)})")
+    return {r.key: r for r in results.measured if not tasks or r.result.task.name in tasks}
 
 
 def _by_task(records: dict[tuple[str, str], ResultRecord]) -> dict[tuple[str, str], ResultRecord]:
@@ -184,7 +195,8 @@ def gate(
 ) -> GateReport:
     """Compare `candidate` with `baseline` under the rules in the module doc; raise GateInputError if unusable."""
     check_tolerance(tolerance)
-    base, cand = _index(baseline, "baseline", tasks), _index(candidate, "candidate", tasks)
+    warnings: list[str] = []
+    base, cand = _index(baseline, "baseline", tasks, warnings), _index(candidate, "candidate", tasks, warnings)
     base_models, cand_models = {m for m, _ in base}, {m for m, _ in cand}
     if len(base_models) == 1 and len(cand_models) == 1:
         base, cand = _by_task(base), _by_task(cand)
@@ -195,7 +207,6 @@ def gate(
         if task not in seen_tasks:
             raise GateInputError(f"--tasks {task}: found in neither baseline nor candidate")
     rows: list[GateRow] = []
-    warnings: list[str] = []
     for key in sorted(set(base) | set(cand)):
         b, c = base.get(key), cand.get(key)
         if b is None or c is None:

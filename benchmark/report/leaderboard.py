@@ -56,8 +56,9 @@ def mean_rank_text(mean: tuple[float, int] | None) -> str:
     return MISSING if mean is None else f"{mean[0]:.2f} ({mean[1]})"
 
 
-def _lookup(results: ResultSet) -> dict[tuple[str, str], ResultRecord]:
-    return {r.key: r for r in results.results}
+def _lookup(results: ResultSet, imported: bool = False) -> dict[tuple[str, str], ResultRecord]:
+    """(model, task) -> the measured results, or the imported ones: the two fill different rows."""
+    return {r.key: r for r in results.results if r.imported == imported}
 
 
 def _sup(marks: str) -> str:
@@ -132,10 +133,11 @@ def _marks_legend() -> list[str]:
 
 
 def _sources_table(results: ResultSet) -> str:
-    found = _lookup(results)
+    lookups = {imported: _lookup(results, imported) for imported in (False, True)}
     rows = []
     for record in results.results:
         model, task = record.key
+        found = lookups[record.imported]
         used = [
             d.label
             for d in DATASETS

@@ -17,7 +17,7 @@ from rich import box
 from rich.table import Table
 
 from ..artifacts.atomic import write_text_atomic
-from .terminal_tables import fit, name_column
+from ..terminal_tables import fit, name_column
 
 MISSING = "–"
 #: A value a result file holds but that is NaN/Inf: the model's output was invalid (not "not measured").

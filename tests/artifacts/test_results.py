@@ -9,28 +9,11 @@ from pathlib import Path
 import pytest
 
 from longbench.artifacts.atomic import write_json_atomic
-from longbench.artifacts.results import (
-    RESULT_SCHEMA,
-    SCHEMA_VERSION,
-    ModelInfo,
-    Origin,
-    Result,
-    TaskInfo,
-    Truncation,
-    read_result,
-    write_result,
-)
+from longbench.artifacts.results import RESULT_SCHEMA, SCHEMA_VERSION, Origin, read_result, write_result
 from longbench.errors import SchemaError
+from tests.helpers.results import make_result
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "results"
-
-
-def make_result() -> Result:
-    return Result(
-        model=ModelInfo(name="m", architecture="ViT-B-16", context_length=248, pos_embed_kind="longclip248"),
-        task=TaskInfo(name="urban1k", kind="retrieval", protocol="p", n_images=2, n_texts=2, fingerprint="sha256:x"),
-        metrics={"i2t_r1": 50.0}, environment={"torch": "2"}, timings={"load": 0.1},
-        truncation=Truncation(2, 1, 3.0, 3), by_length={"21-77": {"n_texts": 2, "i2t_r1": 50.0}})
 
 
 def test_round_trip(tmp_path):

@@ -19,7 +19,7 @@ from longbench.artifacts.store import (
     store_result,
 )
 from longbench.errors import OutputError
-from tests.artifacts.test_results import make_result
+from tests.helpers.results import make_result
 
 
 def with_task(result, **changes):

@@ -20,6 +20,7 @@ STAGES = ("start-up and exit", "model load", "listing", "decode", "image encode"
           "metrics", "write", "other", "total (wall)")
 
 
+@pytest.mark.slow  # timed runs in child processes
 def test_bench_prints_every_stage_and_section(tmp_path):
     result = runner.invoke(app, ["bench", "-m", "tiny-clip", "--images", "6", "--captions-per-image", "2",
                                  "--image-size", "48x40", "--keep", str(tmp_path)], env={"COLUMNS": "200"})
@@ -69,6 +70,7 @@ def test_bad_bench_options(args, message, tmp_path):
         BenchConfig(images=1, image_size=(4, 4))
 
 
+@pytest.mark.slow  # a process per case
 def test_scale_section_measures_each_index_in_its_own_process_without_writing_the_job(tmp_path):
     config = BenchConfig(model="tiny-clip", sections=["scale"], job_dir=tmp_path, scale_cases=((300, 60),),
                          scale_budget=300)
@@ -83,6 +85,7 @@ def test_scale_section_measures_each_index_in_its_own_process_without_writing_th
     assert not list(tmp_path.iterdir())  # the COCO job is only written for the sections that run it
 
 
+@pytest.mark.slow  # run_case starts a process
 def test_scale_notes_flag_disagreement_and_unfinished_cases():
     from longbench.bench.scale import Case, run_case, scale_notes
 
@@ -95,6 +98,7 @@ def test_scale_notes_flag_disagreement_and_unfinished_cases():
     assert run_case(200_000, 200_000, "dense", budget=0.01).status == "not done in 0 s"
 
 
+@pytest.mark.slow  # torchrun
 def test_ranks_section_runs_torchrun_against_one_process(tmp_path):
     config = BenchConfig(model="tiny-clip", images=5, captions_per_image=2, image_size=(32, 32),
                          sections=["ranks"], job_dir=tmp_path, batch_size=2, workers=0, device="cpu")
@@ -137,6 +141,7 @@ Path(value("--output")).write_text(json.dumps({"metrics": metrics}))
 '''
 
 
+@pytest.mark.slow  # the stand-in CLI is a process
 def test_peer_section_runs_clip_benchmark_on_the_job_and_compares_recalls(tmp_path, monkeypatch):
     import dataclasses
 
@@ -162,6 +167,7 @@ def test_peer_section_runs_clip_benchmark_on_the_job_and_compares_recalls(tmp_pa
     assert section.notes == ["both with batch 4, workers 0, float32; largest recall difference 25.0000 points"]
 
 
+@pytest.mark.slow  # timed runs in child processes
 def test_a_kept_job_starts_each_bench_with_an_empty_cache(tmp_path):
     config = BenchConfig(model="tiny-clip", images=3, captions_per_image=2, image_size=(16, 16), sections=["cache"],
                          job_dir=tmp_path, device="cpu", workers=0)
@@ -190,3 +196,13 @@ def test_ranks_section_explains_a_metric_difference(tmp_path, monkeypatch):
     section = ranks(ctx)
     assert section.notes[0].startswith("metrics identical: NO (on a CPU, torchrun's one thread per rank")
     assert [row[3] for row in section.rows] == ["2.0", "2.0"]  # 4 images in 2 s
+
+
+def test_small_section_times_whole_runs_cold_warm_and_with_nothing_to_do(tmp_path):
+    [small] = run_bench(BenchConfig(model="tiny-clip", images=3, captions_per_image=2, image_size=(32, 32),
+                                    sections=["small"], job_dir=tmp_path))
+    assert small.title == "fixed costs: a 3-image job as whole processes"
+    assert [row[0] for row in small.rows] == ["warm re-run against cold", "--skip-existing against first run"]
+    assert all(float(row[3]) > 0 and len(row[1].split(" / ")) == 2 for row in small.rows)
+    assert any("no CLIP_benchmark row" in note for note in small.notes)  # tiny-clip is no open_clip checkpoint
+    assert "small" not in section_names()  # opt-in: `--sections small`

@@ -17,7 +17,8 @@ import longbench.artifacts.atomic as atomic
 import longbench.runner as runner_module
 from longbench.artifacts.results import read_result
 from longbench.cli import app
-from tests.conftest import save_torch, write_samples
+from tests.helpers.checkpoints import save_torch
+from tests.helpers.samples import write_samples
 
 runner = CliRunner()
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "results" / "v1"

@@ -15,9 +15,8 @@ from longbench.artifacts.results import write_result
 from longbench.artifacts.store import result_path
 from longbench.cli import app
 from longbench.tasks import all_tasks
-from tests.conftest import write_samples
-
-from ..report.conftest import make_result, retrieval
+from tests.helpers.results import make_result, retrieval
+from tests.helpers.samples import write_samples
 
 runner = CliRunner()
 LONG = "a-fine-tuned-longclip-checkpoint-step-120000"  # 44 characters

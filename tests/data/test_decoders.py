@@ -78,6 +78,7 @@ def test_border_crop_matches_pil(photos):
         assert (pixels - pil_batch(photos[:2], preprocess, border=1)).abs().mean() < 0.03
 
 
+@pytest.mark.slow  # DataLoader worker processes
 def test_through_the_encoder_with_workers(photos):
     adapter = load_model("tiny-clip")
     reference = Encoder(adapter, RunSettings.resolve("cpu", batch_size=3), progress=False).images(photos).vectors

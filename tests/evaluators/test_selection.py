@@ -19,8 +19,7 @@ from longbench.datasets import LoadOptions
 from longbench.encode import Encoder
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task, resolve_tasks
-from tests.conftest import write_samples
-from tests.test_distributed import comparable, one_thread, torchrun  # noqa: F401 -- one_thread is a fixture
+from tests.helpers.samples import write_samples
 
 TASKS = "sugarcrepe-swap_obj,sugarcrepe-add_att,sugarcrepe-pp-replace_rel,winoground,aro-vg-relation"
 
@@ -192,16 +191,3 @@ def test_every_compositional_task_writes_a_sample_that_loads(tmp_path):
         if task.unavailable() is None:
             task.write_sample(task.root(tmp_path), 6)
             assert task.load(task.root(tmp_path), LoadOptions()).item_ids
-
-
-@pytest.mark.usefixtures("one_thread")
-def test_two_ranks_equal_one_process(tmp_path):
-    """torchrun: 2 ranks share Winoground's 12 images (batch size 4: 3 batches) and its 12 captions; rank 0 writes
-    the same result one process writes."""
-    data = write_samples(tmp_path / "data", "winoground", 6, seed=1)
-    done = torchrun("run", "-m", "tiny-clip", "-t", "winoground", "-d", str(data), "-o", str(tmp_path / "dp"),
-                    "-b", "4", "-q", "--bootstrap", "20", "--no-cache")
-    assert done.returncode == 0, done.stderr[-3000:]
-    single = run("tiny-clip", "winoground", RunConfig(data_root=data, output=tmp_path / "one", batch_size=4,
-                                                      bootstrap=20, progress=False, cache=False))[0]
-    assert comparable(tmp_path / "dp" / "tiny-clip" / "winoground.json") == comparable(single.path)

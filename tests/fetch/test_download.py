@@ -13,7 +13,7 @@ from longbench.errors import DataError
 from longbench.fetch.download import download, obtain
 from longbench.fetch.sources import Expect
 
-from .conftest import md5
+from .helpers import md5
 
 DATA = os.urandom(50_000)
 

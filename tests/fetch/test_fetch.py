@@ -16,7 +16,7 @@ from longbench.fetch.install import WORK_DIR
 from longbench.fetch.sources import COCO_CAPTIONS2017, COCO_VAL2017, Part
 from longbench.tasks import get_task
 
-from .conftest import md5, zip_bytes, zip_folder
+from .helpers import md5, zip_bytes, zip_folder
 
 runner = CliRunner()
 

@@ -15,7 +15,7 @@ from longbench.fetch import SOURCES, data_status
 from longbench.fetch.sources import DCI_ANNOTATIONS, IIW_PARTS
 from longbench.tasks import get_task
 
-from .conftest import tar_folder
+from .helpers import tar_folder
 
 runner = CliRunner()
 

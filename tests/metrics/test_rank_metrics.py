@@ -47,6 +47,14 @@ def test_a_median_of_an_even_count_is_the_mean_of_the_two_middle_ranks():
     assert metrics["t2i_median_rank"] == 1.5 and metrics["t2i_mrr"] == pytest.approx(75.0)
 
 
+def test_mrr_at_10_is_the_reciprocal_rank_cut_at_10_not_the_full_mrr():
+    """mteb's mrr_at_10: a first relevant item below rank 10 scores 0 (the full MRR counts 1/12)."""
+    images = np.eye(12, dtype=np.float32)
+    texts = np.array([[1.0] * 11 + [0.0]], dtype=np.float32)  # its image (11) ties last: rank 12
+    metrics = retrieval_metrics(retrieval_ranks(images, texts, np.array([11])))
+    assert metrics["t2i_mrr"] == pytest.approx(100 / 12) and metrics["t2i_mrr10"] == 0.0
+
+
 @pytest.mark.parametrize("index", ["chunked", "faiss"])
 def test_a_top_k_search_gives_ndcg_and_recall_but_not_mrr_or_the_median(index):
     pytest.importorskip("faiss") if index == "faiss" else None

@@ -7,12 +7,8 @@ import pytest
 
 from longbench.metrics.bootstrap import bootstrap_ci
 from longbench.metrics.retrieval import recall_metrics, retrieval_ranks
+from tests.metrics.helpers import unit
 from tests.reference_metrics import brute_force
-
-
-def unit(rows) -> np.ndarray:
-    a = np.asarray(rows, dtype=np.float32)
-    return a / np.linalg.norm(a, axis=1, keepdims=True)
 
 
 def test_hand_built_one_to_one():

@@ -9,7 +9,7 @@ from longbench.errors import UnknownNameError
 from longbench.metrics.registry import DEFAULT_KS as KS
 from longbench.metrics.retrieval import DENSE_LIMIT, recall_metrics, resolve_index, retrieval_ranks
 from longbench.metrics.topk import SEARCHES, chunked_topk
-from tests.metrics.test_retrieval import unit
+from tests.metrics.helpers import unit
 
 
 def with_duplicates(rng, n, d, copies):

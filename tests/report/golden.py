@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import retrieval
+from tests.helpers.results import retrieval
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "leaderboard"
 REFERENCES = FIXTURES / "references.json"

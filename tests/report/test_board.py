@@ -6,8 +6,8 @@ from longbench.metrics.registry import _METRICS, Metric, recall_name
 from longbench.report import load_references, load_results
 from longbench.report.board import IMPORTED, MEASURED, REPORTED, build_board
 from longbench.report.columns import DATASETS, GROUPS, MAIN_METRICS, Column, columns, probe_group
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
-from .conftest import IMPORTED_FROM, retrieval
 from .golden import REFERENCES
 
 URBAN_I2T = Column(DATASETS[0], recall_name("i2t", 1))
@@ -71,3 +71,12 @@ def test_every_dataset_belongs_to_a_listed_group():
     assert len({g.slug for g in GROUPS}) == len(GROUPS)
     assert probe_group() in GROUPS
     assert {c.dataset.group for c in columns(MAIN_METRICS)} == set(GROUPS)
+
+
+def test_a_model_measured_and_imported_on_one_task_gets_both_rows(tmp_path, write):
+    write("a", "clip-B", "urban1k", retrieval(60.0, 50.0), created="2024-01-01T00:00:00+00:00")
+    write("b", "clip-B", "urban1k", retrieval(70.0, 60.0), created="2025-01-01T00:00:00+00:00",
+          origin=IMPORTED_FROM)
+    board = build_board(load_results([tmp_path / "a", tmp_path / "b"]), [], MAIN_METRICS)
+    assert board.rows_of(MEASURED)[0].cells[URBAN_I2T].value == 60.0
+    assert board.rows_of(IMPORTED)[0].cells[URBAN_I2T].value == 70.0

@@ -9,8 +9,7 @@ import pytest
 from longbench.artifacts.probes import PROBE_SCHEMA
 from longbench.errors import DataError, SchemaError
 from longbench.report import load_results, results_frame
-
-from .conftest import retrieval
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
 
 def test_loads_results_and_routes_probes(tmp_path, write, write_probe):
@@ -91,3 +90,14 @@ def test_a_probe_curve_that_is_not_numbers_is_refused_naming_the_file(tmp_path, 
 def test_result_records_keep_the_file_they_were_read_from(tmp_path, write):
     path = write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
     assert load_results(tmp_path / "r").results[0].file == path
+
+
+def test_an_imported_result_and_a_measured_one_of_the_same_model_and_task_are_both_kept(tmp_path, write):
+    """Neither supersedes the other (whichever is newer): the leaderboard shows both, marked."""
+    write("a", "clip-B", "urban1k", retrieval(60.0, 50.0), created="2024-01-01T00:00:00+00:00")
+    write("b", "clip-B", "urban1k", retrieval(70.0, 60.0), created="2025-01-01T00:00:00+00:00",
+          origin=IMPORTED_FROM)
+    results = load_results([tmp_path / "a", tmp_path / "b"])
+    assert [(r.path, r.imported) for r in results.results] == [("a/clip-B/urban1k.json", False),
+                                                                ("b/clip-B/urban1k.json", True)]
+    assert results.superseded == [] and [r.path for r in results.measured] == ["a/clip-B/urban1k.json"]

@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from longbench.cli import app
 from longbench.report import GateInputError, gate, load_results
-
-from .conftest import retrieval
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
 runner = CliRunner()
 
@@ -252,3 +251,24 @@ def test_a_lower_is_better_metric_fails_significance_when_its_interval_lies_abov
     assert _gate(tmp_path, "--significance").exit_code == 1
     write("cand", "longclip-B", "urban1k", {"t2i_median_rank": 2.0}, ci={"t2i_median_rank": [1.0, 3.0]})
     assert _gate(tmp_path, "--significance").exit_code == 0  # wholly below: better
+
+
+def test_imported_results_are_left_out_of_the_gate_with_a_warning(tmp_path, write):
+    """Another tool's number is never a measurement of the gate's own: it would otherwise be the candidate here."""
+    write("base", "m", "urban1k", retrieval(60.0, 50.0))
+    write("cand", "m", "urban1k", retrieval(60.0, 50.0))
+    write("cand2", "m", "urban1k", retrieval(10.0, 10.0), origin=IMPORTED_FROM, created="2030-01-01T00:00:00+00:00")
+    report = gate(load_results(tmp_path / "base"), load_results([tmp_path / "cand", tmp_path / "cand2"]), 1.0)
+    assert report.passed and {r.candidate for r in report.rows} == {60.0, 50.0, 65.0, 55.0, 68.0, 58.0}
+    assert report.warnings == ["candidate: 1 imported result(s) left out, measured by another tool "
+                               "(cand2/m/urban1k.json)"]
+
+
+def test_a_side_with_only_imported_results_is_refused_exit_2(tmp_path, write):
+    write("base", "m", "urban1k", retrieval(60.0, 50.0))
+    write("cand", "m", "urban1k", retrieval(60.0, 50.0), origin=IMPORTED_FROM)
+    with pytest.raises(GateInputError, match="candidate: only imported results .*m/urban1k.json"):
+        gate(load_results(tmp_path / "base"), load_results(tmp_path / "cand"), 1.0)
+    result = CliRunner().invoke(app, ["gate", "--baseline", str(tmp_path / "base"), "--candidate",
+                                      str(tmp_path / "cand")])
+    assert result.exit_code == 2 and "only imported results" in result.output

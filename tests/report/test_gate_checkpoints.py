@@ -6,8 +6,7 @@ from typer.testing import CliRunner
 
 from longbench.cli import app
 from longbench.report import gate, load_results
-
-from .conftest import retrieval
+from tests.helpers.results import retrieval
 
 runner = CliRunner()
 

@@ -8,8 +8,7 @@ from longbench.artifacts.results import SCHEMA_VERSION
 from longbench.cli import app
 from longbench.report import build_leaderboard, load_references, load_results
 from longbench.report.tables import MISSING
-
-from .conftest import retrieval
+from tests.helpers.results import retrieval
 
 runner = CliRunner()
 
@@ -264,7 +263,7 @@ def test_the_markdown_equals_the_golden_page(tmp_path, write, write_probe):
 
 
 def test_imported_results_get_their_own_table_unranked_and_never_compared(tmp_path, write):
-    from .conftest import IMPORTED_FROM
+    from tests.helpers.results import IMPORTED_FROM
 
     write("r", "clip-B", "urban1k", retrieval(60.0, 50.0))
     write("r", "longclip-B", "urban1k", retrieval(79.0, 79.0), origin=IMPORTED_FROM)
@@ -279,7 +278,7 @@ def test_imported_results_get_their_own_table_unranked_and_never_compared(tmp_pa
 
 
 def test_only_imported_results_still_say_nothing_was_measured(tmp_path, write):
-    from .conftest import IMPORTED_FROM
+    from tests.helpers.results import IMPORTED_FROM
 
     write("r", "longclip-B", "urban1k", retrieval(79.0, 79.0), origin=IMPORTED_FROM)
     text = build_leaderboard(load_results(tmp_path / "r"), [])

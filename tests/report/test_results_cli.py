@@ -9,8 +9,7 @@ from typer.testing import CliRunner
 
 from longbench.artifacts.results import SCHEMA_VERSION
 from longbench.cli import app
-
-from .conftest import retrieval
+from tests.helpers.results import retrieval
 
 runner = CliRunner()
 

@@ -19,8 +19,8 @@ from longbench.report.columns import Dataset, Group, Protocol
 from longbench.report.site import build_site
 from longbench.report.site.layout import MARKER, slug
 from longbench.report.tables import fmt
+from tests.helpers.results import IMPORTED_FROM, retrieval
 
-from .conftest import IMPORTED_FROM, retrieval
 from .golden import REFERENCES, write_golden_results
 
 runner = CliRunner()

@@ -11,7 +11,6 @@ import json
 import math
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -21,33 +20,14 @@ from typer.testing import CliRunner
 from longbench.cli import app
 from longbench.report.tables import fmt, fmt_measured
 from longbench.tasks import get_task
+from tests.helpers.results import make_result
+from tests.report.browser import CHROMIUM_ARGS, browser_problem, chromium_path
 
-from .conftest import make_result
 from .site_examples import IMPORTED_MODEL, TIE, write_examples
 
 pytestmark = pytest.mark.slow
 
 #: How the browser is started: no GPU, no sandbox (CI runs as root), nothing that phones home.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium_path() -> str | None:
-    wanted = os.environ.get("LONGBENCH_CHROMIUM")
-    return shutil.which(wanted) if wanted else shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def browser_problem() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright is not installed (pip install playwright; the `test` extra has it)"
-    if chromium_path() is None:
-        return ("no system Chromium (apt-get install chromium, or set LONGBENCH_CHROMIUM to a Chromium binary; "
-                f"LONGBENCH_CHROMIUM={os.environ.get('LONGBENCH_CHROMIUM', '')!r})")
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     problem = browser_problem()
@@ -241,6 +221,17 @@ def test_a_model_page_has_its_intervals_truncation_charts_and_files(open_page, s
     files = [unquote(urlparse(h).path) for h in hrefs if h.startswith("file:")]
     assert files and all(Path(f).is_file() for f in files)
     assert any(f.endswith(f"files/{model}/urban1k.json") for f in files)
+
+
+def test_a_narrow_window_scrolls_the_results_table_instead_of_squeezing_its_notes(open_page):
+    page = open_page("models/example-clip-B.html")
+    page.set_viewport_size({"width": 700, "height": 900})
+    rem = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    widths = page.evaluate("() => Array.from(document.querySelectorAll('table.results td.note'))"
+                           ".map(td => td.getBoundingClientRect().width)")
+    assert widths and min(widths) >= 14 * rem  # a word per line otherwise, each row many lines tall
+    scroller = page.locator("div.scroll", has=page.locator("table.results")).first
+    assert scroller.evaluate("el => el.scrollWidth > el.clientWidth")
 
 
 def test_a_task_page_has_its_protocol_licence_fingerprint_and_reported_numbers(open_page, site):

@@ -10,7 +10,8 @@ from pathlib import Path
 from longbench.datasets import LoadOptions, RetrievalDataset
 from longbench.tasks import get_task
 
-RETRIEVAL = ["urban1k", "urban-200", "sharegpt4v-1k", "sharegpt4v-10k", "coco", "coco-karpathy", "flickr30k",
+RETRIEVAL = ["urban1k", "urban-200", "urban1k-lotlip", "sharegpt4v-1k", "sharegpt4v-10k", "sharegpt4v-1k-lotlip",
+             "sharegpt4v-10k-lotlip", "coco", "coco-karpathy", "flickr30k",
              "flickr30k-full", "docci", "docci-fg", "dci", "dci-long", "dci-fgclip", "dci-fgclip2", "iiw", "iiw-fg"]
 
 

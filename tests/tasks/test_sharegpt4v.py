@@ -105,3 +105,19 @@ def test_sample_captions_are_long_and_newlines_removed(tmp_path):
     assert data.texts == [e["conversations"][1]["value"].replace("\n", " ") for e in entries]
     assert any("\n" in e["conversations"][1]["value"] for e in entries)
     assert max(len(t.split()) for t in data.texts) > 248
+
+
+def test_lotlip_reads_the_same_entries_as_sentences(tmp_path):
+    """LoTLIP's dataloaders/share4v.py: the same head of the file, each caption split at newlines, '</s>' and
+    periods and re-joined with '. ' (the final period goes, '3.5' becomes '3. 5')."""
+    raw = ["A red kite.\nIt flies over a beach.", "  Two boats, 3.5 m long.</s>", "A plate of food."]
+    _write(tmp_path, [_entry(f"sam/images/sa_{i}.jpg", caption) for i, caption in enumerate(raw)])
+    lotlip = get_task("sharegpt4v-1k-lotlip").load(tmp_path, LoadOptions())
+    plain = TASK.load(tmp_path, LoadOptions())
+    assert lotlip.texts == ["A red kite. It flies over a beach", "Two boats, 3. 5 m long", "A plate of food"]
+    assert lotlip.image_ids == plain.image_ids and lotlip.images == plain.images
+    assert plain.texts[0] == "A red kite. It flies over a beach."
+    ten = get_task("sharegpt4v-10k-lotlip")
+    assert (type(get_task("sharegpt4v-1k-lotlip")).entries, type(ten).entries) == (1000, 10_000)
+    assert ten.meta.warning == get_task("sharegpt4v-10k").meta.warning and "TULIP" in ten.meta.warning
+    assert "dataloaders/share4v.py" in ten.meta.protocol and not ten.meta.groups

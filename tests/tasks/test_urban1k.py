@@ -80,3 +80,13 @@ def test_sample_has_an_empty_caption_and_one_over_248_tokens(tmp_path):
 def test_urban200_is_its_own_folder():
     meta = get_task("urban-200").meta
     assert meta.subdir == "Urban-200" and meta.expected == {"images": 200, "texts": 200} and meta.groups == ()
+
+
+def test_lotlip_reads_the_first_line_as_sentences(tmp_path):
+    """LoTLIP's dataloaders/urban1k.py: `f.readlines()[0]`, then its sentence normalisation; an empty file (where
+    its code fails) stays empty."""
+    _write(tmp_path, {"1": "A long street.\r\nShops line both sides.", "2": "  Two cyclists, 3.5 m apart.  ",
+                      "3": ""})
+    data = get_task("urban1k-lotlip").load(tmp_path, LoadOptions())
+    assert data.texts == ["A long street", "Two cyclists, 3. 5 m apart", ""]
+    assert URBAN.load(tmp_path, LoadOptions()).texts[0] == "A long street. Shops line both sides."

@@ -12,11 +12,11 @@ each get an accurate message; only a pickle that really calls a Python function 
 
 from __future__ import annotations
 
-import hashlib
 import pickletools
 import re
 import struct
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import torch
 
 from ...data.paths import require_regular_file
 from ...errors import CheckpointError
+from ...file_hashes import sha256_file
 
 #: The one key layout checkpoint files are read in (OpenAI, open_clip and Long-CLIP keys): its name in
 #: registry.STATE_DICTS, where the open_clip backend registers the builder.
@@ -91,14 +92,6 @@ class Architecture:
             return known
         return (f"ViT-custom(v{self.vision_width}x{self.vision_layers}/p{self.patch_size}@{self.image_size},"
                 f"t{self.text_width}x{self.text_layers},e{self.embed_dim})")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_checkpoint(path: Path | str) -> Checkpoint:
@@ -245,6 +238,29 @@ def check_layout(state: dict[str, torch.Tensor], source: str) -> None:
         f"({', '.join(REQUIRED_KEYS[:3])}, ...), missing {', '.join(missing[:3])}; found {len(state)} tensors "
         f"such as {_sample(state)}"
     )
+
+
+def check_keys(found: Iterable[str], expected: Iterable[str], source: str, layout: str,
+               ignored: Iterable[str] = ()) -> None:
+    """Refuse, in one line, a state dict whose keys are not `expected` (`ignored` ones may be there too), naming the
+    missing and the unexpected tensors."""
+    found, expected = set(found), set(expected)
+    missing = sorted(expected - found)
+    unexpected = sorted(found - expected - set(ignored))
+    problems = [f"{label} {len(keys)} tensor(s): {', '.join(keys[:4])}{', ...' if len(keys) > 4 else ''}"
+                for label, keys in (("missing", missing), ("unexpected", unexpected)) if keys]
+    if problems:
+        raise CheckpointError(f"{source}: not {layout}: {'; '.join(problems)}")
+
+
+def load_tensors(module: torch.nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """Every tensor of `module` from `state` (same keys, as float32), refusing wrong shapes in one line."""
+    own = module.state_dict()
+    wrong = [f"{k} {tuple(v.shape)} (expected {tuple(own[k].shape)})" for k, v in state.items()
+             if k in own and v.shape != own[k].shape]
+    if wrong:
+        raise CheckpointError(f"{source}: tensor shapes do not fit: {', '.join(wrong[:3])}")
+    module.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
 
 
 def infer_architecture(state: dict[str, torch.Tensor], source: str) -> Architecture:

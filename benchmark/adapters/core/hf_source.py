@@ -16,7 +16,7 @@ from typing import Any
 
 from ...data.paths import require_regular_file
 from ...errors import CheckpointError, UnknownNameError, WeightsNotFoundError
-from .weights import offline
+from ...offline import offline
 
 #: Files a transformers checkpoint needs: configs, tokenizer files and the model's own safetensors (pickled `.bin`
 #: weights and extra exports such as a text-encoder-only file are never fetched).

@@ -50,13 +50,19 @@ def _load_spec(spec: ModelSpec, checkpoint: Path | None, trust_remote_code: bool
         model = spec.build(spec)
     elif spec.load_as:
         model = _load(spec.load_as, checkpoint, trust_remote_code)
+    elif spec.load_file_as:
+        model = _load(spec.load_file_as, checkpoint or _weights_file(spec), trust_remote_code)
     elif checkpoint is not None:
         model = load_checkpoint(checkpoint, name=spec.name)
     else:
-        path = resolve_weights(spec.name, spec.local_filename or f"{spec.name}.pt", spec.hf_repo, spec.hf_filename)
-        model = load_checkpoint(path, name=spec.name)
+        model = load_checkpoint(_weights_file(spec), name=spec.name)
     model.provenance = replace(model.provenance, name=spec.name, licence=spec.licence or model.provenance.licence)
     return model
+
+
+def _weights_file(spec: ModelSpec) -> Path:
+    return resolve_weights(spec.name, spec.local_filename or f"{spec.name}.pt", spec.hf_repo, spec.hf_filename,
+                           spec.revision)
 
 
 def _load_folder(folder: Path, checkpoint: Path | None, trust_remote_code: bool) -> ImageTextModel:

@@ -63,13 +63,6 @@ class TextSpec:
         return {**asdict(self), "trim_exact": self.trim_exact}
 
 
-def require_strings(texts: Sequence[Any]) -> None:
-    """Captions reach a tokenizer only as strings (a NaN from a CSV would otherwise become a token)."""
-    for text in texts:
-        if not isinstance(text, str):
-            raise TypeError(f"captions must be strings, found {type(text).__name__}")
-
-
 def cut_length(context_length: int | None, model_context: int) -> int:
     """The length `tokenize` cuts at: the model's context, or a shorter one (the length probe's); never longer."""
     length = context_length or model_context

@@ -39,6 +39,11 @@ class ModelSpec:
     resolution: int | None = None
     #: Loaded through another name (`open_clip:ARCH@TAG`, `hf-hub:ORG/REPO`) instead of a weights file.
     load_as: str | None = None
+    #: A prefixed name that loads this entry's weights file, found like any registry file (--checkpoint, the weights
+    #: folder, the Hub cache, a download): `tulip:ViT-L-14@openai`, `lotlip:ViT-B-16`.
+    load_file_as: str | None = None
+    #: The Hub commit `hf_filename` is read at; None where none could be pinned (the description says why).
+    revision: str | None = None
     #: Why the model cannot be loaded: listed so that `longbench models` says so instead of leaving it out.
     unavailable: str | None = None
     #: The name cannot load, but the model runs as opt-in remote code (`unavailable` says how), not never.
@@ -50,13 +55,16 @@ class ModelSpec:
             return "built in (random weights)"
         if self.unavailable:
             return "-"
-        return f"hf://{self.hf_repo}/{self.hf_filename}" if self.hf_repo else str(self.load_as)
+        if not self.hf_repo:
+            return str(self.load_as)
+        where = f"hf://{self.hf_repo}" + (f"@{self.revision[:8]}" if self.revision else "")
+        return f"{where}/{self.hf_filename}" if self.hf_filename else f"{where} (file name not recorded)"
 
     def local_path(self) -> Path | None:
         """The weights file on this machine, or None (always None for built-in models, which need none)."""
         if self.build or self.unavailable:
             return None
-        return local_weights(self.local_filename, self.hf_repo, self.hf_filename)
+        return local_weights(self.local_filename, self.hf_repo, self.hf_filename, self.revision)
 
 
 #: A prefix (or folder) resolver gets the text after `prefix:` (or the folder), the optional --checkpoint path and,

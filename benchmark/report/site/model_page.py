@@ -75,12 +75,13 @@ def _results_table(kind: str, records: list[ResultRecord], versions: dict[str, i
         result, task = record.result, record.result.task
         cells = "".join(_metric_cell(result.metrics.get(n), result.ci.get(n)) for n in names)
         marks = marks_of(record, versions)
-        notes = [f"{task.n_images} images" + (f" (limit {task.limit})" if task.limit is not None else "")]
+        notes = [f"{task.n_images} images" + (f" (limit {task.limit})" if task.limit is not None else "")
+                 if task.n_images is not None else f"measured by {measured_by(record)}"]
         notes += ["a subset of the protocol"] if is_subset(task) else []
         notes += [f"task version {task.task_version}, older than the newest"] if VERSION_MARK in marks else []
         rows.append(f'<tr><th scope="row">{link(task_href(task.name, ROOT), task.name)}{sup(marks)}</th>{cells}'
-                    f"<td>{_truncation(record)}</td><td>{esc('; '.join(notes))}</td>"
-                    f'<td>{esc(measured_by(record))}</td>'
+                    f'<td class="num">{_truncation(record)}</td><td class="note">{esc("; ".join(notes))}</td>'
+                    f'<td class="note">{esc(measured_by(record))}</td>'
                     f'<td class="file">{link(file_href(record.path, ROOT), record.path)}</td></tr>')
     bootstrap = next((r.result.bootstrap for r in records if r.result.bootstrap), None)
     note = (f"Brackets: the 95% bootstrap interval ({bootstrap.get('samples')} resamples)." if bootstrap else

@@ -63,7 +63,8 @@ def _results(records: list[ResultRecord]) -> str:
         origin = measured_by(record)
         rows.append(f'<tr><th scope="row">{link(model_href(model, ROOT), model)}</th>{cells}'
                     f"<td>{esc(origin)}</td><td>{result.task.task_version}</td><td>{esc(result.task.protocol)}</td>"
-                    f'<td class="num">{result.task.n_images}</td><td><code>{esc(result.task.fingerprint or MISSING)}'
+                    f'<td class="num">{fmt_measured(result.task.n_images, 0)}</td>'
+                    f"<td><code>{esc(result.task.fingerprint or MISSING)}"
                     f"</code></td><td>{link(file_href(record.path, ROOT), record.path)}</td></tr>")
     prints = {r.result.task.fingerprint for r in records if r.result.task.fingerprint}
     note = (f"<p class=\"warn\">{len(prints)} different data fingerprints: these results were not all measured on the "

@@ -45,8 +45,8 @@ def test_download_is_tried_when_online(tmp_path, monkeypatch, longclip_state):
     target = tmp_path / "downloaded.pt"
     torch.save(longclip_state, target)
 
-    def fake_download(repo, filename):
-        calls.append((repo, filename))
+    def fake_download(repo, filename, revision=None):
+        calls.append((repo, filename, revision))
         return str(target)
 
     import huggingface_hub
@@ -54,7 +54,7 @@ def test_download_is_tried_when_online(tmp_path, monkeypatch, longclip_state):
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", fake_download)
     monkeypatch.setattr(weights_mod, "local_weights", lambda *a: None)
     adapter = load_model("longclip-B")
-    assert calls == [("BeichenZhang/LongCLIP-B", "longclip-B.pt")]
+    assert calls == [("BeichenZhang/LongCLIP-B", "longclip-B.pt", None)]
     assert adapter.provenance.checkpoint == str(target)
 
 

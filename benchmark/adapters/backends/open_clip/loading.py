@@ -16,7 +16,8 @@ from pathlib import Path
 import open_clip
 
 from ....errors import CheckpointError, UnknownNameError
-from ...core.checkpoint_files import read_checkpoint, sha256_file
+from ....file_hashes import sha256_file
+from ...core.checkpoint_files import read_checkpoint
 from ...core.registry import ModelSpec, register_folder, register_prefix
 from .adapter import ClipAdapter
 from .build import load_weights, prepare_state, wrap

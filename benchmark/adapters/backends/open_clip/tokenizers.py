@@ -14,9 +14,10 @@ from typing import Protocol
 
 import torch
 
-from .... import tokenizer
+from .... import bpe, tokenizer
+from ....bpe import require_strings
 from ....errors import CheckpointError
-from ...core.protocol import TokenBatch, require_strings
+from ...core.protocol import TokenBatch
 
 
 class Tokenizer(Protocol):
@@ -31,7 +32,7 @@ class Tokenizer(Protocol):
 class ClipBpe:
     """CLIP's BPE with OpenAI's truncation rule (`benchmark.tokenizer`)."""
 
-    name: str = "clip-bpe"
+    name: str = bpe.NAME
     pad_id: int = 0
 
     def __call__(self, texts: Sequence[str], context_length: int) -> TokenBatch:

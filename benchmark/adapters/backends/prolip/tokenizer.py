@@ -20,8 +20,9 @@ import regex
 import torch
 from open_clip.tokenizer import basic_clean
 
+from ....bpe import require_strings
 from ....errors import CheckpointError
-from ...core.protocol import TokenBatch, require_strings
+from ...core.protocol import TokenBatch
 
 PUNCTUATION = str.maketrans("", "", string.punctuation)
 

@@ -25,8 +25,9 @@ from collections.abc import Sequence
 
 import torch
 
+from ....bpe import require_strings
 from ....errors import CheckpointError
-from ...core.protocol import TokenBatch, require_strings
+from ...core.protocol import TokenBatch
 
 HEADER = "<|start_header_id|>user<|end_header_id|>\n\n"
 END = "<|eot_id|>"

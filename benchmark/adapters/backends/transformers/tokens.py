@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import torch
 
+from ....bpe import require_strings
 from ....errors import CheckpointError
-from ...core.protocol import TextSpec, TokenBatch, require_strings
+from ...core.protocol import TextSpec, TokenBatch
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from longbench.adapters import load_model
 from longbench.adapters.backends.open_clip.build import build_model
 from longbench.adapters.core.checkpoint_files import infer_architecture
-from longbench.tokenizer import EOT_ID
+from longbench.bpe import EOT_ID
 
 CAPTION = ("A narrow street at dusk: a yellow taxi waits at a red light while a cyclist in a green jacket crosses "
            "in front of it, shop signs glow above closed shutters and a man carries a ladder past a bakery. ") * 2

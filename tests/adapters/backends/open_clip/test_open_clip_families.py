@@ -169,8 +169,8 @@ def test_run_end_to_end_on_a_siglip_style_folder(folders, tmp_path):
 
 
 def test_the_probe_counts_lengths_in_the_model_own_tokens(folders):
+    from longbench.bpe import count_tokens
     from longbench.probe import _default_max
-    from longbench.tokenizer import count_tokens
 
     adapter = load_model(f"local-dir:{folders['siglip']}")
     texts = ["word " * 10, "a cat"]

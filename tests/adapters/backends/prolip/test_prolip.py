@@ -267,7 +267,7 @@ def test_a_run_scores_retrieval_by_csd_and_zero_shot_by_the_means(tmp_path):
     from longbench.datasets import LoadOptions
     from longbench.prompts import resolve_prompts
     from longbench.tasks import get_task
-    from tests.conftest import write_samples
+    from tests.helpers.samples import write_samples
     from tests.reference_metrics import brute_force
 
     data = write_samples(tmp_path / "data", "urban1k,cifar10", 8, seed=2)

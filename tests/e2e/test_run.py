@@ -14,7 +14,7 @@ from longbench.cli import app
 from longbench.metrics.registry import metrics_of
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()
@@ -26,6 +26,7 @@ def data_root(tmp_path_factory) -> Path:
     return write_samples(tmp_path_factory.mktemp("data"), tasks, 10, seed=3)
 
 
+@pytest.mark.slow
 def test_run_writes_valid_results_equal_to_an_independent_computation(data_root, tmp_path):
     out = tmp_path / "results"
     result = runner.invoke(app, ["run", "--model", "tiny-longclip", "--tasks", "urban1k,coco", "--data-root",
@@ -59,8 +60,9 @@ def test_run_writes_valid_results_equal_to_an_independent_computation(data_root,
     assert coco.task.n_texts > coco.task.n_images
 
 
-@pytest.mark.parametrize("task", ["urban-200", "sharegpt4v-1k", "sharegpt4v-10k", "coco-karpathy", "flickr30k",
-                                  "flickr30k-full"])
+@pytest.mark.parametrize("task", ["urban-200", "sharegpt4v-1k", "sharegpt4v-10k",
+                                  pytest.param("coco-karpathy", marks=pytest.mark.slow), "flickr30k",
+                                  pytest.param("flickr30k-full", marks=pytest.mark.slow)])
 def test_every_retrieval_task_equals_an_independent_computation(task, data_root, tmp_path):
     [done] = run("tiny-clip", task, RunConfig(data_root=data_root, output=tmp_path, batch_size=3, progress=False))
     assert done.path == tmp_path / "tiny-clip" / f"{task}.json"

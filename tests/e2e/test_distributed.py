@@ -18,6 +18,7 @@ from longbench.datasets import LoadOptions
 from longbench.distributed import Group
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
+from tests.helpers.samples import write_samples
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
             "-m", "longbench"]
@@ -62,6 +63,7 @@ def comparable(path: Path) -> dict:
     return data
 
 
+@pytest.mark.slow  # torchrun
 def test_two_ranks_equal_one_process_and_only_rank_0_writes(data_root, tmp_path, one_thread):
     """Batch size 4: 10 coco images are 3 batches (ranks get 1 and 2), the bad 8th image is rank 1's to skip;
     49 captions are 13 batches (6 and 7)."""
@@ -84,6 +86,7 @@ def test_two_ranks_equal_one_process_and_only_rank_0_writes(data_root, tmp_path,
     assert coco["task"]["n_images"] == 9 and len(coco["task"]["skipped"]) == 1
 
 
+@pytest.mark.slow  # torchrun
 def test_probe_with_a_rank_that_has_no_images(data_root, tmp_path, one_thread):
     """Batch size 64: urban1k's 10 images and captions are one batch each, so rank 1 encodes nothing."""
     out = tmp_path / "dp"
@@ -98,6 +101,7 @@ def test_probe_with_a_rank_that_has_no_images(data_root, tmp_path, one_thread):
     assert written["points"] == single.points and written["full"] == single.full
 
 
+@pytest.mark.slow  # torchrun
 def test_a_failing_rank_stops_every_rank_with_its_error(data_root, tmp_path):
     out = tmp_path / "dp"
     done = torchrun("run", "-m", "tiny-clip", "-t", "coco", "-d", str(data_root), "-o", str(out), "-b", "4", "-q",
@@ -109,3 +113,35 @@ def test_a_failing_rank_stops_every_rank_with_its_error(data_root, tmp_path):
     assert len(errors) == 2 and all("cannot decode image" in line for line in errors)
     assert "encode.py" not in done.stderr  # one line per rank, no traceback of ours (torchrun adds its own summary)
     assert not out.exists() or not list(out.rglob("*.json"))
+
+
+def test_webdataset_shards_under_two_ranks_equal_one_process(tmp_path, one_thread):
+    """Batch size 3: 9 samples over two shards (5 and 4) are 3 image batches, rank 0 encoding the first (three of
+    shard 0's images) and rank 1 the other two (the rest of shard 0, and shard 1), each reading its own members."""
+    from longbench.tasks.webdataset import write_shards
+
+    write_shards(tmp_path / "ret", 9, "retrieval", seed=4)
+    write_shards(tmp_path / "cls", 9, "classification", seed=4)
+    spec = f"wds:{tmp_path / 'ret'},wds:{tmp_path / 'cls'}"
+    out = tmp_path / "dp"
+    done = torchrun("run", "-m", "tiny-clip", "-t", spec, "-o", str(out), "-b", "3", "-q")
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = run("tiny-clip", spec, RunConfig(output=tmp_path / "one", batch_size=3, progress=False,
+                                              cache_dir=tmp_path / "cache"))
+    assert [one.task for one in single] == ["ret", "cls"]
+    for one in single:
+        assert comparable(out / "tiny-clip" / f"{one.task}.json") == comparable(one.path), one.task
+
+
+@pytest.mark.slow  # torchrun
+@pytest.mark.usefixtures("one_thread")
+def test_winoground_two_ranks_equal_one_process(tmp_path):
+    """torchrun: 2 ranks share Winoground's 12 images (batch size 4: 3 batches) and its 12 captions; rank 0 writes
+    the same result one process writes."""
+    data = write_samples(tmp_path / "data", "winoground", 6, seed=1)
+    done = torchrun("run", "-m", "tiny-clip", "-t", "winoground", "-d", str(data), "-o", str(tmp_path / "dp"),
+                    "-b", "4", "-q", "--bootstrap", "20", "--no-cache")
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = run("tiny-clip", "winoground", RunConfig(data_root=data, output=tmp_path / "one", batch_size=4,
+                                                      bootstrap=20, progress=False, cache=False))[0]
+    assert comparable(tmp_path / "dp" / "tiny-clip" / "winoground.json") == comparable(single.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from longbench.cli import app
@@ -11,6 +12,7 @@ from longbench.report import load_results
 from longbench.tasks import all_tasks
 
 
+@pytest.mark.slow
 def test_demo_runs_the_whole_pipeline(tmp_path):
     result = CliRunner().invoke(app, ["demo", "--dir", str(tmp_path / "demo")], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output

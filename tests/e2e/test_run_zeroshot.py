@@ -18,7 +18,7 @@ from longbench.artifacts.results import read_result
 from longbench.cli import app
 from longbench.datasets import LoadOptions
 from longbench.tasks import get_task
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 
 TEMPLATES = ["a photo of a {c}.", "a blurry photo of the {c}.", "itap of a {c}."]
 
@@ -54,6 +54,7 @@ def independent(model: str, task_name: str, root: Path) -> dict[str, float]:
 
 
 @pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true")  # expected: mean over present classes
+@pytest.mark.slow
 def test_zeroshot_group_matches_an_independent_computation(data_root, tmp_path):
     templates = tmp_path / "prompts.json"
     templates.write_text(json.dumps({"templates": TEMPLATES}))

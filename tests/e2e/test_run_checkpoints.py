@@ -14,7 +14,7 @@ from longbench.artifacts.results import read_result
 from longbench.cli import app
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
-from tests.conftest import save_torch
+from tests.helpers.checkpoints import save_torch
 
 cli = CliRunner()
 

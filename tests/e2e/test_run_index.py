@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from longbench.artifacts.results import read_result
 from longbench.cli import app
-from tests.conftest import write_samples
+from tests.helpers.samples import write_samples
 from tests.reference_metrics import independent_metrics
 
 runner = CliRunner()
@@ -21,6 +21,7 @@ def data_root(tmp_path_factory) -> Path:
     return write_samples(tmp_path_factory.mktemp("data"), "coco,urban1k", 12, seed=5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", ["chunked", "faiss"])
 def test_run_with_a_topk_index_equals_an_independent_computation(index, data_root, tmp_path):
     result = runner.invoke(app, ["run", "-m", "tiny-clip", "-t", "coco", "-d", str(data_root), "-o", str(tmp_path),

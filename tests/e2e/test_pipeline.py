@@ -33,6 +33,7 @@ def _run(data_root: Path, out: Path, **settings):
     return done.result
 
 
+@pytest.mark.slow  # DataLoader worker processes
 def test_worker_counts_and_batch_sizes_give_identical_metrics(data_root, tmp_path):
     base = _run(data_root, tmp_path / "a", workers=0, batch_size=64)
     for i, settings in enumerate([{"workers": 2, "batch_size": 3}, {"workers": "auto", "batch_size": "auto"},
@@ -42,6 +43,7 @@ def test_worker_counts_and_batch_sizes_give_identical_metrics(data_root, tmp_pat
         assert other.by_length == base.by_length
 
 
+@pytest.mark.slow  # DataLoader worker processes
 def test_the_settings_used_are_recorded(data_root, tmp_path):
     result = _run(data_root, tmp_path, workers="auto", batch_size="auto")
     assert result.environment["batch_size"] == 64  # auto on CPU
@@ -74,11 +76,13 @@ def calls(monkeypatch) -> list[str]:
     return seen
 
 
+@pytest.mark.slow  # DataLoader worker processes
 def test_captions_are_encoded_while_images_decode(data_root, tmp_path, calls):
     _run(data_root, tmp_path, workers=2)
     assert calls == ["start_images", "texts", "collect"]
 
 
+@pytest.mark.slow  # DataLoader worker processes
 @pytest.mark.parametrize("workers,order", [(2, ["start_images", "texts", "collect"]),
                                            (0, ["start_images", "collect", "texts"])])
 def test_zero_shot_builds_its_classifier_while_image_workers_decode(tmp_path, calls, workers, order):
