@@ -7,19 +7,21 @@ pixels, so loading a task is cheap.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .data.image_ref import ImageRef
 from .data.tar_member import TarMember
 from .errors import DataError
 from .prompts import Prompts
 
-#: Either a list of image files (or tar members) or a uint8 array [N, H, W, 3] of RGB images.
-Images = Sequence[Path | TarMember] | np.ndarray
+#: Either a list of image files (or tar members: data/tar_member.py; zip members and crops: data/image_ref.py) or a
+#: uint8 array [N, H, W, 3] of RGB images.
+Images = Sequence[Path | TarMember | ImageRef] | np.ndarray
 
 
 class Fingerprint:
@@ -97,19 +99,71 @@ class ClassificationDataset:
             raise ValueError("labels must have one entry per image")
 
 
-Dataset = RetrievalDataset | ClassificationDataset
+@dataclass(frozen=True)
+class Macro:
+    """A macro average: the mean over the groups of `label` of each group's `metric`, leaving out the groups named
+    in `exclude` and those with fewer than `min_items` items (ARO's VG-Relation and VG-Attribution averages)."""
+
+    label: str
+    metric: str
+    exclude: frozenset[str] = frozenset()
+    min_items: int = 1
+
+
+@dataclass
+class SelectionDataset:
+    """Items of image-caption selection: each item names some of the images and captions, and the task's rule
+    (metrics/selection.py) knows which assignment of them is correct.
+
+    `images` and `texts` hold each distinct image and caption once, so each is encoded once and an exact tie between
+    two equal captions is a tie, never float noise between batches.
+    """
+
+    images: Images
+    texts: list[str]
+    #: [N, k] index into `images` of each item's images (k is the task's: 1, or 2 for Winoground).
+    item_images: np.ndarray
+    #: [N, m] index into `texts` of each item's captions, in the order its rule reads them; -1 pads an item with
+    #: fewer captions (`pairs:` files, whose items have any number of negatives).
+    item_texts: np.ndarray
+    #: The scoring rule's name (metrics/selection.py).
+    rule: str
+    item_ids: list[str]
+    image_ids: list[str]
+    fingerprint: str = Fingerprint()  # type: ignore[assignment]  # a str, or a function computing it once
+    #: Per-item labels the result breaks the metrics down by, e.g. {"collapsed_tag": [...]} (one entry per item).
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    #: Macro averages the task reports, by metric name.
+    macros: dict[str, Macro] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    task: str = ""
+
+    def __post_init__(self) -> None:
+        self.item_images = np.asarray(self.item_images, dtype=np.int64).reshape(len(self.item_ids), -1)
+        self.item_texts = np.asarray(self.item_texts, dtype=np.int64).reshape(len(self.item_ids), -1)
+        if any(len(values) != len(self.item_ids) for values in self.labels.values()):
+            raise ValueError("labels must have one entry per item")
+
+
+Dataset = RetrievalDataset | ClassificationDataset | SelectionDataset
 
 
 @dataclass(frozen=True)
 class LoadOptions:
     """How a task should read its files.
 
-    limit: keep only the first N images (retrieval) or a deterministic class-stratified sample of N (classification).
+    limit: keep only the first N images (retrieval), a deterministic class-stratified sample of N (classification)
+      or the first N items (selection).
     skip_bad_images: drop images that are missing or undecodable instead of failing (recorded in the result).
+    roots: the folders of the other tasks whose files this task reads (`TaskMeta.reads`: SugarCrepe reads COCO's
+      images), resolved like `--root`; a task falls back to each one's folder beside its own under the data root.
     """
 
     limit: int | None = None
     skip_bad_images: bool = False
+    roots: Mapping[str, Path] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Checked here, once, so that no task (retrieval or classification) can be asked for an empty subset.

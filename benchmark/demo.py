@@ -55,7 +55,10 @@ def demo(workdir: Path, progress: bool = False, log: Callable[[str], None] = lam
 
     config = RunConfig(data_root=report.data_root, output=report.results, batch_size=32, device="cpu",
                        progress=progress, cache_dir=workdir / "cache")
-    tasks = list(all_tasks())
+    tasks = [task for task in all_tasks() if task.unavailable() is None]
+    for task in all_tasks():
+        if task.unavailable():
+            log(f"skipped {task.meta.name}: {task.unavailable()}")
     for model in (BASELINE, CANDIDATE):
         runs = run(model, tasks, config)
         report.result_files += [r.path for r in runs]

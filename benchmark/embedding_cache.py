@@ -8,9 +8,9 @@ written atomically as its batch completes; the missing batches form the same bat
 Keys (sha256):
 - images: the image tower's weights, the preprocessing (its description and the border crop), the dtype and device
   type, and per image its file's absolute path (a failure's reason names it) and a digest of its content
-  (data/digest.py: a picture replaced by another of the same size and modification time is a new entry). Array
-  images (CIFAR) are keyed by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image
-  batches.
+  (data/digest.py: a picture replaced by another of the same size and modification time is a new entry); a zip
+  member or a crop (data/image_ref.py) adds its member and box to its file's key. Array images (CIFAR) are keyed
+  by their bytes. `clip-B` and `stretched:clip-B` share the image tower, hence the image batches.
 - texts: the text tower's weights (the effective positional table included), its text spec, the dtype and device
   type, and the batch exactly as the tower gets it (ids at the batch's width, trimmed or padded, and lengths): the
   ids stand for the tokenizer, its version, the context length, the truncation and the trim mode at once.
@@ -42,6 +42,7 @@ import torch
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
 from .data.digest import image_digests
+from .data.image_ref import ImageRef
 from .data.tar_member import TarMember
 from .memo import memo_key
 
@@ -151,7 +152,7 @@ def image_fingerprints(images: Any) -> list[bytes]:
 
 
 def _location(image: Any) -> str:
-    return image.location() if isinstance(image, TarMember) else os.path.abspath(image)
+    return image.location() if isinstance(image, TarMember | ImageRef) else os.path.abspath(image)
 
 
 def describe_preprocess(preprocess: Any) -> str:

@@ -39,6 +39,7 @@ import torch
 
 from .adapters.core.protocol import ImageTextModel, TokenBatch
 from .data.decode_modes import check_decode
+from .data.image_ref import ImageRef
 from .data.loader import PREFETCH, resolve_workers
 from .data.tar_member import TarMember
 from .datasets import Images
@@ -375,11 +376,14 @@ def distinct_token_rows(tokens: TokenBatch) -> tuple[list[int], np.ndarray]:
 
 
 def image_identity(images: Images, row: int) -> Hashable:
-    """What makes two rows one image: the file's real path (links resolved), the archive's real path and the
-    member's place in it, or the array's bytes (a digest)."""
+    """What makes two rows one image: the file's real path (links resolved), with a zip member's name and a crop's
+    box (data/image_ref.py), the archive's real path and a tar member's place in it, or the array's bytes (a
+    digest)."""
     if isinstance(images, np.ndarray):
         return hashlib.blake2b(np.ascontiguousarray(images[row]).tobytes(), digest_size=16).digest()
     image = images[row]
+    if isinstance(image, ImageRef):
+        return os.path.realpath(image.file), image.member, image.box
     if isinstance(image, TarMember):
         return os.path.realpath(image.archive), image.offset
     return os.path.realpath(image)

@@ -49,7 +49,7 @@ from .metrics.registry import DEFAULT_KS, parse_ks
 from .metrics.retrieval import check_index
 from .prompts import resolve_prompts
 from .settings import RunSettings, check_settings, resolve_device
-from .tasks import Task, get_task, resolve_tasks
+from .tasks import Task, get_task, read_roots, resolve_tasks
 from .versions import OPEN_CLIP, installed_version
 
 T = TypeVar("T")
@@ -316,7 +316,8 @@ def check_templates(templates: str | None, datasets: Sequence[Dataset]) -> None:
 def _load(task: Task, config: RunConfig) -> tuple[Dataset, float]:
     start = time.perf_counter()
     root = task.root(config.data_root, config.roots)
-    dataset = task.load(root, LoadOptions(limit=config.limit, skip_bad_images=config.skip_bad_images))
+    dataset = task.load(root, LoadOptions(limit=config.limit, skip_bad_images=config.skip_bad_images,
+                                          roots=read_roots(task, config.data_root, config.roots)))
     return dataset, time.perf_counter() - start
 
 
@@ -331,7 +332,7 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
         name=meta.name, kind=meta.kind, protocol=meta.protocol, task_version=meta.version, n_images=n_images,
         expected_images=expected,
         subset=config.limit is not None or (expected is not None and n_images != expected),
-        n_texts=None if classification else len(dataset.texts) - evaluation.counts["captions_of_skipped_images"],
+        n_texts=None if classification else len(dataset.texts) - evaluation.counts.get("captions_of_skipped_images", 0),
         n_classes=len(dataset.classnames) if classification else None,
         fingerprint=dataset.fingerprint, limit=config.limit, prompts=evaluation.prompts,
         warnings=[*task_warnings(task, dataset), *evaluation.warnings],
@@ -339,7 +340,7 @@ def build_result(adapter: ImageTextModel, task: Task, dataset: Dataset, evaluati
     return Result(model=adapter.provenance, task=info, metrics=evaluation.metrics,
                   environment=environment(encoder), timings=evaluation.timings, ci=evaluation.ci,
                   bootstrap={"samples": config.bootstrap, "seed": config.seed} if config.bootstrap else None,
-                  truncation=evaluation.truncation, by_length=evaluation.by_length)
+                  truncation=evaluation.truncation, by_length=evaluation.by_length, breakdowns=evaluation.breakdowns)
 
 
 def task_warnings(task: Task, dataset: Dataset) -> list[str]:

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 
 from longbench.errors import DataError, UnknownNameError
 from longbench.registry import Registry
@@ -23,13 +24,22 @@ GROUPS: dict[str, list[str]] = {}
 #: `PREFIX:REST` task specs: the factory gets REST (a path) and returns a Task for it.
 DATA_SOURCES: Registry[Callable[[str], Task]] = Registry("data source")
 _loaded = False
+#: Each registered task's (module, registration number): the order of a group's members.
+_ORDER: dict[str, tuple[str, int]] = {}
 
 
 def register_task(cls: type[Task]) -> type[Task]:
-    """Class decorator: register one instance of a Task subclass under its metadata name and groups."""
+    """Class decorator: register one instance of a Task subclass under its metadata name and groups.
+
+    A group lists its members by module name, then in registration order within a module, whichever module was
+    imported first: a direct import of one task module must not reorder `--tasks GROUP` (`compositional` spans four).
+    """
     TASKS.add(cls.meta.name, cls())
+    _ORDER[cls.meta.name] = (cls.__module__, len(_ORDER))
     for group in cls.meta.groups:
-        GROUPS.setdefault(group, []).append(cls.meta.name)
+        members = GROUPS.setdefault(group, [])
+        members.append(cls.meta.name)
+        members.sort(key=_ORDER.__getitem__)
     return cls
 
 
@@ -63,6 +73,11 @@ def get_task(name: str) -> Task:
     return TASKS.get(name)
 
 
+def read_roots(task: Task, data_root: Path | None, overrides: dict[str, Path] | None = None) -> dict[str, Path]:
+    """The folders of the tasks `task` reads files from (`TaskMeta.reads`), resolved as their own runs resolve them."""
+    return {name: get_task(name).root(data_root, overrides) for name in task.meta.reads}
+
+
 def all_tasks() -> list[Task]:
     load_plugins()
     return [task for _, task in TASKS.items()]
@@ -94,4 +109,4 @@ def resolve_tasks(spec: str) -> list[Task]:
 
 
 __all__ = ["DATA_SOURCES", "GROUPS", "TASKS", "Task", "TaskMeta", "TaskStatus", "all_tasks", "get_task",
-           "load_plugins", "register_source", "register_task", "resolve_tasks"]
+           "load_plugins", "read_roots", "register_source", "register_task", "resolve_tasks"]

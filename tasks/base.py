@@ -15,7 +15,7 @@ from longbench.data.paths import is_data_file
 from longbench.datasets import Dataset, LoadOptions
 from longbench.errors import DataError
 
-Kind = Literal["retrieval", "classification"]
+Kind = Literal["retrieval", "classification", "selection"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ class TaskMeta:
     #: The protocol's version, recorded in every result (`task.task_version`). Bump it whenever a change to the
     #: loader or the protocol can change a number; the leaderboard and the gate never compare two versions.
     version: int = 1
+    #: Other tasks whose folders this task reads files from (SugarCrepe reads COCO's val2017 images): the run hands
+    #: their roots over in `LoadOptions.roots`, so `--root coco=PATH` moves them for both.
+    reads: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
@@ -88,6 +91,10 @@ class Task(ABC):
     @abstractmethod
     def write_sample(self, root: Path, n: int, seed: int = 0) -> None:
         """Write a small dataset of about `n` images in the task's real on-disk format under `root`."""
+
+    def unavailable(self) -> str | None:
+        """Why this task cannot run on this machine (an optional tool it needs is not installed), or None."""
+        return None
 
     def checked_status(self, root: Path) -> TaskStatus:
         """`status`, never raising: a task whose files cannot even be checked shows as incomplete with the reason,

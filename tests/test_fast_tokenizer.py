@@ -12,7 +12,7 @@ import torch
 from open_clip.tokenizer import SimpleTokenizer
 
 from longbench import bpe, tokenizer
-from longbench.datasets import LoadOptions, RetrievalDataset
+from longbench.datasets import LoadOptions, RetrievalDataset, SelectionDataset
 from longbench.fast_tokenizer import _ASCII_WORDS, SAFE_CHARS, FastBpe
 from longbench.prompts import resolve_prompts
 from longbench.tasks import all_tasks
@@ -39,16 +39,18 @@ HANDWRITTEN = [
 
 
 def _sample_texts() -> list[str]:
-    """Every caption of every retrieval task's sample, and every classification task's prompts."""
+    """Every caption of every retrieval and selection task's sample, and every classification task's prompts."""
     import tempfile
 
     texts: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for task in all_tasks():
+            if task.unavailable():  # ARO's order tasks without spaCy and NLTK
+                continue
             root = Path(tmp) / task.meta.name
             task.write_sample(root, 6, seed=1)
             dataset = task.load(root, LoadOptions())
-            if isinstance(dataset, RetrievalDataset):
+            if isinstance(dataset, (RetrievalDataset, SelectionDataset)):
                 texts += dataset.texts
             else:
                 for name in ("imagenet80", "clip"):

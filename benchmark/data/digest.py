@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .image_ref import ImageRef
 from .tar_member import TarMember
 
 #: The digest of a file that is missing or cannot be read (its failure is reported where it is decoded).
@@ -72,14 +73,21 @@ def _remember(key: tuple, digest: bytes) -> None:
     _MEMO[key] = digest
 
 
-def image_digest(image: Path | str | TarMember) -> bytes:
-    """The content digest of an image file or of a tar member."""
-    return member_digest(image) if isinstance(image, TarMember) else file_digest(image)
+def image_digest(image: Path | str | TarMember | ImageRef) -> bytes:
+    """The content digest of an image file or of a tar member; a zip member or a crop (ImageRef) stands for its
+    file's content (its member and box are in its name)."""
+    if isinstance(image, TarMember):
+        return member_digest(image)
+    return file_digest(image.file if isinstance(image, ImageRef) else image)
 
 
-def image_digests(images: Sequence[Path | str | TarMember]) -> list[bytes]:
-    """`image_digest` of every image, in order, read over a few threads."""
-    if len(images) < 2:
-        return [image_digest(p) for p in images]
-    with ThreadPoolExecutor(min(_THREADS, len(images)), thread_name_prefix="longbench-digest") as pool:
-        return list(pool.map(image_digest, images))
+def image_digests(images: Sequence[Path | str | TarMember | ImageRef]) -> list[bytes]:
+    """`image_digest` of every image, in order, read over a few threads; a file many images share (the zip archive
+    of many images) is read once, not by several threads at the same time."""
+    distinct = list(dict.fromkeys(image.file if isinstance(image, ImageRef) else image for image in images))
+    if len(distinct) < 2:
+        found = {image: image_digest(image) for image in distinct}
+    else:
+        with ThreadPoolExecutor(min(_THREADS, len(distinct)), thread_name_prefix="longbench-digest") as pool:
+            found = dict(zip(distinct, pool.map(image_digest, distinct), strict=True))
+    return [found[image.file if isinstance(image, ImageRef) else image] for image in images]

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from .digest import image_digests
+from .image_ref import ImageRef
 from .tar_member import TarMember
 
 
-def fingerprint(images: Sequence[Path | TarMember] | np.ndarray, texts: Iterable[str] = (), labels: Iterable[int] = (),
-                root: Path | None = None) -> str:
+def fingerprint(images: Sequence[Path | TarMember | ImageRef] | np.ndarray, texts: Iterable[str] = (),
+                labels: Iterable[int] = (), root: Path | None = None) -> str:
     """sha256 over image names and contents (or array bytes), texts and labels; 'sha256:' + 16 hex digits.
 
     Image contents are read (digest.py: a file replaced by another of the same size and modification time is other
@@ -35,7 +36,10 @@ def fingerprint(images: Sequence[Path | TarMember] | np.ndarray, texts: Iterable
     return "sha256:" + h.hexdigest()[:16]
 
 
-def _name(image: Path | TarMember, root: Path | None) -> str:
+def _name(image: Path | TarMember | ImageRef, root: Path | None) -> str:
+    """The image's name in the fingerprint: relative to `root`, with a tar or zip member and a crop box named."""
     if isinstance(image, TarMember):
         return image.name(root) if root else f"{Path(image.archive).name}!{image.member}"
+    if isinstance(image, ImageRef):
+        return image.name(root)
     return Path(image).relative_to(root).as_posix() if root else Path(image).name

@@ -18,10 +18,11 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from ..datasets import Images
+from .image_ref import ImageRef
 from .tar_member import TarMember
 
 Preprocess = Callable[[Image.Image], torch.Tensor]
-Source = Path | TarMember | np.ndarray
+Source = Path | ImageRef | TarMember | np.ndarray
 #: (image file or array, border to crop) -> what the batch carries for it; module-level (picklable for spawn).
 Load = Callable[[Source, int], Any]
 
@@ -35,6 +36,8 @@ def open_rgb(source: Source, crop_border: int = 0) -> Image.Image:
     """An RGB PIL image; `crop_border` pixels are removed from every side (ObjectNet's 1-px red frame)."""
     if isinstance(source, np.ndarray):
         img = Image.fromarray(source, "RGB")
+    elif isinstance(source, ImageRef):
+        img = source.open()
     else:
         with warnings.catch_warnings():
             # A decompression-bomb *warning* (between 1x and 2x PIL's pixel limit) is not worth stopping for;

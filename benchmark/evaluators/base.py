@@ -23,6 +23,8 @@ class Evaluation:
     skipped: list[str] = field(default_factory=list)
     #: What the result should say about how it was measured (added to the task's warnings).
     warnings: list[str] = field(default_factory=list)
+    #: Per-group metrics beyond caption length (the result's `breakdowns`).
+    breakdowns: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class EvalOptions:
     recall_ks: tuple[int, ...] = DEFAULT_KS
 
 
-#: kind ("retrieval", "classification") -> evaluate(encoder, dataset, options) -> Evaluation
+#: kind ("retrieval", "classification", "selection") -> evaluate(encoder, dataset, options) -> Evaluation
 EVALUATORS: Registry[Callable[..., Evaluation]] = Registry("evaluator")
 
 

@@ -140,6 +140,35 @@ DCI_ANNOTATIONS = Part("dci-annotations", "https://dl.fbaipublicfiles.com/densel
                        (Place("densely_captioned_images/annotations", "dci", "densely_captioned_images/annotations"),
                         Place("densely_captioned_images/splits.json", "dci", "densely_captioned_images/splits.json")),
                        Expect(sha256="d865c244150168d3f25daaad0bf5b70b2123cf3e83ca7b0e207d5b26943c5fc7"))
+# The compositional tasks' annotation files, from their authors' repositories at pinned commits (sha256 and size
+# measured on those commits' blobs). Their images are COCO val2017 (`fetch coco`) or behind a form (Manual below).
+_SUGARCREPE_COMMIT = "0047054b243992f0fad63d6f64f7544862daf846"  # RAIVNLab/sugar-crepe; data/ last changed in 546eb51
+_SCPP_COMMIT = "c083bbf039a5ca215acaf25e7ee736d2ea6f3864"  # Sri-Harsha/scpp; data/ last changed in cfdcd82
+
+
+def _annotation_part(repo: str, commit: str, folder: str, subset: str, task: str, sha256: str, size: int) -> Part:
+    filename = f"{repo.split('/')[1]}-{subset}.json"
+    return Part(f"{task}-json", f"{_RAW}/{repo}/{commit}/{folder}/{subset}.json", filename, "file",
+                (Place(filename, task, f"data/{subset}.json"),), Expect(sha256=sha256, size=size))
+
+
+SUGARCREPE_PARTS = tuple(_annotation_part("RAIVNLab/sugar-crepe", _SUGARCREPE_COMMIT, "data", subset,
+                                          f"sugarcrepe-{subset}", sha, size) for subset, sha, size in (
+    ("add_att", "012d88d729693d193760e6f3393b06a1cf874380a9db0062e937201199fe044d", 158_863),
+    ("add_obj", "1b9d76b93139a937b8dc1ada92a4f05ecc821bb3c291d752428bafadd4bb0682", 484_593),
+    ("replace_att", "9fe55fd4c0a9ad1f85d486d9f6d0215b41f867eb025026e7f7b5ce44352545ee", 176_843),
+    ("replace_obj", "9d299600639947e9d15281a9ded1382b376cf4ea088a8d08a1314bfe76e81898", 361_126),
+    ("replace_rel", "356bcc2fc4c6aed3f4d9fd50acc58489bb1fe70c28791f9368d4cbf9ea39cdc9", 312_629),
+    ("swap_att", "7a7ce04e5c4c80412b48c6f0c1347fb1a2f5d54c0be6aa429b64d390e442f8d0", 154_665),
+    ("swap_obj", "073cdb8e253d053614e80710834d9773b09dbc1dd0a412f6f9492262caa1dcad", 57_569)))
+SUGARCREPE_PP_PARTS = tuple(_annotation_part("Sri-Harsha/scpp", _SCPP_COMMIT, "data", subset,
+                                             f"sugarcrepe-pp-{subset}", sha, size) for subset, sha, size in (
+    ("replace_att", "6826413592894754eeca02aeebbcbbc8b95a7456998abcc714e71c033ce6fe87", 226_275),
+    ("replace_obj", "5c6dc499ec8f511a8aa4ec1b7b5eb0eca90317488abe36ec39573355e2d361ab", 456_601),
+    ("replace_rel", "040fb95d3f0619bf515db60879e99709a87a5e9b4f524ec3403b127243480fd4", 392_738),
+    ("swap_att", "450d0fd9fcad3e6f44950dc634e7f901ab1c6d9c60a569ade5ae8ffb3d203ad8", 198_206),
+    ("swap_obj", "5f33cae824de431a7ecd3c5de6301f689815f9497aa36d96b154bbaf117b201b", 74_611)))
+_COCO_IMAGES_NOTE = "images are COCO val2017: `longbench data fetch coco` puts them in coco/val2017/, which these read"
 _SA1B = "https://ai.meta.com/datasets/segment-anything-downloads/"
 _DCI_TASKS = ("dci", "dci-long", "dci-fgclip", "dci-fgclip2")
 
@@ -180,6 +209,12 @@ for _source in (
            (DCI_ANNOTATIONS,), _DCI_TASKS, "CC-BY-NC-4.0",
            note="photos are SA-1B shard sa_000138.tar behind a licence click-through: `longbench data fetch "
                 "dci-photos` prints the steps"),
+    Source("sugarcrepe", f"SugarCrepe's seven annotation files (RAIVNLab/sugar-crepe@{_SUGARCREPE_COMMIT[:7]})",
+           SUGARCREPE_PARTS, tuple(p.places[0].task for p in SUGARCREPE_PARTS), "MIT (annotations); images COCO",
+           note=_COCO_IMAGES_NOTE),
+    Source("sugarcrepe-pp", f"SugarCrepe++'s five annotation files (Sri-Harsha/scpp@{_SCPP_COMMIT[:7]})",
+           SUGARCREPE_PP_PARTS, tuple(p.places[0].task for p in SUGARCREPE_PP_PARTS),
+           "MIT (repository LICENSE; the README says CC-BY-4.0); images COCO", note=_COCO_IMAGES_NOTE),
 ):
     SOURCES.add(_source.name, _source)
 
@@ -213,6 +248,17 @@ for _manual in (
            "<root>/docci_aar/aar_test_NNNNN.jpg from the AAR archive (a missing aar_test_N is read as aar_train_N, "
            "as LoTLIP does), <root>/dci/sa_N.jpg from the DCI photos (4 of them are outside DCI's splits but in "
            "sa_000138.tar)", ("iiw",)),
+    Manual("winoground", "https://huggingface.co/datasets/facebook/winoground (log in, accept the licence agreement)",
+           "data/examples.jsonl and data/images.zip",
+           "put both in <root>/data/ so that <root>/data/examples.jsonl and <root>/data/images.zip exist; the zip is "
+           "read as it is (or extract it there: <root>/data/images/ex_0_img_0.png)", ("winoground",)),
+    Manual("aro", "Google Drive, the ids in mertyg/vision-language-models-are-bows' dataset_zoo/aro_datasets.py "
+           "(no checksum published): visual_genome_relation.json 1kX2iCHEv0CADL8dSO1nMdW-V0NqIAiP3, "
+           "visual_genome_attribution.json 13tWvOrNOLHxl3Rm9cR3geAdHx2qR3-Tw, vgr_vga_images.zip "
+           "1qaPlrwhGNMrR3a11iopZUT_GPP_LrgP9",
+           "visual_genome_relation.json, visual_genome_attribution.json and vgr_vga_images.zip (about 1 GB)",
+           "put the two JSON files in <root>/ and unzip vgr_vga_images.zip there so that <root>/images/<image_path> "
+           "exists (`gdown <id>` downloads each)", ("aro-vg-relation", "aro-vg-attribution")),
 ):
     MANUAL.add(_manual.name, _manual)
 

@@ -14,7 +14,8 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from ..datasets import ClassificationDataset, Dataset, LoadOptions
+from ..data.image_ref import ImageRef
+from ..datasets import ClassificationDataset, Dataset, LoadOptions, SelectionDataset
 from ..errors import DataError, UnknownNameError
 from ..tasks import Task, resolve_tasks
 from .sources import SOURCES
@@ -51,9 +52,12 @@ def tasks_to_verify(name: str) -> list[Task]:
         raise
 
 
-def decode_error(path: Path) -> str | None:
-    """Why an image file does not decode, or None when it decodes fully."""
+def decode_error(path: Path | ImageRef) -> str | None:
+    """Why an image file (or zip member, or crop) does not decode, or None when it decodes fully."""
     try:
+        if isinstance(path, ImageRef):
+            path.open()
+            return None
         with Image.open(path) as image:
             image.load()
     except Exception as exc:  # PIL raises OSError, SyntaxError, ValueError, DecompressionBombError, ... for bad files
@@ -68,7 +72,7 @@ def _damaged(images: Sequence[Path] | np.ndarray, on_image: Callable[[], None] |
                               f"expected uint8 [N, H, W, 3]"]
     damaged = []
     for path in images:
-        error = decode_error(Path(path))
+        error = decode_error(path if isinstance(path, ImageRef) else Path(path))
         if error:
             damaged.append(error)
         if on_image:
@@ -79,6 +83,8 @@ def _damaged(images: Sequence[Path] | np.ndarray, on_image: Callable[[], None] |
 def _counts(data: Dataset) -> dict[str, int]:
     if isinstance(data, ClassificationDataset):
         return {"images": len(data.images), "classes": len(np.unique(data.labels))}
+    if isinstance(data, SelectionDataset):
+        return {"items": len(data.item_ids), "images": len(data.images), "texts": len(data.texts)}
     return {"images": len(data.images), "texts": len(data.texts)}
 
 

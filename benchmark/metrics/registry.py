@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import DataError, UnknownNameError
+from ..kinds import SELECTION
 
 #: Retrieval directions: image -> text (an image query, its captions relevant) and text -> image.
 I2T, T2I = "i2t", "t2i"
@@ -190,3 +191,41 @@ MEAN_PER_CLASS_RECALL = register_metric(Metric(
     "mean_per_class_recall", "mean per-class recall",
     "mean over the classes present of each class's top-1 recall (scikit-learn's balanced accuracy)",
     ("classification",), aliases={"clip_benchmark": "mean_per_class_recall"}))
+
+# Image-caption selection (the compositional tasks, metrics/selection.py): shares of items, in percent. Ties are
+# decided as each benchmark's authors' code decides them; CLIP_benchmark's and mteb's argmax counts a tie for the
+# first caption as right, so their numbers can differ where ties occur (docs/compositional.md).
+_PAIR_ALIASES = {"clip_benchmark": "text_acc", "mteb": "text_acc"}
+TEXT_ACC = register_metric(Metric(
+    "text_acc", "text accuracy",
+    "share of items whose image scores its caption strictly above every other caption of the item (a tie counts "
+    "as wrong: SugarCrepe's main_eval.py, ARO's VG evaluate_scores)", (SELECTION,), short_label="", headline=True,
+    aliases=_PAIR_ALIASES))
+TEXT_SCORE = register_metric(Metric(
+    "text_score", "text score",
+    "Winoground: share of items where each image scores its own caption strictly above the other caption",
+    (SELECTION,), short_label="text", aliases=_PAIR_ALIASES))
+IMAGE_SCORE = register_metric(Metric(
+    "image_score", "image score",
+    "Winoground: share of items where each caption scores its own image strictly above the other image",
+    (SELECTION,), short_label="image", aliases={"clip_benchmark": "image_acc", "mteb": "image_acc"}))
+GROUP_SCORE = register_metric(Metric(
+    "group_score", "group score", "Winoground: share of items with both the text and the image score right",
+    (SELECTION,), short_label="group", headline=True, aliases={"clip_benchmark": "acc", "mteb": "accuracy"}))
+ITT_ACC = register_metric(Metric(
+    "itt_acc", "image-to-text accuracy",
+    "SugarCrepe++ ITT: share of items whose image scores both positive captions strictly above the negative",
+    (SELECTION,), short_label="ITT", headline=True))
+TOT_ACC = register_metric(Metric(
+    "tot_acc", "text-only accuracy",
+    "SugarCrepe++ TOT: share of items whose two positive captions are strictly closer to each other than either is "
+    "to the negative (text embeddings only)", (SELECTION,), short_label="TOT", headline=True))
+MACRO_ACC = register_metric(Metric(
+    "macro_acc", "macro accuracy",
+    "ARO VG-Relation / VG-Attribution: the mean over relations (attribute pairs) of each one's text accuracy, with "
+    "the groups the authors' notebook leaves out left out", (SELECTION,), short_label="", headline=True))
+PRECISION1 = register_metric(Metric(
+    "precision1", "P@1",
+    "ARO COCO-Order / Flickr30k-Order: share of items whose image scores the true caption highest of the five "
+    "(its argmax: a tie with a perturbation counts as right, the true caption being first)", (SELECTION,),
+    short_label="", headline=True))

@@ -9,6 +9,8 @@ bootstrap interval and its rank. The rules:
   (another protocol), from a `--limit` subset, or from an older task version than the newest one among the
   results (the task's protocol changed since) is marked and never ranked, so two task versions are never ranked
   against each other;
+- a pooled column (columns.Dataset.mean_of: SugarCrepe's Replace, Swap, Add) shows its metric over the items of
+  all its tasks, where the row has every one, with the marks any of them carries;
 - a NaN/Inf value (an invalid model output) is kept as it is: renderers show it as invalid, and it is never ranked;
 - ranks are per column among the unmarked measured cells, best value first (the metric registry says which way
   is better), ties sharing the best rank; imported and reported rows are never ranked, since longbench did not
@@ -24,12 +26,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..artifacts.results import TaskInfo
+from ..kinds import ITEMS
 from ..metrics.registry import metric, metric_order
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import LIMIT_MARK, PROBE_COLUMNS, PROBE_TASK, VERSION_MARK, Column, columns, protocol_marks
 from .references import ReferenceRow, ReferenceSource
 from .tables import INVALID, MISSING
 
+#: Joins the tasks of a pooled cell (columns.Dataset.mean_of) in `Cell.task`.
+POOLED = " + "
 #: Row origins, in the order a page lists them.
 MEASURED, IMPORTED, REPORTED = "measured", "imported", "reported"
 ORIGINS = (MEASURED, IMPORTED, REPORTED)
@@ -64,9 +69,9 @@ def mark_notes() -> list[MarkNote]:
 @dataclass(frozen=True)
 class Cell:
     value: float
-    task: str  # the task whose result (or reported number) filled it
+    task: str  # the task whose result (or reported number) filled it; a pooled cell's tasks joined by POOLED
     marks: str = ""  # footnote marks; empty when measured under the column's own protocol
-    record: ResultRecord | None = None  # None for a reported number
+    record: ResultRecord | None = None  # None for a reported number and a pooled cell (several results)
     ci: tuple[float, float] | None = None  # the 95% bootstrap interval, where the result has one
     rank: int | None = None  # among the unmarked measured cells of its column
 
@@ -172,6 +177,8 @@ def measured_by(record: ResultRecord) -> str:
 
 
 def _result_cell(found: dict[str, ResultRecord], versions: dict[str, int], column: Column) -> Cell | None:
+    if column.dataset.mean_of:
+        return _pooled_cell(found, versions, column)
     for protocol in column.dataset.protocols:
         record = found.get(protocol.task)
         if record is not None and column.metric in record.result.metrics:
@@ -179,6 +186,20 @@ def _result_cell(found: dict[str, ResultRecord], versions: dict[str, int], colum
             return Cell(record.result.metrics[column.metric], protocol.task, protocol.mark + marks_of(record, versions),
                         record, (ci[0], ci[1]) if ci else None)
     return None
+
+
+def _pooled_cell(found: dict[str, ResultRecord], versions: dict[str, int], column: Column) -> Cell | None:
+    """A pooled column's cell (columns.Dataset.mean_of): its metric over all the items of its tasks, i.e. each task's
+    value weighted by its item count, where the row has every one; any mark one of them carries is carried. No one
+    result file holds it, so it links to none (the tasks' own columns do)."""
+    records = [found.get(task) for task in column.dataset.mean_of]
+    if any(r is None or column.metric not in r.result.metrics or not r.result.task.counts.get(ITEMS)
+           for r in records):
+        return None
+    weights = [r.result.task.counts[ITEMS] for r in records]
+    value = sum(r.result.metrics[column.metric] * w for r, w in zip(records, weights, strict=True)) / sum(weights)
+    marks = "".join(dict.fromkeys("".join(marks_of(r, versions) for r in records)))
+    return Cell(value, POOLED.join(column.dataset.mean_of), marks)
 
 
 def _ranked(rows: list[Row], cols: Sequence[Column]) -> list[Row]:

@@ -12,7 +12,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..metrics.registry import DEFAULT_KS, DIRECTIONS, metric, metrics_of, recall_name
+from ..kinds import SELECTION
+from ..metrics.registry import (
+    DEFAULT_KS,
+    DIRECTIONS,
+    GROUP_SCORE,
+    IMAGE_SCORE,
+    ITT_ACC,
+    MACRO_ACC,
+    PRECISION1,
+    TEXT_ACC,
+    TEXT_SCORE,
+    TOT_ACC,
+    metric,
+    metrics_of,
+    recall_name,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +35,10 @@ class Group:
     name: str  # its heading, e.g. "Long retrieval"
     slug: str  # its anchor on the web leaderboard
     description: str  # what its columns measure, in one sentence
+    #: leaderboard.md draws it as a table of its own, with its own mean rank, after the Recall@K table (many narrow
+    #: columns that would otherwise outweigh the retrieval and zero-shot columns in the main table's mean rank); the
+    #: web leaderboard draws every group as its own table anyway.
+    own_table: bool = False
 
 
 LONG_RETRIEVAL = Group("Long retrieval", "long-retrieval",
@@ -27,8 +46,15 @@ LONG_RETRIEVAL = Group("Long retrieval", "long-retrieval",
 SHORT_RETRIEVAL = Group("Short retrieval", "short-retrieval",
                         "Image-text retrieval with short captions: what a long-text model must not lose.")
 ZERO_SHOT = Group("Zero-shot", "zero-shot", "Zero-shot image classification from class-name prompts.")
+COMPOSITIONAL = Group(
+    "Compositional", "compositional",
+    "Image-caption selection: percent of items where the model prefers the right caption (or image) to hard "
+    "negatives that change word order, attributes or relations (docs/compositional.md). SugarCrepe Replace, Swap and "
+    "Add pool the items of their subsets (the paper's category numbers; shown where all are measured); VG-Relation "
+    "and VG-Attribution show the macro accuracy, COCO-/Flickr30k-Order Precision@1, SugarCrepe++ (SC++) its "
+    "image-to-text (ITT) and text-only (TOT) accuracies.", own_table=True)
 #: The groups in page order.
-GROUPS: tuple[Group, ...] = (LONG_RETRIEVAL, SHORT_RETRIEVAL, ZERO_SHOT)
+GROUPS: tuple[Group, ...] = (LONG_RETRIEVAL, SHORT_RETRIEVAL, ZERO_SHOT, COMPOSITIONAL)
 
 
 @dataclass(frozen=True)
@@ -42,12 +68,23 @@ class Protocol:
 class Dataset:
     group: Group
     label: str
-    kind: str  # "retrieval" | "classification": which metrics it has
+    kind: str  # "retrieval" | "classification" | "selection": which metrics it has
     protocols: tuple[Protocol, ...]  # the first is the column's own protocol
+    #: The metrics it shows, where they are not its table's for its kind (each compositional task has its own).
+    metrics: tuple[str, ...] = ()
+    #: A pooled column: its metric over all the items of these tasks, each under its own protocol (the values weighted
+    #: by item counts, as SugarCrepe's category numbers); shown only where every one is measured, with any mark one of
+    #: them carries. `protocols` is then empty.
+    mean_of: tuple[str, ...] = ()
 
     @property
     def tasks(self) -> tuple[str, ...]:
         return tuple(p.task for p in self.protocols)
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Every task whose results its cells may show: its protocols' tasks, or the tasks it pools."""
+        return self.tasks + self.mean_of
 
 
 @dataclass(frozen=True)
@@ -94,9 +131,25 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset(ZERO_SHOT, "CIFAR-10", "classification", (Protocol("cifar10"),)),
     Dataset(ZERO_SHOT, "CIFAR-100", "classification", (Protocol("cifar100"),)),
     Dataset(ZERO_SHOT, "ObjectNet", "classification", (Protocol("objectnet"),)),
+    *(Dataset(COMPOSITIONAL, f"SugarCrepe {category}", SELECTION, (), (TEXT_ACC.name,),
+              tuple(f"sugarcrepe-{subset}" for subset in subsets)) for category, subsets in (
+        ("Replace", ("replace_obj", "replace_att", "replace_rel")), ("Swap", ("swap_obj", "swap_att")),
+        ("Add", ("add_obj", "add_att")))),
+    *(Dataset(COMPOSITIONAL, f"SC {subset}", SELECTION, (Protocol(f"sugarcrepe-{subset}"),), (TEXT_ACC.name,))
+      for subset in ("replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att", "add_obj", "add_att")),
+    Dataset(COMPOSITIONAL, "Winoground", SELECTION, (Protocol("winoground"),),
+            (TEXT_SCORE.name, IMAGE_SCORE.name, GROUP_SCORE.name)),
+    Dataset(COMPOSITIONAL, "VG-Relation", SELECTION, (Protocol("aro-vg-relation"),), (MACRO_ACC.name,)),
+    Dataset(COMPOSITIONAL, "VG-Attribution", SELECTION, (Protocol("aro-vg-attribution"),), (MACRO_ACC.name,)),
+    Dataset(COMPOSITIONAL, "COCO-Order", SELECTION, (Protocol("aro-coco-order"),), (PRECISION1.name,)),
+    Dataset(COMPOSITIONAL, "Flickr30k-Order", SELECTION, (Protocol("aro-flickr30k-order"),), (PRECISION1.name,)),
+    *(Dataset(COMPOSITIONAL, f"SC++ {subset}", SELECTION, (Protocol(f"sugarcrepe-pp-{subset}"),),
+              (ITT_ACC.name, TOT_ACC.name))
+      for subset in ("replace_obj", "replace_att", "replace_rel", "swap_obj", "swap_att")),
 )
 
-# The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it.
+# The metrics of each table, per dataset kind; a kind absent from a table contributes no columns to it, and a
+# dataset that names its own metrics (Dataset.metrics) shows those wherever its kind is present.
 MAIN_METRICS = {kind: tuple(m.name for m in metrics_of(kind) if m.headline)
                 for kind in dict.fromkeys(d.kind for d in DATASETS)}
 RECALL_AT_K_METRICS = {"retrieval": tuple(recall_name(d, k) for d in DIRECTIONS for k in DEFAULT_KS if k > 1)}
@@ -112,7 +165,8 @@ PROBE_COLUMNS = (("tokens", "Eff. length (tokens)"), ("words", "Eff. length (wor
 
 
 def columns(metrics: dict[str, tuple[str, ...]]) -> list[Column]:
-    return [Column(d, m) for d in DATASETS for m in metrics.get(d.kind, ())]
+    """The columns of the datasets whose kind has metrics here: each with its own metrics, else its kind's."""
+    return [Column(d, m) for d in DATASETS if d.kind in metrics for m in d.metrics or metrics[d.kind]]
 
 
 def datasets_by_group() -> dict[Group, list[Dataset]]:

@@ -8,6 +8,8 @@ results directory, so re-running is byte-identical.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .board import (
     IMPORTED,
     MEAN_RANK_NOTE,
@@ -18,17 +20,21 @@ from .board import (
     Cell,
     Row,
     build_board,
+    by_mean_rank,
     differences,
     mark_notes,
 )
 from .collect import ProbeRecord, ResultRecord, ResultSet
 from .columns import (
     DATASETS,
+    GROUPS,
     MAIN_METRICS,
     PROBE_COLUMNS,
     PROBE_TASK,
     RECALL_AT_K_METRICS,
+    Column,
     Dataset,
+    Group,
     datasets_by_group,
 )
 from .references import ReferenceSource
@@ -59,24 +65,50 @@ def _sup(marks: str) -> str:
     return f"<sup>{','.join(marks)}</sup>" if marks else ""
 
 
-def _measured_table(board: Board, probes: bool) -> str:
-    headers = ["Model", "Licence", *(c.header for c in board.columns)]
+def column_sets(board: Board) -> list[tuple[Group | None, list[Column]]]:
+    """The page's tables of a board: the columns of the groups drawn together (None), then each group drawn as a
+    table of its own (columns.Group.own_table), each with its own mean rank."""
+    own = [g for g in GROUPS if g.own_table]
+    return [(None, [c for c in board.columns if not c.dataset.group.own_table]),
+            *((g, [c for c in board.columns if c.dataset.group == g]) for g in own)]
+
+
+def _has_any(row: Row, cols: list[Column]) -> bool:
+    return any(c in row.cells for c in cols)
+
+
+def _measured_table(board: Board, cols: list[Column], probes: bool, rows: list[Row] | None = None) -> str:
+    headers = ["Model", "Licence", *(c.header for c in cols)]
     headers += [label for _, label in PROBE_COLUMNS] if probes else []
     headers.append("Mean rank")
-    rows = []
-    for row in board.rows_of(MEASURED):
-        cells = [row.model, row.licence or MISSING, *(_cell_text(row.cells.get(c)) for c in board.columns)]
+    table = []
+    for row in by_mean_rank(board.rows_of(MEASURED) if rows is None else rows, cols):
+        cells = [row.model, row.licence or MISSING, *(_cell_text(row.cells.get(c)) for c in cols)]
         if probes:
             cells += [probe_text(row.probes.get(unit)) for unit, _ in PROBE_COLUMNS]
-        rows.append([*cells, mean_rank_text(row.mean_rank(board.columns))])
-    return markdown_table(headers, rows, [False, False] + [True] * (len(headers) - 2))
+        table.append([*cells, mean_rank_text(row.mean_rank(cols))])
+    return markdown_table(headers, table, [False, False] + [True] * (len(headers) - 2))
 
 
-def _imported_table(board: Board) -> str:
-    headers = ["Model", "Measured by", *(c.header for c in board.columns)]
-    rows = [[row.model, row.source, *(_cell_text(row.cells.get(c)) for c in board.columns)]
-            for row in board.rows_of(IMPORTED)]
-    return markdown_table(headers, rows, [False, False] + [True] * len(board.columns))
+def _own_tables(board: Board) -> list[str]:
+    """Each group drawn as a table of its own, where a measured row has a cell in it: its rows ranked in it alone."""
+    out = []
+    for group, cols in column_sets(board)[1:]:
+        rows = [r for r in board.rows_of(MEASURED) if _has_any(r, cols)]
+        if rows:
+            out += [f"### {group.name}", "", group.description, "", _measured_table(board, cols, False, rows)]
+    return out
+
+
+def _imported_table(board: Board) -> list[str]:
+    out = []
+    for _, cols in column_sets(board):
+        rows = [r for r in board.rows_of(IMPORTED) if _has_any(r, cols)]
+        if rows:
+            headers = ["Model", "Measured by", *(c.header for c in cols)]
+            table = [[row.model, row.source, *(_cell_text(row.cells.get(c)) for c in cols)] for row in rows]
+            out.append(markdown_table(headers, table, [False, False] + [True] * len(cols)))
+    return out
 
 
 def probe_text(probe: ProbeRecord | None) -> str:
@@ -93,7 +125,7 @@ def _length(value: int | None) -> str:
 
 def _groups() -> str:
     return "; ".join(f"**{g.name}**: {', '.join(d.label for d in datasets)}"
-                     for g, datasets in datasets_by_group().items() if datasets)
+                     for g, datasets in datasets_by_group().items() if datasets and not g.own_table)
 
 
 def _marks_legend() -> list[str]:
@@ -109,7 +141,8 @@ def _sources_table(results: ResultSet) -> str:
         used = [
             d.label
             for d in DATASETS
-            if task in d.tasks and next((t for t in d.tasks if (model, t) in found), None) == task
+            if _fills(d, task, record.result.metrics)
+            and (task in d.mean_of or next((t for t in d.tasks if (model, t) in found), None) == task)
         ]
         result_task = record.result.task
         rows.append([model, ", ".join(used) or MISSING, task, str(result_task.task_version), result_task.protocol,
@@ -120,14 +153,20 @@ def _sources_table(results: ResultSet) -> str:
     return markdown_table(["Model", "Column", "Task", "Version", "Protocol", "Limit", "File"], rows)
 
 
-def _dataset_of(task: str) -> Dataset | None:
-    return next((d for d in DATASETS if task in d.tasks), None)
+def _fills(dataset: Dataset, task: str, metrics: Iterable[str]) -> bool:
+    """Whether numbers of `task` with these metrics can fill one of the dataset's main-page columns."""
+    return task in dataset.reads and not set(dataset.metrics or MAIN_METRICS.get(dataset.kind, ())).isdisjoint(metrics)
 
 
-def _reference_table(board: Board, rows: list[Row]) -> str:
-    table = [[row.label, f"`{row.model}`", *(_reported_text(row.cells.get(c)) for c in board.columns)] for row in rows]
-    headers = ["Model (as reported)", "longbench name", *(c.header for c in board.columns)]
-    return markdown_table(headers, table, [False, False] + [True] * len(board.columns))
+def _reference_tables(board: Board, rows: list[Row]) -> list[str]:
+    """One table per column set (column_sets) in which a reported row has a number."""
+    out = []
+    for _, cols in column_sets(board):
+        if any(_has_any(row, cols) for row in rows):
+            table = [[row.label, f"`{row.model}`", *(_reported_text(row.cells.get(c)) for c in cols)] for row in rows]
+            headers = ["Model (as reported)", "longbench name", *(c.header for c in cols)]
+            out.append(markdown_table(headers, table, [False, False] + [True] * len(cols)))
+    return out
 
 
 def _reported_text(cell: Cell | None) -> str:
@@ -147,8 +186,9 @@ def _reference_block(board: Board, references: list[ReferenceSource]) -> list[st
         kind = " (secondary transcription)" if source.secondary else ""
         out += [f"### Reported{kind}: {source.title}", "", f"Source: <{source.url}>. {source.note}", ""]
         rows = [next(reported) for _ in source.rows]
-        out += [f"Protocols: {protocols}.", "", _reference_table(board, rows)]
-        unshown = sorted({t for r in source.rows for t in r.values if _dataset_of(t) is None})
+        out += [f"Protocols: {protocols}.", "", *_reference_tables(board, rows)]
+        unshown = sorted({t for r in source.rows for t, values in r.values.items()
+                          if not any(_fills(d, t, values) for d in DATASETS)})
         if unshown:
             out += [f"Also in the reference file, without a column here: {', '.join(f'`{t}`' for t in unshown)}.", ""]
     return out
@@ -192,10 +232,12 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
             "",
         ]
     else:
-        out += [f"Column groups: {_groups()}.", "", _measured_table(board, probes=True)]
+        main = column_sets(board)[0][1]
+        out += [f"Column groups: {_groups()}.", "", _measured_table(board, main, probes=True)]
         out += ["Footnotes (marks: see the top of the page):", "", *_rank_legend(), ""]
         recall = build_board(results, [], RECALL_AT_K_METRICS, probes=False)
-        out += ["### Recall@5 and Recall@10", "", _measured_table(recall, probes=False)]
+        out += ["### Recall@5 and Recall@10", "", _measured_table(recall, list(recall.columns), probes=False)]
+        out += _own_tables(board)
     if len(results):
         out += ["### Where each number comes from", "", _sources_table(results)]
         if results.superseded:
@@ -205,7 +247,7 @@ def build_leaderboard(results: ResultSet, references: list[ReferenceSource]) -> 
     if board.rows_of(IMPORTED):
         out += ["## Imported (measured by other tools, not by longbench)", "",
                 "Result files imported from another tool's output: marked as theirs, never ranked and never compared "
-                "with reported numbers. Marks as at the top of the page.", "", _imported_table(board)]
+                "with reported numbers. Marks as at the top of the page.", "", *_imported_table(board)]
     out += _reference_block(board, references)
     out += ["## Measured − reported", ""]
     diff = _differences(results, references)

@@ -21,8 +21,10 @@ def test_demo_runs_the_whole_pipeline(tmp_path):
     assert "longbench run --model longclip-B --tasks long_retrieval --data-root" in out
     results = load_results(tmp_path / "demo" / "results")
     measured = {(r.result.model.name, r.result.task.name) for r in results.results}
-    names = {t.meta.name for t in all_tasks()}
+    names = {t.meta.name for t in all_tasks() if t.unavailable() is None}
     assert measured == {(m, t) for m in ("tiny-clip", "tiny-longclip") for t in names}
+    for task in all_tasks():  # a task whose optional tools are missing here is skipped, saying why
+        assert (task.unavailable() is None) == (f"skipped {task.meta.name}:" not in out)
     probe = json.loads((tmp_path / "demo" / "results" / "tiny-longclip" / "probe-urban1k-tokens.json").read_text())
     assert probe["kind"] == "probe" and probe["points"]
     assert (tmp_path / "demo" / "results" / "tiny-longclip" / "probe-urban1k-tokens.png").stat().st_size > 1000

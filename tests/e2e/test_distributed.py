@@ -18,6 +18,7 @@ from longbench.datasets import LoadOptions
 from longbench.distributed import Group
 from longbench.runner import RunConfig, run
 from longbench.tasks import get_task
+from tests.helpers.samples import write_samples
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
             "-m", "longbench"]
@@ -130,3 +131,17 @@ def test_webdataset_shards_under_two_ranks_equal_one_process(tmp_path, one_threa
     assert [one.task for one in single] == ["ret", "cls"]
     for one in single:
         assert comparable(out / "tiny-clip" / f"{one.task}.json") == comparable(one.path), one.task
+
+
+@pytest.mark.slow  # torchrun
+@pytest.mark.usefixtures("one_thread")
+def test_winoground_two_ranks_equal_one_process(tmp_path):
+    """torchrun: 2 ranks share Winoground's 12 images (batch size 4: 3 batches) and its 12 captions; rank 0 writes
+    the same result one process writes."""
+    data = write_samples(tmp_path / "data", "winoground", 6, seed=1)
+    done = torchrun("run", "-m", "tiny-clip", "-t", "winoground", "-d", str(data), "-o", str(tmp_path / "dp"),
+                    "-b", "4", "-q", "--bootstrap", "20", "--no-cache")
+    assert done.returncode == 0, done.stderr[-3000:]
+    single = run("tiny-clip", "winoground", RunConfig(data_root=data, output=tmp_path / "one", batch_size=4,
+                                                      bootstrap=20, progress=False, cache=False))[0]
+    assert comparable(tmp_path / "dp" / "tiny-clip" / "winoground.json") == comparable(single.path)

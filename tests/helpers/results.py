@@ -34,10 +34,10 @@ def retrieval(i2t: float, t2i: float) -> dict[str, float]:
 
 def make_result(model: str = "m", task: str = "urban1k", metrics: dict[str, float] | None = None,
                 **task_fields) -> Result:
-    """`model`'s result on `task` (2 images; `task_fields` override TaskInfo's), created at a fixed time so that
-    "the newest wins" is decided by the times a test gives. A retrieval result has every optional part filled
+    """`model`'s result on `task` (2 images; `task_fields` override TaskInfo's, `kind` too), created at a fixed time
+    so that "the newest wins" is decided by the times a test gives. A retrieval result has every optional part filled
     (texts, truncation counts, per-length metrics), so that a round trip covers them."""
-    kind = "classification" if task in CLASSIFICATION else "retrieval"
+    kind = task_fields.pop("kind", "classification" if task in CLASSIFICATION else "retrieval")
     texts = {"n_texts": 2} if kind == "retrieval" else {}
     info = {"protocol": PROTOCOLS.get(task, task), "n_images": 2, **texts, "fingerprint": "sha256:x", **task_fields}
     result = Result(

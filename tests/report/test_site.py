@@ -175,17 +175,17 @@ def test_a_file_given_as_the_site_is_refused(tmp_path, write):
 
 
 def test_a_group_added_in_columns_gets_its_table(tmp_path, write, monkeypatch):
-    """Compositional tasks will be a group: one Group and its datasets in columns.py, nothing in the renderers."""
-    group = Group("Compositional", "compositional", "Whether a model tells a caption from its scrambled twin.")
-    dataset = Dataset(group, "Winoground", "classification", (Protocol("winoground"),))
+    """A new group is one Group and its datasets in columns.py, nothing in the renderers."""
+    group = Group("Robustness", "robustness", "Zero-shot classification under distribution shift.")
+    dataset = Dataset(group, "ImageNet-R", "classification", (Protocol("imagenet-r"),))
     monkeypatch.setattr(columns_module, "GROUPS", (*columns_module.GROUPS, group))
     monkeypatch.setattr(columns_module, "DATASETS", (*columns_module.DATASETS, dataset))
-    write("r", "clip-B", "winoground", {"acc1": 31.25})
+    write("r", "clip-B", "imagenet-r", {"acc1": 31.25})
     results = load_results(tmp_path / "r")
     index = build_site(results, [])["index.html"].decode()
-    section = index.split('<section class="group" id="compositional"')[1]
-    assert ">Compositional</h2>" in section and ">Winoground</button>" in section and ">31.2</a>" in section
-    assert "**Compositional**: Winoground" in build_leaderboard(results, [])
+    section = index.split('<section class="group" id="robustness"')[1]
+    assert ">Robustness</h2>" in section and ">ImageNet-R</button>" in section and ">31.2</a>" in section
+    assert "**Robustness**: ImageNet-R" in build_leaderboard(results, [])
 
 
 def test_slugs_are_safe_file_names_and_never_shared():

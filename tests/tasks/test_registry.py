@@ -9,6 +9,7 @@ import pytest
 
 import longbench.tasks as tasks_module
 from longbench.errors import UnknownNameError
+from longbench.evaluators import EVALUATORS
 from longbench.registry import Registry
 from longbench.tasks import GROUPS, Task, TaskMeta, all_tasks, get_task, load_plugins, resolve_tasks
 
@@ -58,7 +59,7 @@ def test_metadata_is_complete_for_every_task():
         meta = task.meta
         for field in ("name", "family", "description", "protocol", "subdir", "layout", "source", "licence", "split"):
             assert getattr(meta, field).strip(), f"{meta.name}: empty {field}"
-        assert meta.kind in ("retrieval", "classification")
+        assert meta.kind in EVALUATORS, f"{meta.name}: no evaluator for its kind {meta.kind!r}"
         assert meta.expected and all(v > 0 for v in meta.expected.values()), meta.name
         assert meta.pitfalls, f"{meta.name}: no pitfalls documented"
         assert isinstance(meta.version, int) and meta.version >= 1, meta.name
@@ -111,3 +112,15 @@ def test_entry_points_register_task_classes_only(monkeypatch):
 def test_without_entry_points_the_builtin_tasks_load():
     # Nothing in this environment exposes the entry-point group: the built-in modules alone fill the registry.
     assert {task.meta.name for task in all_tasks()} >= set(RETRIEVAL)
+
+
+def test_a_group_spanning_modules_keeps_its_order_whichever_module_is_imported_first():
+    """`--tasks compositional` runs in one order even when a task module was imported directly before the others."""
+    import subprocess
+    import sys
+
+    code = ("import longbench.tasks.{} as _; from longbench.tasks import GROUPS, all_tasks; all_tasks(); "
+            "print(GROUPS['compositional'])")
+    orders = {subprocess.run([sys.executable, "-c", code.format(module)], capture_output=True, text=True,
+                             check=True).stdout for module in ("winoground", "sugarcrepe", "base")}
+    assert len(orders) == 1 and orders.pop().startswith("['aro-vg-relation', 'aro-vg-attribution'")

@@ -52,7 +52,9 @@ class Context:
         return next((r.result.task.protocol for r in self.results.results if r.result.task.name == task), "")
 
     def column_note(self, column: Column) -> str:
-        """Which task (protocol) fills a column, and the other tasks that may fill it, marked."""
+        """Which task (protocol) fills a column, and the other tasks that may fill it, marked; or the tasks it pools."""
+        if column.dataset.mean_of:
+            return f"{column.header}: the items of tasks {', '.join(column.dataset.mean_of)} pooled"
         own, *others = column.dataset.protocols
         note = f"{column.header}: task {own.task}"
         note += f" ({self.protocol(own.task)})" if self.protocol(own.task) else ""

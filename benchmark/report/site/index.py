@@ -151,6 +151,11 @@ def _cell(cell: Cell | None, column: Column) -> str:
 def _protocols(ctx: Context, cols: list[Column]) -> str:
     items = []
     for dataset in dict.fromkeys(c.dataset for c in cols):
+        if dataset.mean_of:
+            tasks = ", ".join(_task_link(ctx, t) for t in dataset.mean_of)
+            items.append(f"<li><strong>{esc(dataset.label)}</strong>: the items of {tasks} pooled (each task's value "
+                         "weighted by its item count); shown where all are measured</li>")
+            continue
         own, *others = dataset.protocols
         parts = [f"{_task_link(ctx, own.task)}: {esc(ctx.protocol(own.task) or 'protocol not recorded')}"]
         parts += [f"{sup(p.mark)} {_task_link(ctx, p.task)}: {esc(p.note)}" for p in others]

@@ -27,6 +27,8 @@ def _facts(ctx: Context, task: str) -> str:
     meta = ctx.metas.get(task)
     columns = [f"{esc(d.label)}" + (f" (marked {sup(p.mark)}: {esc(p.note)})" if p.mark else " (its own protocol)")
                for d in DATASETS for p in d.protocols if p.task == task]
+    columns += [f"{esc(d.label)} (pooled with {esc(', '.join(t for t in d.mean_of if t != task))})"
+                for d in DATASETS if task in d.mean_of]
     items = [("columns", "; ".join(columns) or "none on the leaderboard")]
     if meta is None:
         items.append(("protocol", esc(ctx.protocol(task) or "not recorded")))
