@@ -89,6 +89,12 @@ class TokenBatch:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @classmethod
+    def empty(cls, context_length: int, pad_id: int) -> TokenBatch:
+        """No captions: an [0, context_length] batch (tokenizers return it without calling their library)."""
+        none = torch.zeros(0, dtype=torch.long)
+        return cls(torch.zeros(0, context_length, dtype=torch.long), none, none, pad_id)
+
     @property
     def truncated(self) -> torch.Tensor:
         return self.raw_lengths > self.lengths

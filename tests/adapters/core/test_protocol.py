@@ -135,3 +135,9 @@ def test_every_backend_cuts_at_its_context_or_shorter_never_longer(tmp_path):
     assert adapter.tokenize(["a dog"], 20).ids.shape[1] == 20
     with pytest.raises(ValueError, match="exceeds the model's context 77"):
         adapter.tokenize(["a dog"], 78)
+
+
+def test_an_empty_token_batch_has_the_context_width_and_the_pad_id():
+    batch = TokenBatch.empty(77, pad_id=3)
+    assert batch.ids.shape == (0, 77) and batch.ids.dtype == torch.long and batch.pad_id == 3
+    assert len(batch) == 0 and batch.truncated.shape == (0,)

@@ -38,8 +38,7 @@ class LotlipTokenizer:
         texts = list(texts)
         require_strings(texts)
         if not texts:
-            empty = torch.zeros(0, dtype=torch.long)
-            return TokenBatch(torch.zeros(0, context_length, dtype=torch.long), empty, empty, self.pad_id)
+            return TokenBatch.empty(context_length, self.pad_id)
         prepared = [self.prepare(text) for text in texts]
         ids = self.hf(prepared, max_length=context_length, padding="max_length", truncation=True,
                       return_tensors="pt")["input_ids"].long()

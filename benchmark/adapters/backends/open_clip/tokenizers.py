@@ -66,8 +66,7 @@ class OpenClipTokenizer:
         texts = list(texts)
         require_strings(texts)
         if not texts:
-            empty = torch.zeros(0, dtype=torch.long)
-            return TokenBatch(torch.zeros(0, context_length, dtype=torch.long), empty, empty, self.pad_id)
+            return TokenBatch.empty(context_length, self.pad_id)
         ids = self.tok(texts, context_length=context_length).long()
         raw = torch.tensor(self._count(texts), dtype=torch.long)
         return TokenBatch(ids, raw.clamp(max=context_length), raw, self.pad_id)

@@ -70,8 +70,7 @@ class ProLIPTokenizer:
         texts = list(texts)
         require_strings(texts)
         if not texts:
-            empty = torch.zeros(0, dtype=torch.long)
-            return TokenBatch(torch.zeros(0, context_length, dtype=torch.long), empty, empty, self.pad_id)
+            return TokenBatch.empty(context_length, self.pad_id)
         cleaned = [CLEANERS[self.clean](text) for text in texts]
         ids = self.tokenizer(cleaned, return_tensors="pt", max_length=context_length, padding="max_length",
                              truncation=True).input_ids.long()

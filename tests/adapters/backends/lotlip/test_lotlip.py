@@ -154,3 +154,8 @@ def test_registry_entries_download_model_pt_at_their_pin(name, load_file_as, rep
     with pytest.raises(WeightsNotFoundError, match="download failed \\(no network here\\)"):
         load_model(name)
     assert calls == [(repo, "model.pt", revision)]
+
+
+def test_no_captions_give_an_empty_batch_of_the_context_width(arch):
+    batch = load_model(arch, CHECKPOINT).tokenize([])
+    assert batch.ids.shape == (0, 32) and len(batch.lengths) == len(batch.raw_lengths) == 0

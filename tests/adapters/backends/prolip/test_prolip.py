@@ -308,3 +308,9 @@ def test_a_run_scores_retrieval_by_csd_and_zero_shot_by_the_means(tmp_path):
     pictures = image_rows(labelled.images)[:, :-1]
     predicted = (pictures @ np.stack(weights).T).argmax(1)
     assert cifar.metrics["acc1"] == pytest.approx(100 * np.mean(predicted == labelled.labels))
+
+
+def test_no_captions_give_an_empty_batch_of_the_context_width(model):
+    batch = model.tokenize([])
+    assert batch.ids.shape == (0, 20) and len(batch.lengths) == len(batch.raw_lengths) == 0
+    assert batch.pad_id == model.tokenizer.pad_id
