@@ -14,16 +14,16 @@ vectors (`TextSpec.trim_exact`; tested against the authors' code in tests/fixtur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 
 import torch
-import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
 from ....provenance import ModelInfo
-from ...core.protocol import TextSpec, TokenBatch, Tower, cut_length
+from ...core.protocol import TextSpec, Tower
+from ...core.two_towers import TwoTowers
 from .tokenizer import LotlipTokenizer
 
 
@@ -56,19 +56,15 @@ class LotlipText(nn.Module):
         return self.proj(pooler.activation(pooler.dense(hidden)))
 
 
-class LotlipAdapter:
+class LotlipAdapter(TwoTowers):
     """tokenize -> BERT with corner tokens, preprocess -> the timm ViT; embeddings L2-normalised float32."""
 
     def __init__(self, text: LotlipText, trunk: nn.Module, preprocess: Callable[[Image.Image], torch.Tensor],
                  tokenizer: LotlipTokenizer, context_length: int, provenance: ModelInfo):
-        self.text, self.trunk = text.eval(), trunk.eval()
+        self.text, self.image = text.eval(), trunk.eval()  # the timm ViT trunk
         self.tokenizer, self.preprocess, self._context = tokenizer, preprocess, context_length
         self.text_spec = TextSpec(causal=False, pad_masked=True, pool="cls", pad_id=tokenizer.pad_id)
         self.provenance = replace(provenance, tokenizer=tokenizer.name, text_spec=self.text_spec.to_dict())
-
-    @property
-    def name(self) -> str:
-        return self.provenance.name
 
     @property
     def context_length(self) -> int:
@@ -78,27 +74,7 @@ class LotlipAdapter:
     def embed_dim(self) -> int:
         return self.text.proj.out_features
 
-    @property
-    def device(self) -> torch.device:
-        return next(self.text.parameters()).device
-
-    def to(self, device: str | torch.device) -> LotlipAdapter:
-        self.text.to(device)
-        self.trunk.to(device)
-        return self
-
-    def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
-        return self.tokenizer(texts, cut_length(context_length, self.context_length))
-
-    @torch.no_grad()
-    def encode_text(self, batch: TokenBatch) -> torch.Tensor:
-        return F.normalize(self.text(batch.ids.to(self.device)).float(), dim=-1)
-
-    @torch.no_grad()
-    def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.trunk(pixels.to(self.device)).float(), dim=-1)
-
     def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
         if tower == "image":
-            return {f"visual.trunk.{k}": v for k, v in self.trunk.state_dict().items()}
+            return {f"visual.trunk.{k}": v for k, v in self.image.state_dict().items()}
         return {f"text.{k}": v for k, v in self.text.state_dict().items()}

@@ -133,7 +133,7 @@ def test_guard_lit_keeps_the_base_image_tower_and_the_tag_its_activation(files):
     assert differs(model(files, "rope").encode_image(pixels(model(files, "rope"))), "rope-lit", "image") > 1e-3
     assert differs(model(files, "rope-lit").encode_image(pixels(model(files, "rope"))), "rope", "image") > 1e-3
     adapter = model(files, "rope")
-    for module in adapter.visual.modules():
+    for module in adapter.image.modules():
         for name, child in module.named_children():
             if isinstance(child, QuickGELU):
                 setattr(module, name, torch.nn.GELU())
