@@ -37,6 +37,15 @@ def build_model(arch: Architecture) -> CLIP:
     return CLIP(arch.embed_dim, vision, text, quick_gelu=True)
 
 
+def activation_named(arch: str, quick_gelu: bool) -> str:
+    """The architecture's name with its activation, as open_clip names its QuickGELU variants (`ViT-B-32-quickgelu`).
+
+    The same weights built with GELU and with QuickGELU embed differently (by about 1e-3), and a result, a manifest
+    and the embedding cache's keys tell builds apart by the provenance's architecture: it must name the activation.
+    """
+    return f"{arch}-quickgelu" if quick_gelu and not arch.endswith("-quickgelu") else arch
+
+
 def clip_preprocess(image_size: int):
     """OpenAI CLIP's eval transform: bicubic resize of the short side, centre crop, RGB, normalise."""
     return image_transform(image_size, is_train=False, mean=OPENAI_DATASET_MEAN, std=OPENAI_DATASET_STD,
@@ -95,7 +104,8 @@ def adapter_from_state_dict(state: dict[str, torch.Tensor], *, name: str, source
     arch = infer_architecture(state, where)
     model = build_model(arch)
     load_weights(model, state, where, f"{arch.name}, read from its shapes")
-    return wrap(model, clip_preprocess(arch.image_size), has_res=has_res, name=name, architecture=arch.name,
+    return wrap(model, clip_preprocess(arch.image_size), has_res=has_res, name=name,
+                architecture=activation_named(arch.name, quick_gelu=True),
                 source=source, checkpoint=checkpoint, sha256=sha256)
 
 

@@ -20,7 +20,7 @@ from ....file_hashes import sha256_file
 from ...core.checkpoint_files import read_checkpoint
 from ...core.registry import ModelSpec, register_folder, register_prefix
 from .adapter import ClipAdapter
-from .build import load_weights, prepare_state, wrap
+from .build import activation_named, load_weights, prepare_state, wrap
 from .tokenizers import open_clip_tokenizer
 
 #: The file that makes a folder (or a Hub repository) an open_clip model.
@@ -62,8 +62,8 @@ def open_clip_model(spec: str, checkpoint: Path | None, trust_remote_code: bool 
         model, _, preprocess = open_clip.create_model_and_transforms(arch, pretrained=str(path), **tag_settings(cfg))
     except (OSError, RuntimeError, ValueError) as exc:
         raise CheckpointError(f"{name}: open_clip could not load the weights ({exc})") from None
-    quick = "-quickgelu" if cfg.get("quick_gelu") and not arch.endswith("-quickgelu") else ""
-    return wrap(model, preprocess, has_res=False, name=name, architecture=arch + quick,
+    return wrap(model, preprocess, has_res=False, name=name,
+                architecture=activation_named(arch, bool(cfg.get("quick_gelu"))),
                 source=f"open_clip {arch}@{tag}", checkpoint=str(path), sha256=sha256_file(path),
                 tokenizer=open_clip_tokenizer(arch))
 
@@ -151,6 +151,7 @@ def _with_checkpoint(arch: str, name: str, checkpoint: Path, settings: dict) -> 
     with _weights_follow():
         model, _, preprocess = open_clip.create_model_and_transforms(arch, force_context_length=context, **settings)
     load_weights(model, state, str(ckpt.path), arch)
-    return wrap(model, preprocess, has_res=has_res, name=name, architecture=arch,
+    return wrap(model, preprocess, has_res=has_res, name=name,
+                architecture=activation_named(arch, settings.get("force_quick_gelu", False)),
                 source=f"{ckpt.container} loaded into open_clip {arch}", checkpoint=str(ckpt.path),
                 sha256=ckpt.sha256, tokenizer=open_clip_tokenizer(arch))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import open_clip
 import pytest
 import torch
@@ -12,6 +13,10 @@ from torchvision.transforms import InterpolationMode, Normalize, Resize
 
 from longbench.adapters import load_model
 from longbench.adapters.backends.open_clip.loading import tag_settings
+from longbench.adapters.core import checkpoint_files
+from longbench.embedding_cache import EmbeddingCache, text_settings_key
+from longbench.encode import Encoder
+from longbench.settings import RunSettings
 
 TINY_GELU = {"embed_dim": 64, "quick_gelu": False,
              "vision_cfg": {"image_size": 32, "layers": 1, "width": 64, "patch_size": 8},
@@ -71,3 +76,27 @@ def test_a_tag_named_with_a_local_checkpoint_applies_its_settings_too(tagged_tin
     assert {type(m) for m in adapter.model.modules() if isinstance(m, (QuickGELU, torch.nn.GELU))} == {QuickGELU}
     gelu = load_model("open_clip:lb-tiny-gelu", path)  # no tag: the architecture's own activation
     assert not any(isinstance(m, QuickGELU) for m in gelu.model.modules())
+
+
+def test_one_file_built_with_each_activation_is_two_models_to_the_cache(tagged_tiny, tmp_path, monkeypatch):
+    """The same weights embed differently with GELU and QuickGELU: the architecture names the activation, so a
+    result says which was used and the embedding cache never hands one build's vectors to the other."""
+    # A bare file is named by its shapes: here the tiny architecture's name, as ViT-B-32's shapes are named ViT-B-32.
+    monkeypatch.setitem(checkpoint_files.KNOWN_ARCHITECTURES, (64, 1, 8, 32, 64, 1), "lb-tiny-gelu")
+    path = tmp_path / "mine.pt"
+    torch.save(tagged_tiny.state_dict(), path)
+    gelu, tagged, bare = (load_model("open_clip:lb-tiny-gelu", path), load_model("open_clip:lb-tiny-gelu@qg", path),
+                          load_model(None, path))  # a bare OpenAI-layout file: QuickGELU, as OpenAI trained
+    assert gelu.provenance.architecture == "lb-tiny-gelu"
+    assert tagged.provenance.architecture == "lb-tiny-gelu-quickgelu"
+    assert bare.provenance.architecture == "lb-tiny-gelu-quickgelu"
+    assert text_settings_key(gelu, "fp32", "cpu") != text_settings_key(bare, "fp32", "cpu")
+
+
+    def vectors(model, cache: EmbeddingCache | None):
+        return Encoder(model, RunSettings.resolve("cpu"), progress=False, cache=cache).texts(["a cat on a mat"]).vectors
+
+    cache = EmbeddingCache(tmp_path / "cache")
+    vectors(bare, cache)  # fills the cache with the QuickGELU build's embeddings
+    assert np.array_equal(vectors(gelu, cache), vectors(gelu, None))
+    assert not np.array_equal(vectors(gelu, None), vectors(bare, None))
