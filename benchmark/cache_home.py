@@ -8,6 +8,7 @@ Under it, one folder per kind of entry (FOLDERS):
 - `hashes/`: sha256 digests of checkpoint files, by the file's identity (file_hashes.py);
 - `manifests/`: what a loaded model looks like without its weights, by its request (deferred_model.py);
 - `tokens/`: CLIP BPE token ids of caption lists (bpe.py);
+- `ranks/`: retrieval ranks of embeddings ranked before (metrics/rank_memo.py);
 - `webdatasets/`: WebDataset shards downloaded from the Hugging Face Hub for `wds:` tasks (tasks/webdataset.py).
 Every module asks here, so setting one variable moves all of them together.
 """
@@ -24,7 +25,8 @@ WEBDATASETS = "webdatasets"
 HASHES = "hashes"
 MANIFESTS = "manifests"
 TOKENS = "tokens"
-FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS, HASHES, MANIFESTS, TOKENS, WEBDATASETS)
+RANKS = "ranks"
+FOLDERS = (WEIGHTS, EMBEDDINGS, CLASSIFIERS, HASHES, MANIFESTS, TOKENS, RANKS, WEBDATASETS)
 
 
 def cache_home(override: Path | str | None = None) -> Path:

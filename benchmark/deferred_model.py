@@ -16,38 +16,31 @@ cache, a model folder's config). A loaded model whose provenance is not the mani
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from . import bpe, tokenizer
 from .adapters.core.loading import load_model
-from .adapters.core.protocol import ImageTextModel, TextSpec, TokenBatch, Tower, cut_length
+from .adapters.core.protocol import ImageTextModel, TextSpec, TokenArrays, TokenBatch, Tower, cut_length
 from .cache_home import MANIFESTS
 from .embedding_cache import model_identity, pin_identity
 from .errors import CheckpointError
 from .file_hashes import sha256_file
+from .lazy import torch
 from .memo import memo_key, memo_path, read_memo, write_memo
 from .provenance import ModelInfo
-from .versions import OPEN_CLIP, installed_version
+from .versions import OPEN_CLIP, installed_version, source_digest
+
+if TYPE_CHECKING:
+    import torch as torch_types
 
 #: Bump when a manifest's fields change meaning.
 MANIFEST_VERSION = 1
 #: The libraries whose versions can change a loaded model (its architecture, weights or tokenizer).
 LIBRARIES = ("torch", "torchvision", OPEN_CLIP, "transformers", "timm", "ftfy", "safetensors")
-
-
-@functools.lru_cache(maxsize=1)
-def source_digest() -> str:
-    """sha256 of longbench's own source files: a manifest written by other code is not read."""
-    package = Path(__file__).parent
-    return memo_key(*[part for path in sorted(package.rglob("*.py"))
-                      for part in (path.relative_to(package).as_posix(), path.read_bytes())])
 
 
 def manifest_key(name: str | None, checkpoint: Path | str | None, label: str | None,
@@ -105,7 +98,8 @@ class DeferredModel:
         pin_identity(self, manifest["identity"])
         self._load, self._where = load, where
         self._model: ImageTextModel | None = None
-        self._device = torch.device("cpu")
+        #: Where the weights go once loaded, as given to `to` (a name, so that moving it needs no torch).
+        self._device: str | torch_types.device = "cpu"
         #: Seconds spent loading the weights (0 until they are needed).
         self.load_seconds = 0.0
 
@@ -131,32 +125,36 @@ class DeferredModel:
         return self._model
 
     @property
-    def device(self) -> torch.device:
-        return self._model.device if self._model is not None else self._device
+    def device(self) -> torch_types.device:
+        return self._model.device if self._model is not None else torch.device(self._device)
 
-    def to(self, device: str | torch.device) -> DeferredModel:
-        self._device = torch.device(device)
+    def to(self, device: str | torch_types.device) -> DeferredModel:
+        self._device = device
         if self._model is not None:
             self._model.to(device)
         return self
 
     @property
-    def preprocess(self) -> Callable[[Any], torch.Tensor]:
+    def preprocess(self) -> Callable[[Any], torch_types.Tensor]:
         return self.model.preprocess
 
     def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
-        # CLIP BPE (the open_clip backend's ClipBpe) runs without the model; any other tokenizer needs it loaded.
-        if self.provenance.tokenizer == bpe.NAME:
-            return tokenizer.tokenize(texts, cut_length(context_length, self.context_length))
-        return self.model.tokenize(texts, context_length)
+        return self.token_arrays(texts, context_length).batch()
 
-    def encode_text(self, batch: TokenBatch) -> torch.Tensor:
+    def token_arrays(self, texts: Sequence[str], context_length: int | None = None) -> TokenArrays:
+        """`tokenize` as numpy arrays: CLIP BPE (the open_clip backend's ClipBpe) runs without the model and
+        without torch; any other tokenizer needs the model loaded."""
+        if self.provenance.tokenizer == bpe.NAME:
+            return tokenizer.token_arrays(texts, cut_length(context_length, self.context_length))
+        return self.model.tokenize(texts, context_length).arrays()
+
+    def encode_text(self, batch: TokenBatch) -> torch_types.Tensor:
         return self.model.encode_text(batch)
 
-    def encode_image(self, pixels: torch.Tensor) -> torch.Tensor:
+    def encode_image(self, pixels: torch_types.Tensor) -> torch_types.Tensor:
         return self.model.encode_image(pixels)
 
-    def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
+    def tower_state(self, tower: Tower) -> dict[str, torch_types.Tensor]:
         return self.model.tower_state(tower)
 
 

@@ -23,10 +23,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-import torch
-import torch.distributed as dist
-
 from .errors import DataError, LongbenchError
+from .lazy import torch
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 1800
@@ -56,14 +54,15 @@ class Group:
         """This rank's contiguous share of `n` units: sizes differ by at most one, and a rank may get none."""
         return range(n * self.rank // self.world, n * (self.rank + 1) // self.world)
 
-    def place(self, device: torch.device) -> torch.device:
-        """The device this rank works on: its own GPU (cuda:LOCAL_RANK) under torchrun, else `device`."""
-        if self.world == 1 or device.type != "cuda":
+    def place(self, device: str) -> str:
+        """The device (a name: settings.resolve_device) this rank works on: its own GPU (cuda:LOCAL_RANK) under
+        torchrun, else `device`."""
+        if self.world == 1 or device.split(":")[0] != "cuda":
             return device
-        if device.index is not None:
+        if device != "cuda":
             raise DataError(f"--device {device} names one GPU, but {self.world} ranks run: pass --device cuda "
                             f"(each rank then takes cuda:LOCAL_RANK)")
-        return torch.device("cuda", self.local_rank)
+        return f"cuda:{self.local_rank}"
 
     def gather(self, work: Callable[[], T]) -> list[T]:
         """Every rank's `work()`, in rank order, on every rank; an error on any rank is raised on all of them."""
@@ -79,7 +78,7 @@ class Group:
             error = None
         outcomes: list = [None] * self.world
         try:
-            dist.all_gather_object(outcomes, outcome)
+            torch.distributed.all_gather_object(outcomes, outcome)
         except RuntimeError as exc:  # a timeout or a lost peer
             raise RankError(f"rank {self.rank}: lost contact with the other ranks ({str(exc).splitlines()[0]})"
                             ) from None
@@ -111,15 +110,17 @@ def current() -> Group:
     return Group(rank, world, local)
 
 
-def join(device: torch.device) -> Group:
-    """This process's group, its process group started on first use: NCCL for a CUDA `device`, gloo otherwise."""
+def join(device: str) -> Group:
+    """This process's group, its process group started on first use: NCCL for a CUDA `device` (a name), gloo
+    otherwise. One process imports no torch.distributed."""
     group = current()
-    if group.world > 1 and not dist.is_initialized():
+    if group.world > 1 and not torch.distributed.is_initialized():
         placed = group.place(device)
-        if placed.type == "cuda":
-            torch.cuda.set_device(placed)
+        cuda = placed.startswith("cuda")
+        if cuda:
+            torch.cuda.set_device(torch.device(placed))
         timeout = timedelta(seconds=float(os.environ.get("LONGBENCH_DIST_TIMEOUT", DEFAULT_TIMEOUT_S)))
-        dist.init_process_group("nccl" if placed.type == "cuda" else "gloo", timeout=timeout,
-                                rank=group.rank, world_size=group.world)
-        atexit.register(dist.destroy_process_group)
+        torch.distributed.init_process_group("nccl" if cuda else "gloo", timeout=timeout,
+                                             rank=group.rank, world_size=group.world)
+        atexit.register(torch.distributed.destroy_process_group)
     return group

@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from .artifacts.atomic import atomic_open
 from .cache_home import EMBEDDINGS, cache_folder
 from .data.digest import image_digests
 from .data.image_ref import ImageRef
 from .data.tar_member import TarMember
+from .lazy import torch
 from .memo import memo_key
 
 #: Bump when what a batch's numbers depend on changes in a way the keys do not show, or when the batches formed
@@ -116,29 +116,31 @@ class EmbeddingCache:
 
 # --- keys ---------------------------------------------------------------------------------------------------
 
-def image_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device, crop_border: int,
-                       decode: str = "pil") -> str:
-    """`decode` (pil, tensor, gpu) is part of the key: the decoders are not bit-identical to each other."""
+def image_settings_key(adapter: Any, precision: str, device_type: str, crop_border: int, decode: str = "pil") -> str:
+    """`precision` (fp32, fp16, bf16) and `device_type` (cpu, cuda, mps) as settings.RunSettings names them;
+    `decode` (pil, tensor, gpu) is part of the key: the decoders are not bit-identical to each other."""
     prov = adapter.provenance
     return memo_key("image", CACHE_VERSION, prov.backend, prov.architecture, tower_digest(adapter, "image"),
-                    preprocess_description(adapter), crop_border, str(dtype), device.type, decode)
+                    preprocess_description(adapter), crop_border, precision, device_type, decode)
 
 
-def text_settings_key(adapter: Any, dtype: torch.dtype, device: torch.device) -> str:
+def text_settings_key(adapter: Any, precision: str, device_type: str) -> str:
     prov = adapter.provenance
     return memo_key("text", CACHE_VERSION, prov.backend, prov.architecture, prov.text_spec,
-                    tower_digest(adapter, "text"), str(dtype), device.type)
+                    tower_digest(adapter, "text"), precision, device_type)
 
 
 def image_batch_key(settings: str, items: Sequence[bytes]) -> str:
     return memo_key(settings, *items)
 
 
-def text_batch_key(settings: str, ids: torch.Tensor, lengths: torch.Tensor, pool: torch.Tensor | None = None) -> str:
-    ids = ids.to(torch.int64).cpu().contiguous()
-    parts = [lengths] if pool is None else [lengths, pool]  # pooled spans, where a model has them (TokenBatch)
-    return memo_key(settings, list(ids.shape), ids.numpy().tobytes(),
-                    *(part.to(torch.int64).cpu().numpy().tobytes() for part in parts))
+def text_batch_key(settings: str, ids: np.ndarray, lengths: np.ndarray, pool: np.ndarray | None = None) -> str:
+    """Keyed by the ids at the batch's width and the lengths (and pooled spans, where a model has them:
+    TokenArrays), as int64 bytes."""
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    parts = [lengths] if pool is None else [lengths, pool]
+    return memo_key(settings, list(ids.shape), ids.tobytes(),
+                    *(np.ascontiguousarray(part, dtype=np.int64).tobytes() for part in parts))
 
 
 def image_fingerprints(images: Any) -> list[bytes]:

@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import torch
 
-from .adapters.core.protocol import ImageTextModel, TokenBatch
+from .adapters.core.protocol import ImageTextModel, TokenArrays
 from .data.decode_modes import check_decode
 from .data.image_ref import ImageRef
 from .data.loader import PREFETCH, resolve_workers
@@ -56,10 +55,13 @@ from .embedding_cache import (
 )
 from .errors import DataError
 from .finite import excerpt, require_finite
+from .lazy import torch
 from .progress import track
 from .settings import RunSettings
 
 if TYPE_CHECKING:
+    import torch as torch_types
+
     from .data.decoders import Decoder
 
 T = TypeVar("T")
@@ -102,15 +104,15 @@ class Encoder:
                  skip_hint: str = "; pass --skip-bad-images to skip it"):
         self.group = group or Group()
         self.settings = settings
-        self.device, self.dtype, self.batch_size = settings.device, settings.dtype, settings.batch_size
+        self.batch_size = settings.batch_size
         # A model whose weights are not loaded yet gets its decoder (its preprocessing) on the first image that is
-        # not cached: a run that finds every batch cached never loads it.
+        # not cached: a run that finds every batch cached never loads it, nor imports torch.
         deferred = decoder is None and isinstance(adapter, DeferredModel) and not adapter.loaded
         if deferred:
-            check_decode(settings.decode, self.device.type)  # a mode this device cannot run fails now all the same
+            check_decode(settings.decode, settings.device_type)  # a mode this device cannot run fails now all the same
         self._decoder = decoder or (None if deferred else _make_decoder(settings.decode, adapter.preprocess,
                                                                           self.device))
-        self.adapter = adapter.to(self.device)
+        self.adapter = adapter.to(settings.device_name)
         self.workers_used: int | None = None
         self.progress = progress and self.group.main
         self.skip_bad_images = skip_bad_images
@@ -121,6 +123,19 @@ class Encoder:
         #: Appended to a decoding error: how the caller's command skips a bad image ("" where it cannot).
         self.skip_hint = skip_hint
         self.stage_times: dict[str, float] = {}
+
+    @property
+    def device(self) -> torch_types.device:
+        return self.settings.device
+
+    @property
+    def dtype(self) -> torch_types.dtype:
+        return self.settings.dtype
+
+    @property
+    def precision(self) -> str:
+        """fp32, fp16 or bf16: what keys the cached embeddings and classifiers (no torch needed)."""
+        return self.settings.precision
 
     @property
     def decoder(self) -> Decoder:
@@ -140,7 +155,7 @@ class Encoder:
         return {"batch_size": self.batch_size, "workers": self.workers_used, "decode": self.decode_name}
 
     def _autocast(self):
-        if self.dtype == torch.float32:
+        if self.precision == "fp32":
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.dtype)
 
@@ -152,29 +167,36 @@ class Encoder:
         input is encoded once (module doc)."""
         start = time.perf_counter()
         strings, string_of_row = distinct(texts, lambda text: text)
-        tokens = self.adapter.tokenize(strings, context_length)
+        tokens = self._token_arrays(strings, context_length)
         inputs, input_of_string = distinct_token_rows(tokens)
         self._add_time("tokenize", time.perf_counter() - start)
         row_input = input_of_string[string_of_row]
         out = self._encode_tokens(tokens.select(inputs), desc)[row_input]
         # On the gathered rows, so every rank (and any later cache) sees the same verdict.
         require_finite(out, self.adapter.name, "text tower", lambda row: f"caption {row} {excerpt(texts[row])}")
-        return TextEmbeddings(out, tokens.raw_lengths.numpy()[string_of_row], tokens.truncated.numpy()[string_of_row],
+        return TextEmbeddings(out, tokens.raw_lengths[string_of_row], tokens.truncated[string_of_row],
                               context_length or self.adapter.context_length)
 
-    def _encode_tokens(self, tokens: TokenBatch, desc: str) -> np.ndarray:
+    def _token_arrays(self, texts: Sequence[str], context_length: int | None) -> TokenArrays:
+        # A deferred model tokenizes CLIP BPE without loading anything (deferred_model.py), torch included.
+        if isinstance(self.adapter, DeferredModel):
+            return self.adapter.token_arrays(texts, context_length)
+        return self.adapter.tokenize(texts, context_length).arrays()
+
+    def _encode_tokens(self, tokens: TokenArrays, desc: str) -> np.ndarray:
         """float32 [N, D] embeddings of every row of `tokens`, in length-sorted batches shared out over the ranks."""
         # Longest first: the first batch shows the peak memory at once, and each batch is cut at its own length.
-        order = torch.argsort(tokens.lengths, descending=True, stable=True)
-        chunks = list(torch.split(order, self.batch_size))
+        # Stable: equal lengths keep their order (the batches, hence the cache keys, are the same every run).
+        order = np.argsort(-tokens.lengths, kind="stable")
+        chunks = [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
         share = self.group.share(len(chunks))
         mine = chunks[share.start:share.stop]
-        settings = text_settings_key(self.adapter, self.dtype, self.device) if self.cache else ""
+        settings = text_settings_key(self.adapter, self.precision, self.settings.device_type) if self.cache else ""
 
         def encode() -> tuple[np.ndarray, np.ndarray]:
             rows = [self._text_rows(self.text_batch(tokens.select(chunk)), settings)
                     for chunk in track(mine, sum(map(len, mine)), f"encode {desc}", self.progress, unit_size=len)]
-            return torch.cat([order[:0], *mine]).numpy(), _to_numpy(rows, self.adapter.embed_dim)
+            return np.concatenate([order[:0], *mine]), _to_numpy(rows, self.adapter.embed_dim)
 
         out = np.zeros((len(tokens), self.adapter.embed_dim), dtype=np.float32)
         for index, vectors in self.group.gather(encode):
@@ -186,26 +208,27 @@ class Encoder:
         """Whether text batches are cut after their longest caption (asked for, and exact for this model)."""
         return self.trim and self.adapter.text_spec.trim_exact
 
-    def text_batch(self, batch: TokenBatch) -> TokenBatch:
+    def text_batch(self, batch: TokenArrays) -> TokenArrays:
         """The batch as the text tower gets it: trimmed where exact, else padded to the model's fixed length."""
         if self.trims:
             return batch.trimmed()
         return batch.padded(self.adapter.text_spec.fixed_length or self.adapter.context_length)
 
-    def _text_rows(self, batch: TokenBatch, settings: str) -> torch.Tensor:
-        """One batch's embeddings: from the tower (left on the device without a cache) or from/into the cache."""
+    def _text_rows(self, batch: TokenArrays, settings: str) -> torch_types.Tensor | np.ndarray:
+        """One batch's embeddings: from the tower (a tensor left on the device without a cache) or from/into the
+        cache (host arrays)."""
         if self.cache is None:
             with self._autocast():
-                return self.adapter.encode_text(batch)
+                return self.adapter.encode_text(batch.batch())
         # Keyed by the batch exactly as the tower gets it (ids at its width, and lengths for masked towers).
         key = text_batch_key(settings, batch.ids, batch.lengths, batch.pool_lengths)
         hit = self.cache.get("text", key, len(batch), self.adapter.embed_dim)
         if hit is not None:
-            return torch.from_numpy(hit.vectors)
+            return hit.vectors
         with self._autocast():
-            vectors = self.adapter.encode_text(batch).cpu().numpy()
+            vectors = self.adapter.encode_text(batch.batch()).cpu().numpy()
         self.cache.put("text", key, Batch(vectors, np.arange(len(batch)), []))
-        return torch.from_numpy(vectors)
+        return vectors
 
     def images(self, images: Images, ids: Sequence[str] | None = None, skip_bad: bool | None = None,
                crop_border: int = 0, desc: str = "images") -> ImageEmbeddings:
@@ -228,11 +251,12 @@ class Encoder:
         plan = plan[share.start:share.stop]
         cached, keys = self._cached_image_batches(unique, plan, crop_border)
         missing = [chunk for chunk, hit in zip(plan, cached, strict=True) if hit is None]
-        workers = resolve_workers(self.settings.workers, sum(map(len, missing)), self.batch_size, self.device)
+        workers = resolve_workers(self.settings.workers, sum(map(len, missing)), self.batch_size,
+                                  self.settings.device_type)
         self.workers_used = workers
         batches = iter(torch.utils.data.DataLoader(
             self.decoder.dataset(unique, crop_border), batch_sampler=missing, num_workers=workers,
-            collate_fn=self.decoder.collate, pin_memory=self.device.type == "cuda",
+            collate_fn=self.decoder.collate, pin_memory=self.settings.device_type == "cuda",
             prefetch_factor=PREFETCH if workers else None) if missing else ())
         return ImageStream(self, Rows(images, ids, unique, image_of_row),
                            self.skip_bad_images if skip_bad is None else skip_bad, desc, plan, cached, keys, batches)
@@ -241,7 +265,8 @@ class Encoder:
                               crop_border: int) -> tuple[list[Batch | None], list[str | None]]:
         if self.cache is None:
             return [None] * len(plan), [None] * len(plan)
-        settings = image_settings_key(self.adapter, self.dtype, self.device, crop_border, self.decode_name)
+        settings = image_settings_key(self.adapter, self.precision, self.settings.device_type, crop_border,
+                                      self.decode_name)
         items = image_fingerprints(images)
         keys = [image_batch_key(settings, [items[i] for i in chunk]) for chunk in plan]
         dim = self.adapter.embed_dim
@@ -309,32 +334,33 @@ class ImageStream:
                    for row in np.flatnonzero(of_row < 0)]
         return ImageEmbeddings(vectors[of_row[rows]], rows.astype(np.int64), skipped)
 
-    def _batch(self, b: int, start: int) -> tuple[torch.Tensor, np.ndarray, list[tuple[int, str]]]:
+    def _batch(self, b: int, start: int) -> tuple[torch_types.Tensor | np.ndarray, np.ndarray, list[tuple[int, str]]]:
         """Batch b's (embeddings, kept positions, failures) relative to its first image `start`: from the cache, or
         decoded, encoded and written to the cache (unless a failure stops the run)."""
         hit = self.cached[b]
         if hit is not None:
-            return torch.from_numpy(hit.vectors), hit.kept, hit.failures
+            return hit.vectors, hit.kept, hit.failures
         enc = self.encoder
         begin = time.perf_counter()
         idx, pixels, failed = enc.decoder.to_device(*next(self.batches))
         enc._add_time("decode", time.perf_counter() - begin)
         failures = [(f.index - start, f.reason) for f in failed]
         kept = idx.numpy().astype(np.int64) - start
+        none = np.zeros((0, enc.adapter.embed_dim), np.float32)
         if failures and not self.skip:  # the caller raises, naming the first bad image; nothing is cached
-            return torch.zeros((0, enc.adapter.embed_dim)), np.zeros(0, np.int64), failures
+            return none, np.zeros(0, np.int64), failures
         if pixels is None:  # every image of the batch failed (and is skipped)
-            rows = torch.zeros((0, enc.adapter.embed_dim))
+            rows = none
         else:
             with enc._autocast():
                 rows = enc.adapter.encode_image(pixels)
         if enc.cache is not None and self.keys[b] is not None:
-            rows = rows.cpu()
-            enc.cache.put("image", self.keys[b], Batch(rows.numpy(), kept, failures))
+            rows = rows if isinstance(rows, np.ndarray) else rows.cpu().numpy()
+            enc.cache.put("image", self.keys[b], Batch(rows, kept, failures))
         return rows, kept, failures
 
 
-def _make_decoder(name: str, preprocess, device: torch.device) -> Decoder:
+def _make_decoder(name: str, preprocess, device: torch_types.device) -> Decoder:
     # data/decoders.py imports torchvision: imported when an image is to be decoded, not by a run that finds every
     # image cached (data/decode_modes.py checked the mode already).
     from .data.decoders import make_decoder
@@ -342,11 +368,17 @@ def _make_decoder(name: str, preprocess, device: torch.device) -> Decoder:
     return make_decoder(name, preprocess, device)
 
 
-def _to_numpy(rows: list[torch.Tensor], dim: int) -> np.ndarray:
-    """float32 [sum, dim] from batches that may sit on the device (moved once) or in host memory."""
+def _to_numpy(rows: list[torch_types.Tensor | np.ndarray], dim: int) -> np.ndarray:
+    """float32 [sum, dim] from batches in host memory (cached ones: no torch needed) or tensors that may sit on the
+    device (moved once, at the end)."""
     if not rows:
         return np.zeros((0, dim), np.float32)
-    return torch.cat([r.to(rows[0].device) for r in rows]).float().cpu().numpy()
+    if all(isinstance(r, np.ndarray) for r in rows):
+        return np.concatenate(rows).astype(np.float32, copy=False)
+    tensors = [torch.as_tensor(r) for r in rows]
+    # Gathered where the encoded batches are (an empty batch of skipped images sits in host memory).
+    device = next((t.device for t in tensors if t.device.type != "cpu"), torch.device("cpu"))
+    return torch.cat([t.to(device) for t in tensors]).float().cpu().numpy()
 
 
 def _image_name(images: Images, index: int, ids: Sequence[str]) -> str:
@@ -367,11 +399,11 @@ def distinct(items: Iterable[T], key: Callable[[T], Hashable]) -> tuple[list[T],
     return first, np.asarray(inverse, dtype=np.int64)
 
 
-def distinct_token_rows(tokens: TokenBatch) -> tuple[list[int], np.ndarray]:
+def distinct_token_rows(tokens: TokenArrays) -> tuple[list[int], np.ndarray]:
     """The rows of `tokens` with distinct input to the text tower (kept ids, and pooled span where a model has
     one), in order of first appearance, and per row the index of its first equal row."""
-    ids, lengths = tokens.ids.cpu().numpy(), tokens.lengths.cpu().numpy()
-    pool = tokens.pool_lengths.cpu().numpy() if tokens.pool_lengths is not None else np.zeros_like(lengths)
+    ids, lengths = tokens.ids, tokens.lengths
+    pool = tokens.pool_lengths if tokens.pool_lengths is not None else np.zeros_like(lengths)
     return distinct(range(len(ids)), lambda row: (ids[row, :lengths[row]].tobytes(), int(pool[row])))
 
 

@@ -53,19 +53,19 @@ def write_memo(kind: str, key: str, value: dict[str, Any], override: Path | str 
         pass  # a read-only or full cache home: the work is redone next time
 
 
-def read_arrays(kind: str, key: str) -> dict[str, Any] | None:
+def read_arrays(kind: str, key: str, override: Path | str | None = None) -> dict[str, Any] | None:
     """The arrays remembered under `key` (an `.npz` record holding its key), or None."""
     try:
-        with np.load(memo_path(kind, key, ".npz"), allow_pickle=False) as data:
+        with np.load(memo_path(kind, key, ".npz", override), allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         return None
     return arrays if str(arrays.pop("key", "")) == key else None
 
 
-def write_arrays(kind: str, key: str, arrays: dict[str, Any]) -> None:
+def write_arrays(kind: str, key: str, arrays: dict[str, Any], override: Path | str | None = None) -> None:
     try:
-        with atomic_open(memo_path(kind, key, ".npz"), "wb") as fh:
+        with atomic_open(memo_path(kind, key, ".npz", override), "wb") as fh:
             np.savez(fh, key=np.array(key), **arrays)
     except OutputError:
         pass

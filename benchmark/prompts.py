@@ -16,11 +16,15 @@ them in its dataset (`shipped_prompts`); they are used unless --templates names 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
+import importlib.util
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from .data.paths import require_regular_file
 from .errors import DataError, UnknownNameError
@@ -82,9 +86,22 @@ PROMPT_SETS: Registry[PromptSet] = Registry("prompt set")
 
 def openai_imagenet_templates() -> list[str]:
     """open_clip's copy of the 80 OpenAI ImageNet templates, as `{c}` strings."""
-    from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES  # heavy import, only when needed
+    return [template(SLOT) for template in _zero_shot_metadata().OPENAI_IMAGENET_TEMPLATES]
 
-    return [template(SLOT) for template in OPENAI_IMAGENET_TEMPLATES]
+
+@functools.cache
+def _zero_shot_metadata() -> ModuleType:
+    """open_clip's `zero_shot_metadata.py`, run from its file: the module imports nothing, but importing it through
+    its package imports open_clip, torch, torchvision and transformers (seconds that a re-run whose classifier is
+    cached would spend for nothing)."""
+    spec = importlib.util.find_spec("open_clip")
+    path = Path(spec.submodule_search_locations[0]) / "zero_shot_metadata.py" if spec else None
+    if path is None or not path.is_file():  # not installed as files: the ordinary import
+        return importlib.import_module("open_clip.zero_shot_metadata")
+    module_spec = importlib.util.spec_from_file_location("longbench_open_clip_zero_shot_metadata", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module
 
 
 def _imagenet80(task: str, classnames: list[str]) -> tuple[list[str], list[str]]:

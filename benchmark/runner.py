@@ -21,8 +21,6 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-import torch
-
 from . import __version__
 from .adapters import ImageTextModel
 from .artifacts.outputs import check_output_file, check_output_folder
@@ -44,13 +42,14 @@ from .encode import Encoder
 from .errors import DataError, OutputError
 from .evaluators import EVALUATORS, EvalOptions, Evaluation
 from .finite import require_finite_metrics
+from .lazy import torch
 from .metrics.bootstrap import check_bootstrap
 from .metrics.registry import DEFAULT_KS, parse_ks
 from .metrics.retrieval import check_index
 from .prompts import resolve_prompts
 from .settings import RunSettings, check_settings, resolve_device
 from .tasks import Task, get_task, read_roots, resolve_tasks
-from .versions import OPEN_CLIP, installed_version
+from .versions import OPEN_CLIP, installed_version, torch_version
 
 T = TypeVar("T")
 
@@ -225,8 +224,8 @@ def _evaluate(adapter: ImageTextModel, model_seconds: float, loaded: list[tuple[
     encoder = make_encoder(adapter, config)
     # Rank 0 checks (it alone writes); an OutputError there stops every rank before any encoding.
     encoder.group.from_main(partial(check_outputs, adapter, [(task, dataset) for task, dataset, _ in loaded], config))
-    options = EvalOptions(config.bootstrap, config.seed, config.templates,
-                          cache_folder(CLASSIFIERS, config.cache_dir), config.index, config.cache, config.recall_ks)
+    options = EvalOptions(config.bootstrap, config.seed, config.templates, config.cache_dir, config.index,
+                          config.cache, config.recall_ks)
     runs = []
     for task, dataset, load_seconds in loaded:
         if encoder.cache:
@@ -293,7 +292,7 @@ def make_encoder(adapter: ImageTextModel, config: RunConfig) -> Encoder:
     device = resolve_device(config.device)
     group = join(device)
     settings = RunSettings.resolve(group.place(device), config.precision, config.batch_size, config.workers,
-                                   config.decode)
+                                   config.decode, resolved=True)
     return Encoder(adapter, settings, progress=config.progress, skip_bad_images=config.skip_bad_images,
                    trim=config.trim, group=group, cache=EmbeddingCache(config.cache_dir) if config.cache else None)
 
@@ -350,10 +349,11 @@ def task_warnings(task: Task, dataset: Dataset) -> list[str]:
 
 def environment(encoder: Encoder) -> dict[str, str | int | None]:
     """Versions, device and dtype, and the batch size, worker count and decoding used (`auto` resolved)."""
-    device = str(encoder.device)
-    if encoder.device.type == "cuda":
-        device += f" ({torch.cuda.get_device_name(encoder.device)})"
-    return {"longbench": __version__, "torch": torch.__version__, "open_clip": installed_version(OPEN_CLIP),
-            "python": platform.python_version(), "device": device, "dtype": str(encoder.dtype).replace("torch.", ""),
+    settings = encoder.settings
+    device = settings.device_name
+    if settings.device_type == "cuda":
+        device += f" ({torch.cuda.get_device_name(settings.device)})"
+    return {"longbench": __version__, "torch": torch_version(), "open_clip": installed_version(OPEN_CLIP),
+            "python": platform.python_version(), "device": device, "dtype": settings.dtype_name,
             "text_batches": "trimmed" if encoder.trims else "full context",
             "embedding_cache": encoder.cache.summary() if encoder.cache else "off", **encoder.used_settings}

@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
-from .adapters.core.protocol import TokenBatch
+from .adapters.core.protocol import TokenArrays, TokenBatch
 from .bpe import EOT_ID, SOT_ID, encode_batch
 
 
 def tokenize(texts: Sequence[str], context_length: int) -> TokenBatch:
     """Tokenize with the reference rule; `context_length` >= 2 so that SOT and EOT always fit."""
+    return token_arrays(texts, context_length).batch()
+
+
+def token_arrays(texts: Sequence[str], context_length: int) -> TokenArrays:
+    """`tokenize` as numpy arrays, without torch."""
     if context_length < 2:
         raise ValueError(f"context_length must be at least 2, got {context_length}")
     bodies = encode_batch(texts)
@@ -32,4 +36,4 @@ def tokenize(texts: Sequence[str], context_length: int) -> TokenBatch:
     kept = lengths - 2
     within = np.arange(int(kept.sum())) - np.repeat(np.cumsum(kept) - kept, kept)
     ids[np.repeat(rows, kept), within + 1] = bodies.ids[np.repeat(bodies.offsets[:-1], kept) + within]
-    return TokenBatch(torch.from_numpy(ids), torch.from_numpy(lengths), torch.from_numpy(raw), pad_id=0)
+    return TokenArrays(ids, lengths.astype(np.int64), raw.astype(np.int64), pad_id=0)

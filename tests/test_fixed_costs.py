@@ -1,5 +1,6 @@
-"""What a run costs before it computes anything: commands that read JSON never import torch, a result records its
-start-up, and the pieces a run checks early are known without the libraries that implement them."""
+"""What a run costs before it computes anything: commands that read JSON never import torch, nor do a re-run whose
+embeddings are all cached or a `--skip-existing` run with every result present; a result records its start-up,
+and the pieces a run checks early are known without the libraries that implement them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from longbench.adapters.families.tiny import tiny_state_dict
 from longbench.cli import app
 from longbench.registry import Registry
 from longbench.startup import process_age
+from tests.helpers.checkpoints import save_torch
 from tests.helpers.samples import write_samples
 
 cli = CliRunner()
@@ -43,6 +46,35 @@ def test_tasks_leaderboard_and_gate_never_import_torch(results):
     assert imported_by("tasks") == []
     assert imported_by("leaderboard", "--results", str(results)) == []
     assert imported_by("gate", "--baseline", str(results), "--candidate", str(results)) == []
+
+
+@pytest.mark.slow  # starts processes
+def test_a_warm_re_run_and_a_skip_existing_run_never_import_torch(tmp_path):
+    """Every batch cached (and the ranks remembered), or every result present: the model's manifest, the cached
+    token ids, embeddings and ranks decide everything, with the numbers of the first run."""
+    tasks = "urban1k,coco,cifar10,winoground"  # retrieval, zero-shot classification, selection
+    data = write_samples(tmp_path / "data", tasks, 6, seed=4)
+    ckpt = save_torch(tiny_state_dict(seed=2), tmp_path / "step-2.pt")
+
+    def run(output: str, *extra: str) -> list[str]:
+        return imported_by("run", "--checkpoint", str(ckpt), "-t", tasks, "-d", str(data), "-o",
+                           str(tmp_path / output), "--device", "cpu", "-q", *extra)
+
+    assert "torch" in run("cold")
+    assert run("warm") == []
+    assert run("cold", "--skip-existing") == []
+    for task in tasks.split(","):
+        cold, warm = (json.loads((tmp_path / out / "step-2" / f"{task}.json").read_text()) for out in ("cold", "warm"))
+        assert warm["metrics"] == cold["metrics"] and warm["environment"]["torch"] == cold["environment"]["torch"]
+    assert "torch" in run("other", "--index", "chunked")  # other ranks: computed (the embeddings still cached)
+    # A change that only touches what is computed from the ranks (Ks, bootstrap) needs no torch either.
+    assert run("other-again", "--index", "chunked", "--recall-k", "1,2", "--bootstrap", "20") == []
+
+
+def test_the_torch_version_read_without_torch_is_the_one_torch_reports():
+    code = ("import sys; from longbench.versions import torch_version; v = torch_version(); "
+            "assert 'torch' not in sys.modules; import torch; print(v == torch.__version__)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "True"
 
 
 def test_a_cli_run_records_its_start_up_and_a_library_run_does_not(results, tmp_path):

@@ -45,3 +45,34 @@ def test_a_run_resolves_the_device_once_and_the_encoder_uses_it(tmp_path, monkey
                                                      batch_size=3, progress=False, cache=False))
     assert calls == ["cpu"]
     assert all(r.result.environment["batch_size"] == 3 for r in runs)
+
+
+def test_settings_are_names_until_torch_objects_are_asked_for():
+    s = RunSettings.resolve("cpu", "bf16")
+    assert (s.device_name, s.device_type, s.precision, s.dtype_name) == ("cpu", "cpu", "bf16", "bfloat16")
+    assert (s.device, s.dtype) == (torch.device("cpu"), torch.bfloat16)
+
+
+class _Torch:
+    """A stand-in for torch that says whether CUDA is there, and records that it was asked."""
+
+    def __init__(self, cuda: bool):
+        self.asked = []
+        self.cuda = type("cuda", (), {"is_available": lambda _: self.asked.append("cuda") or cuda})()
+        self.backends = type("backends", (), {"mps": type("mps", (), {"is_available": lambda _: False})()})()
+
+
+@pytest.mark.parametrize(("files", "cuda", "expected", "asked"), [
+    ([], True, "cpu", []),  # no accelerator's device file on Linux: the CPU, without importing torch
+    (["nvidiactl"], True, "cuda", ["cuda"]),
+    (["kfd"], False, "cpu", ["cuda"]),  # the files are there, torch sees no device
+])
+def test_auto_asks_torch_only_where_an_accelerator_can_be(tmp_path, monkeypatch, files, cuda, expected, asked):
+    for name in files:
+        (tmp_path / name).touch()
+    monkeypatch.setattr(settings_module, "ACCELERATOR_FILES", tuple(str(tmp_path / n) for n in ("nvidiactl", "kfd")))
+    monkeypatch.setattr(settings_module.sys, "platform", "linux")
+    fake = _Torch(cuda)
+    monkeypatch.setattr(settings_module, "torch", fake)
+    assert settings_module.resolve_device("auto") == expected and fake.asked == asked
+    assert settings_module.resolve_device("cpu") == "cpu" and fake.asked == asked

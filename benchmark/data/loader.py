@@ -12,8 +12,6 @@ import math
 import os
 import shutil
 
-import torch
-
 from ..errors import DataError
 
 AUTO = "auto"
@@ -53,12 +51,13 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def resolve_batch_size(value: int | str, device: torch.device) -> int:
+def resolve_batch_size(value: int | str, device_type: str) -> int:
+    """`auto` for a device of `device_type` (cpu, cuda, mps), or the number given."""
     value = parse_count(value, "--batch-size", 1)
-    return AUTO_BATCH.get(device.type, CPU_BATCH) if value == AUTO else value
+    return AUTO_BATCH.get(device_type, CPU_BATCH) if value == AUTO else value
 
 
-def resolve_workers(value: int | str, n_images: int, batch_size: int, device: torch.device,
+def resolve_workers(value: int | str, n_images: int, batch_size: int, device_type: str,
                     cores: int | None = None) -> int:
     """The decoding worker processes for a job of `n_images` (module doc); a number given is kept as is."""
     value = parse_count(value, "--workers", 0)
@@ -67,7 +66,7 @@ def resolve_workers(value: int | str, n_images: int, batch_size: int, device: to
     cores = available_cores() if cores is None else cores
     if cores <= 2 or n_images < MIN_IMAGES_FOR_WORKERS:
         return 0
-    share = cores - 1 if device.type in ("cuda", "mps") else cores // 2
+    share = cores - 1 if device_type in ("cuda", "mps") else cores // 2
     return max(0, min(share, MAX_WORKERS, math.ceil(n_images / batch_size), _shared_memory_cap(batch_size)))
 
 

@@ -35,11 +35,12 @@ class EvalOptions:
     seed: int = 0
     #: Prompt set name or JSON file (classification only).
     prompts: str | None = None
-    #: Where classifiers are cached (classification only); None means the default cache.
+    #: Replaces the cache home (cache_home.py; `--cache-dir`) for what evaluators remember: zero-shot classifiers,
+    #: retrieval ranks. None: the cache home.
     cache_dir: Path | None = None
     #: How retrieval ranks are computed: auto, dense, chunked or faiss (metrics/retrieval.py).
     index: str = "auto"
-    #: False: classifiers are built afresh, never read from or written to the cache.
+    #: False: classifiers and ranks are computed afresh, never read from or written to the cache.
     cache: bool = True
     #: The Ks of Recall@K (retrieval only; `--recall-k`).
     recall_ks: tuple[int, ...] = DEFAULT_KS

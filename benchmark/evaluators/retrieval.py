@@ -11,6 +11,7 @@ from ..artifacts.results import Truncation
 from ..datasets import RetrievalDataset
 from ..encode import Encoder, TextEmbeddings
 from ..metrics.bootstrap import bootstrap_ci
+from ..metrics.rank_memo import remembered_ranks
 from ..metrics.registry import DEFAULT_KS, I2T, T2I, recall_name
 from ..metrics.retrieval import (
     NDCG_DEPTH,
@@ -19,7 +20,6 @@ from ..metrics.retrieval import (
     query_scores,
     recall_at_k,
     retrieval_metrics,
-    retrieval_ranks,
 )
 from .base import EvalOptions, Evaluation, register_evaluator
 
@@ -49,8 +49,9 @@ def evaluate_retrieval(encoder: Encoder, dataset: RetrievalDataset, options: Eva
     start = time.perf_counter()
     # The rows whose dot product is the model's retrieval score (adapters/core/scoring.py: the cosine, or csd).
     image_rows, text_rows = scoring_of(encoder.adapter).ranking_pair(images.vectors, text_emb.vectors)
-    ranks = retrieval_ranks(image_rows, text_rows, text_to_image, device=encoder.device,
-                            index=options.index, k=max(*options.recall_ks, NDCG_DEPTH))
+    ranks = remembered_ranks(image_rows, text_rows, text_to_image, device=encoder.settings.device_name,
+                             index=options.index, k=max(*options.recall_ks, NDCG_DEPTH), cache=options.cache,
+                             cache_home=options.cache_dir)
     metrics = retrieval_metrics(ranks, options.recall_ks)
     ci = retrieval_ci(ranks, options.recall_ks, options.bootstrap, options.seed) if options.bootstrap else {}
     timings["metrics"] = time.perf_counter() - start

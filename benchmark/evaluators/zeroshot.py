@@ -97,8 +97,8 @@ def cached_classifier(encoder: Any, prompts: Prompts, model: ModelInfo | None,
     if model is None or not use_cache:
         return build_classifier(encoder, prompts, model.context_length if model is not None else None)
     directory = Path(cache_dir) if cache_dir is not None else cache_folder(CLASSIFIERS)
-    # fp16 and fp32 text towers give slightly different weights: the encoder's dtype is part of the key.
-    key = classifier_key(model, prompts, str(getattr(encoder, "dtype", "")))
+    # fp16 and fp32 text towers give slightly different weights: the encoder's precision is part of the key.
+    key = classifier_key(model, prompts, getattr(encoder, "precision", ""))
     array_path, meta_path = directory / f"{key}.npy", directory / f"{key}.json"
     hit = _read_cached(array_path, meta_path, len(prompts.classnames))
     # Under torchrun the ranks encode prompts together: all use their cache entries, or all build (rank 0 writes).
@@ -239,5 +239,6 @@ def _save_npy_atomic(path: Path, array: np.ndarray) -> None:
 
 @register_evaluator("classification")
 def evaluate(encoder: Any, dataset: ClassificationDataset, options: EvalOptions) -> Evaluation:
-    return evaluate_classification(encoder, dataset, prompts=options.prompts, cache_dir=options.cache_dir,
+    return evaluate_classification(encoder, dataset, prompts=options.prompts,
+                                   cache_dir=cache_folder(CLASSIFIERS, options.cache_dir),
                                    bootstrap=options.bootstrap, seed=options.seed, use_cache=options.cache)

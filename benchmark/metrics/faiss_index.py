@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import torch
 
+from ..lazy import torch
 from .topk import BLOCK_ELEMENTS, SEARCHES, TopK, search
 
 

@@ -19,9 +19,9 @@ import importlib.util
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from ..errors import UnknownNameError
+from ..lazy import torch
 from . import faiss_index  # noqa: F401 -- registers the faiss search
 from .registry import DEFAULT_KS, I2T, T2I, metric_order, rank_metric, recall_name
 from .topk import SEARCHES

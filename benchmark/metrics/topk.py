@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+from ..lazy import torch
 from ..registry import Registry
 
 #: Scores held at once by a search (a query block x a gallery chunk): 2^24 = 64 MiB of float32.
@@ -34,7 +34,7 @@ EXTRA = 16
 U32, U64 = 2.0**-24, 2.0**-53
 
 #: (queries [B, d] as numpy and as a tensor, fetch) -> (float32 scores [B, fetch], gallery rows [B, fetch])
-Proposer = Callable[[np.ndarray, torch.Tensor, int], tuple[torch.Tensor, torch.Tensor]]
+Proposer = Callable[[np.ndarray, "torch.Tensor", int], tuple["torch.Tensor", "torch.Tensor"]]
 
 
 @dataclass

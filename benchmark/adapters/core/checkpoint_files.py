@@ -20,11 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from ...data.paths import require_regular_file
 from ...errors import CheckpointError
 from ...file_hashes import sha256_file
+from ...lazy import torch
 
 #: The one key layout checkpoint files are read in (OpenAI, open_clip and Long-CLIP keys): its name in
 #: registry.STATE_DICTS, where the open_clip backend registers the builder.

@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-import torch
+import numpy as np
+
+from ...lazy import torch
 
 if TYPE_CHECKING:
+    import torch as torch_types
     from PIL import Image
 
     from ...provenance import ModelInfo
@@ -72,19 +75,68 @@ def cut_length(context_length: int | None, model_context: int) -> int:
 
 
 @dataclass
+class TokenArrays:
+    """A TokenBatch's numbers as numpy arrays: how the Encoder sorts, cuts, pads and keys batches without torch (a
+    run whose batches are all cached never imports it). `batch()` is the TokenBatch a text tower gets; both views
+    share memory."""
+
+    ids: np.ndarray  # int64 [N, L]
+    lengths: np.ndarray  # int64 [N]
+    raw_lengths: np.ndarray  # int64 [N]
+    pad_id: int = 0
+    pool_lengths: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def truncated(self) -> np.ndarray:
+        return self.raw_lengths > self.lengths
+
+    def batch(self) -> TokenBatch:
+        pool = None if self.pool_lengths is None else torch.from_numpy(self.pool_lengths)
+        return TokenBatch(torch.from_numpy(self.ids), torch.from_numpy(self.lengths),
+                          torch.from_numpy(self.raw_lengths), self.pad_id, pool)
+
+    def _with_ids(self, ids: np.ndarray) -> TokenArrays:
+        return TokenArrays(ids, self.lengths, self.raw_lengths, self.pad_id, self.pool_lengths)
+
+    def select(self, rows: np.ndarray | Sequence[int]) -> TokenArrays:
+        rows = np.asarray(rows, dtype=np.int64)
+        pool = None if self.pool_lengths is None else self.pool_lengths[rows]
+        return TokenArrays(self.ids[rows], self.lengths[rows], self.raw_lengths[rows], self.pad_id, pool)
+
+    def trimmed(self) -> TokenArrays:
+        """Cut after the longest caption (only exact where the model's `TextSpec.trim_exact` says so)."""
+        width = max(int(self.lengths.max()), 1) if len(self) else 1
+        return self._with_ids(self.ids[:, :width])
+
+    def padded(self, width: int) -> TokenArrays:
+        """Exactly `width` positions: padding added with `pad_id`, or padding columns dropped (never a token)."""
+        have = self.ids.shape[1]
+        if have >= width:
+            if len(self) and int(self.lengths.max()) > width:
+                raise ValueError(f"captions of {int(self.lengths.max())} tokens do not fit in {width} positions")
+            return self._with_ids(self.ids[:, :width])
+        pad = np.full((len(self), width - have), self.pad_id, dtype=self.ids.dtype)
+        return self._with_ids(np.concatenate([self.ids, pad], axis=1))
+
+
+@dataclass
 class TokenBatch:
     """Token ids of N captions, with how many tokens each kept and had before truncation (so truncation is counted).
 
-    Positions at or past `lengths[i]` hold `pad_id`.
+    Positions at or past `lengths[i]` hold `pad_id`. Selecting, cutting and padding are TokenArrays' (one
+    implementation), on these tensors' memory.
     """
 
-    ids: torch.Tensor  # int64 [N, L]
-    lengths: torch.Tensor  # int64 [N], tokens kept including special tokens
-    raw_lengths: torch.Tensor  # int64 [N], tokens before truncation including special tokens
+    ids: torch_types.Tensor  # int64 [N, L]
+    lengths: torch_types.Tensor  # int64 [N], tokens kept including special tokens
+    raw_lengths: torch_types.Tensor  # int64 [N], tokens before truncation including special tokens
     pad_id: int = 0
     #: int64 [N]: how many of each caption's last kept tokens a "mean" pool averages, where that is not all of
     #: them (LLM2Vec leaves its chat header out); None: all kept tokens.
-    pool_lengths: torch.Tensor | None = None
+    pool_lengths: torch_types.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -92,52 +144,50 @@ class TokenBatch:
     @classmethod
     def empty(cls, context_length: int, pad_id: int) -> TokenBatch:
         """No captions: an [0, context_length] batch (tokenizers return it without calling their library)."""
-        none = torch.zeros(0, dtype=torch.long)
-        return cls(torch.zeros(0, context_length, dtype=torch.long), none, none, pad_id)
+        none = np.zeros(0, dtype=np.int64)
+        return TokenArrays(np.zeros((0, context_length), dtype=np.int64), none, none, pad_id).batch()
+
+    def arrays(self) -> TokenArrays:
+        """The same numbers as numpy arrays (no copy for int64 tensors in host memory)."""
+        pool = None if self.pool_lengths is None else _host_int64(self.pool_lengths)
+        return TokenArrays(_host_int64(self.ids), _host_int64(self.lengths), _host_int64(self.raw_lengths),
+                           self.pad_id, pool)
 
     @property
-    def truncated(self) -> torch.Tensor:
+    def truncated(self) -> torch_types.Tensor:
         return self.raw_lengths > self.lengths
 
     @property
-    def tokens_lost(self) -> torch.Tensor:
+    def tokens_lost(self) -> torch_types.Tensor:
         return self.raw_lengths - self.lengths
 
     @property
-    def attention_mask(self) -> torch.Tensor:
+    def attention_mask(self) -> torch_types.Tensor:
         """int64 [N, L]: 1 on kept tokens, 0 on padding."""
         positions = torch.arange(self.ids.shape[1], device=self.ids.device)
         return (positions < self.lengths.to(self.ids.device)[:, None]).long()
 
-    def left_aligned(self) -> torch.Tensor:
+    def left_aligned(self) -> torch_types.Tensor:
         """The ids with each caption moved to the right end, its padding first (a left-padding tokenizer's
         layout)."""
         width = self.ids.shape[1]
         shift = width - self.lengths.to(self.ids.device)[:, None]
         return self.ids.gather(1, (torch.arange(width, device=self.ids.device)[None] - shift) % width)
 
-    def _with_ids(self, ids: torch.Tensor) -> TokenBatch:
-        return TokenBatch(ids, self.lengths, self.raw_lengths, self.pad_id, self.pool_lengths)
-
-    def select(self, rows: torch.Tensor | Sequence[int]) -> TokenBatch:
-        rows = torch.as_tensor(rows, dtype=torch.long)
-        pool = None if self.pool_lengths is None else self.pool_lengths[rows]
-        return TokenBatch(self.ids[rows], self.lengths[rows], self.raw_lengths[rows], self.pad_id, pool)
+    def select(self, rows: torch_types.Tensor | Sequence[int]) -> TokenBatch:
+        return self.arrays().select(np.asarray(rows, dtype=np.int64)).batch()
 
     def trimmed(self) -> TokenBatch:
         """Cut after the longest caption (only exact where the model's `TextSpec.trim_exact` says so)."""
-        width = max(int(self.lengths.max()), 1) if len(self) else 1
-        return self._with_ids(self.ids[:, :width])
+        return self.arrays().trimmed().batch()
 
     def padded(self, width: int) -> TokenBatch:
         """Exactly `width` positions: padding added with `pad_id`, or padding columns dropped (never a token)."""
-        have = self.ids.shape[1]
-        if have >= width:
-            if len(self) and int(self.lengths.max()) > width:
-                raise ValueError(f"captions of {int(self.lengths.max())} tokens do not fit in {width} positions")
-            return self._with_ids(self.ids[:, :width])
-        pad = self.ids.new_full((len(self), width - have), self.pad_id)
-        return self._with_ids(torch.cat([self.ids, pad], dim=1))
+        return self.arrays().padded(width).batch()
+
+
+def _host_int64(tensor: torch_types.Tensor) -> np.ndarray:
+    return tensor.detach().to("cpu", torch.int64).numpy()
 
 
 @runtime_checkable
@@ -150,7 +200,7 @@ class ImageTextModel(Protocol):
     """
 
     provenance: ModelInfo
-    preprocess: Callable[[Image.Image], torch.Tensor]
+    preprocess: Callable[[Image.Image], torch_types.Tensor]
 
     @property
     def name(self) -> str: ...
@@ -165,18 +215,18 @@ class ImageTextModel(Protocol):
     def embed_dim(self) -> int: ...
 
     @property
-    def device(self) -> torch.device: ...
+    def device(self) -> torch_types.device: ...
 
-    def to(self, device: str | torch.device) -> ImageTextModel: ...
+    def to(self, device: str | torch_types.device) -> ImageTextModel: ...
 
     def tokenize(self, texts: Sequence[str], context_length: int | None = None) -> TokenBatch:
         """Tokens of `texts` at the model's context, or a shorter one (the length probe cuts captions so)."""
 
-    def encode_text(self, batch: TokenBatch) -> torch.Tensor: ...
+    def encode_text(self, batch: TokenBatch) -> torch_types.Tensor: ...
 
-    def encode_image(self, pixels: torch.Tensor) -> torch.Tensor: ...
+    def encode_image(self, pixels: torch_types.Tensor) -> torch_types.Tensor: ...
 
-    def tower_state(self, tower: Tower) -> dict[str, torch.Tensor]:
+    def tower_state(self, tower: Tower) -> dict[str, torch_types.Tensor]:
         """Every tensor one tower's embeddings depend on (the effective position table included), for fingerprints.
 
         Weights only: build settings that are not tensors (activation, tokenizer, text spec) are in `provenance`,
