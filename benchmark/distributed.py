@@ -25,6 +25,7 @@ from typing import TypeVar
 
 from .errors import DataError, LongbenchError
 from .lazy import torch
+from .settings import device_type
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 1800
@@ -57,7 +58,7 @@ class Group:
     def place(self, device: str) -> str:
         """The device (a name: settings.resolve_device) this rank works on: its own GPU (cuda:LOCAL_RANK) under
         torchrun, else `device`."""
-        if self.world == 1 or device.split(":")[0] != "cuda":
+        if self.world == 1 or device_type(device) != "cuda":
             return device
         if device != "cuda":
             raise DataError(f"--device {device} names one GPU, but {self.world} ranks run: pass --device cuda "

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..cache_home import RANKS
 from ..memo import memo_key, read_arrays, write_arrays
+from ..settings import device_type
 from ..versions import installed_version, source_digest, torch_version
 from .retrieval import RetrievalRanks, resolve_index, retrieval_ranks
 
@@ -56,7 +57,7 @@ def ranks_key(image_emb: np.ndarray, text_emb: np.ndarray, text_to_image: np.nda
               device: str) -> str:
     return memo_key("ranks", RANKS_VERSION, source_digest(),
                     {"torch": torch_version(), "faiss": installed_version("faiss-cpu")},
-                    device.split(":")[0], index, k, _digest(image_emb), _digest(text_emb),
+                    device_type(device), index, k, _digest(image_emb), _digest(text_emb),
                     np.ascontiguousarray(text_to_image, dtype=np.int64).tobytes())
 
 
